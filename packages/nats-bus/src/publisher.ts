@@ -1,0 +1,535 @@
+/**
+ * JetStreamPublisher: encodes events with the @md/event-types codec and publishes them into JetStream with
+ * their deterministic Nats-Msg-Id (and md-schema) headers, keeping at most `window` events unconfirmed.
+ *
+ * Both modes publish with nats.js core `publish` and read the stream's PubAcks on ONE wildcard inbox
+ * subscription owned by the publisher (no request object, promise or timer per message: a sweeper timer
+ * checks the oldest unconfirmed event against the ack timeout).
+ *
+ * - mode 'ack': every event carries a reply subject and is confirmed by its own PubAck (duplicates exact).
+ * - mode 'batch': events go out as plain core publishes; every `batchSize` events (or `batchMs`) one event
+ *   carries a reply subject (a "marker"). A connection delivers in order and the server stores a
+ *   connection's messages for one stream in order, so the marker's PubAck confirms every event sent before
+ *   it on the same connection (same "generation", see below). After an idle `batchMs` the newest
+ *   unconfirmed event is re-sent with a reply subject (the duplicate window drops the copy) so the tail is
+ *   confirmed too.
+ *
+ * Failures (disconnect, ack timeout, 503 no responders / JetStream temporarily unavailable) start a
+ * recovery: new publishes wait, the generation is bumped (older markers then confirm only themselves),
+ * the oldest unconfirmed event is re-sent as a probe (same message id) until it is acknowledged (bounded
+ * retries with exponential backoff; time spent disconnected does not count), then every other unconfirmed
+ * event is re-sent in order, each with its own reply subject. JetStream's duplicate window drops whatever
+ * had already been stored, so every event is stored exactly once (within the window).
+ */
+import {
+  createInbox,
+  headers,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import { lookup, MSG_ID_HEADER, SCHEMA_HEADER, type Publishable, type RegistryEntry } from '@md/event-types';
+import { PublishError } from './errors.js';
+
+export interface SinkStats {
+  /** events accepted by publish() */
+  published: number;
+  /** events confirmed stored (including duplicates) */
+  acked: number;
+  /** confirmed events the stream reported as duplicates (batch mode: only those individually acknowledged) */
+  duplicates: number;
+  /** re-sends after a timeout, no responders or a reconnect */
+  retried: number;
+  /** events given up on after the bounded retries (or refused by the server) */
+  failed: number;
+  /** events accepted but not yet confirmed (never more than the window) */
+  pending: number;
+}
+
+/** The common sink interface both apps publish through. */
+export interface EventSink {
+  /** resolves when accepted (may wait: backpressure); rejects only on a fatal error */
+  publish(p: Publishable): Promise<void>;
+  /** every accepted event confirmed stored (or written); rejects with PublishError if some failed since the last flush */
+  flush(): Promise<void>;
+  /** flush + release */
+  close(): Promise<void>;
+  readonly stats: SinkStats;
+}
+
+export interface PublisherOptions {
+  /** 'ack' (one PubAck per event; default) or 'batch' (core publishes confirmed in bulk) */
+  mode?: 'ack' | 'batch';
+  /** max events awaiting confirmation; default 1024 ('ack') / 16384 ('batch') */
+  window?: number;
+  /** PubAck timeout in ms; default 5000 */
+  ackTimeoutMs?: number;
+  /** re-sends of one event (while connected) before it and everything unconfirmed is counted failed; default 8 */
+  maxRetries?: number;
+  /** batch mode: one marker every N events; default 512 */
+  batchSize?: number;
+  /** batch mode: at most this many ms between markers, and the idle delay before the tail is confirmed; default 20 */
+  batchMs?: number;
+  /** backoff between retries: initialMs doubling up to maxMs (default 100 .. 2000), plus up to 20% jitter */
+  retryBackoff?: { initialMs?: number; maxMs?: number };
+  /** recovery and failure events */
+  log?: (msg: string) => void;
+}
+
+interface Entry {
+  seq: number;
+  subject: string;
+  body: Uint8Array;
+  hdrs: MsgHdrs;
+  msgId: string;
+  /** generation of the latest send */
+  gen: number;
+  /** number of sends so far (the reply subject carries it) */
+  attempt: number;
+  /** attempt number of a tail-confirmation re-send (its "duplicate" is expected, not counted) */
+  syncAttempt: number;
+  sentAt: number;
+  /** re-sends counted against maxRetries */
+  tries: number;
+}
+
+type ProbeOutcome = { kind: 'ok'; duplicate: boolean } | { kind: 'transient'; why: string } | { kind: 'permanent'; why: string } | { kind: 'disconnected' };
+
+interface Waiter {
+  subject: string;
+  body: Uint8Array;
+  msgId: string;
+  schemaId: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const td = new TextDecoder();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class JetStreamPublisher implements EventSink {
+  readonly mode: 'ack' | 'batch';
+  readonly window: number;
+  private readonly ackTimeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly batchSize: number;
+  private readonly batchMs: number;
+  private readonly backoffInitial: number;
+  private readonly backoffMax: number;
+  private readonly log?: (msg: string) => void;
+
+  private readonly inbox: string;
+  private readonly sub: Subscription;
+  private readonly timer: NodeJS.Timeout;
+  private readonly pending = new Map<number, Entry>();
+  private readonly queue: Waiter[] = [];
+  private flushWaiters: (() => void)[] = [];
+  private connWaiters: (() => void)[] = [];
+  private readonly registryCache = new Map<string, RegistryEntry>();
+
+  private nextSeq = 1;
+  private gen = 0;
+  private connected = true;
+  private recovering = false;
+  private closing = false;
+  private fatal: Error | null = null;
+  private sinceMarker = 0;
+  private lastMarkerAt = 0;
+  private lastSendAt = 0;
+  /** the newest event sent without a reply subject and not followed by a marker yet */
+  private unmarkedTail: Entry | null = null;
+  private probe: { seq: number; attempt: number; done: (o: ProbeOutcome) => void } | null = null;
+  private failedSinceFlush = 0;
+  private firstFailure: { subject: string; msgId: string; why: string } | null = null;
+
+  private readonly counters = { published: 0, acked: 0, duplicates: 0, retried: 0, failed: 0 };
+  private statusIter: { stop?: () => void } | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    opts: PublisherOptions = {},
+  ) {
+    this.mode = opts.mode ?? 'ack';
+    if (this.mode !== 'ack' && this.mode !== 'batch') throw new RangeError(`publisher mode must be 'ack' or 'batch', got ${String(this.mode)}`);
+    this.window = opts.window ?? (this.mode === 'ack' ? 1024 : 16384);
+    if (!Number.isInteger(this.window) || this.window < 1) throw new RangeError(`publisher window must be a positive integer, got ${this.window}`);
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.maxRetries = opts.maxRetries ?? 8;
+    this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 512, this.window));
+    this.batchMs = opts.batchMs ?? 20;
+    this.backoffInitial = opts.retryBackoff?.initialMs ?? 100;
+    this.backoffMax = opts.retryBackoff?.maxMs ?? 2000;
+    this.log = opts.log;
+
+    this.inbox = createInbox();
+    const prefixLen = this.inbox.length + 1;
+    this.sub = nc.subscribe(`${this.inbox}.>`, {
+      callback: (err, msg) => {
+        if (!err) this.onReply(msg, prefixLen);
+      },
+    });
+    const tick = Math.max(5, Math.min(this.batchMs, 100, Math.floor(this.ackTimeoutMs / 4)));
+    this.timer = setInterval(() => this.onTick(), tick);
+    this.timer.unref();
+    this.watchStatus();
+    nc.closed().then(
+      (err) => this.onConnectionClosed(err ?? undefined),
+      (err: Error) => this.onConnectionClosed(err),
+    );
+  }
+
+  get stats(): SinkStats {
+    return { ...this.counters, pending: this.pending.size };
+  }
+
+  /** Encode `p.event` with the codec of `p.subject` and publish it with its message id and schema headers. */
+  publish(p: Publishable): Promise<void> {
+    let reg = this.registryCache.get(p.subject);
+    if (!reg) {
+      reg = lookup(p.subject);
+      this.registryCache.set(p.subject, reg);
+    }
+    const body = reg.encode(p.event as never);
+    return this.publishEncoded(p.subject, body, p.msgId, reg.schemaId);
+  }
+
+  /** Publish an already-encoded body. Resolves once accepted into the window. */
+  publishEncoded(subject: string, body: Uint8Array, msgId: string, schemaId: string): Promise<void> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.closing) return Promise.reject(new Error('JetStreamPublisher is closed'));
+    if (!msgId) return Promise.reject(new TypeError(`publish to ${subject}: a message id is required`));
+    if (this.queue.length === 0 && this.canAdmit()) {
+      this.admit(subject, body, msgId, schemaId);
+      return RESOLVED;
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ subject, body, msgId, schemaId, resolve, reject });
+    });
+  }
+
+  /** Wait until every accepted event is confirmed; throws PublishError if some failed since the last flush. */
+  async flush(): Promise<void> {
+    if (this.mode === 'batch') this.confirmTail();
+    while ((this.pending.size > 0 || this.queue.length > 0) && !this.fatal) {
+      await new Promise<void>((r) => this.flushWaiters.push(r));
+    }
+    if (this.fatal && this.pending.size === 0 && this.failedSinceFlush === 0) throw this.fatal;
+    if (this.failedSinceFlush > 0) {
+      const n = this.failedSinceFlush;
+      const f = this.firstFailure!;
+      this.failedSinceFlush = 0;
+      this.firstFailure = null;
+      throw new PublishError(
+        `${n} event(s) could not be confirmed stored; first: ${f.subject} msg id ${f.msgId}: ${f.why}`,
+        n,
+        { subject: f.subject, msgId: f.msgId },
+      );
+    }
+  }
+
+  /** flush(), then release the inbox subscription and timers (the connection stays open: drain it yourself). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    let err: unknown = null;
+    try {
+      await this.flush();
+    } catch (e) {
+      err = e;
+    }
+    this.closing = true;
+    clearInterval(this.timer);
+    this.statusIter?.stop?.();
+    if (!this.nc.isClosed()) {
+      try {
+        this.sub.unsubscribe();
+      } catch {
+        /* connection going away */
+      }
+    }
+    if (err) throw err;
+  }
+
+  // ---- internals ----
+
+  private canAdmit(): boolean {
+    return !this.recovering && this.connected && this.pending.size < this.window && !this.fatal;
+  }
+
+  private admit(subject: string, body: Uint8Array, msgId: string, schemaId: string): void {
+    const hdrs = headers();
+    hdrs.set(MSG_ID_HEADER, msgId);
+    hdrs.set(SCHEMA_HEADER, schemaId);
+    const e: Entry = { seq: this.nextSeq++, subject, body, hdrs, msgId, gen: 0, attempt: 0, syncAttempt: -1, sentAt: 0, tries: 0 };
+    this.pending.set(e.seq, e);
+    this.counters.published++;
+    if (this.mode === 'ack') {
+      this.send(e, true);
+    } else {
+      const now = Date.now();
+      const marker = ++this.sinceMarker >= this.batchSize || now - this.lastMarkerAt >= this.batchMs;
+      this.send(e, marker, now);
+    }
+  }
+
+  /** Send (or re-send) an entry; with a reply subject when `withReply`. */
+  private send(e: Entry, withReply: boolean, now = Date.now()): void {
+    e.attempt++;
+    e.gen = this.gen;
+    e.sentAt = now;
+    this.lastSendAt = now;
+    try {
+      if (withReply) {
+        this.nc.publish(e.subject, e.body, { headers: e.hdrs, reply: `${this.inbox}.${e.seq}.${e.attempt}` });
+        if (this.mode === 'batch') {
+          this.sinceMarker = 0;
+          this.lastMarkerAt = now;
+        }
+        this.unmarkedTail = null;
+      } else {
+        this.nc.publish(e.subject, e.body, { headers: e.hdrs });
+        this.unmarkedTail = e;
+      }
+    } catch (err) {
+      // closed connection, or a payload above the server's max_payload: not retryable
+      this.fail(e, (err as Error).message);
+      if (this.nc.isClosed()) this.onConnectionClosed(err as Error);
+    }
+  }
+
+  /** batch mode: make sure the newest unconfirmed event is followed by a marker */
+  private confirmTail(): void {
+    const t = this.unmarkedTail;
+    if (!t || this.recovering || !this.connected) return;
+    if (!this.pending.has(t.seq)) {
+      this.unmarkedTail = null;
+      return;
+    }
+    this.send(t, true);
+    t.syncAttempt = t.attempt;
+  }
+
+  private onTick(): void {
+    if (this.closing || this.fatal) return;
+    const now = Date.now();
+    if (this.mode === 'batch' && this.unmarkedTail && now - this.lastSendAt >= this.batchMs) this.confirmTail();
+    if (this.recovering || this.pending.size === 0) return;
+    const oldest = this.pending.values().next().value as Entry;
+    if (now - oldest.sentAt > this.ackTimeoutMs) {
+      this.startRecovery(`no PubAck within ${this.ackTimeoutMs} ms for ${oldest.subject} msg id ${oldest.msgId}`);
+    }
+  }
+
+  private onReply(msg: Msg, prefixLen: number): void {
+    const rest = msg.subject.slice(prefixLen);
+    const dot = rest.indexOf('.');
+    const seq = Number(rest.slice(0, dot));
+    const attempt = Number(rest.slice(dot + 1));
+    const e = this.pending.get(seq);
+    const outcome = this.parseAck(msg);
+    if (this.probe && this.probe.seq === seq && this.probe.attempt === attempt) {
+      const p = this.probe;
+      this.probe = null;
+      p.done(outcome);
+      return;
+    }
+    if (!e) return; // already confirmed (a late reply to an earlier attempt)
+    switch (outcome.kind) {
+      case 'ok': {
+        const cumulative = this.mode === 'batch' && attempt === e.attempt && e.gen === this.gen;
+        if (cumulative) {
+          // everything sent before this marker on the same connection generation has been processed
+          for (const p of this.pending.values()) {
+            if (p.seq >= seq) break;
+            if (p.gen === e.gen) this.confirm(p, false);
+          }
+        }
+        this.confirm(e, outcome.duplicate && attempt !== e.syncAttempt);
+        if (this.unmarkedTail && !this.pending.has(this.unmarkedTail.seq)) this.unmarkedTail = null;
+        this.progress();
+        break;
+      }
+      case 'permanent':
+        this.fail(e, outcome.why);
+        if (this.mode === 'batch') this.startRecovery(`marker refused: ${outcome.why}`);
+        this.progress();
+        break;
+      case 'transient':
+        if (attempt === e.attempt) this.startRecovery(`${e.subject} msg id ${e.msgId}: ${outcome.why}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private parseAck(msg: Msg): ProbeOutcome {
+    const code = msg.headers?.code ?? 0;
+    if (code === 503) return { kind: 'transient', why: 'no responders (no stream captures the subject, or JetStream unavailable)' };
+    if (msg.data.length === 0) {
+      return code >= 400 ? { kind: 'permanent', why: `status ${code} ${msg.headers?.description ?? ''}`.trim() } : { kind: 'transient', why: 'empty PubAck' };
+    }
+    let r: { error?: { code?: number; err_code?: number; description?: string }; duplicate?: boolean; stream?: string };
+    try {
+      r = JSON.parse(td.decode(msg.data));
+    } catch {
+      return { kind: 'permanent', why: `unparsable PubAck ${JSON.stringify(td.decode(msg.data).slice(0, 200))}` };
+    }
+    if (r.error) {
+      const why = `${r.error.description ?? 'JetStream error'} (code ${r.error.code}, err_code ${r.error.err_code})`;
+      return r.error.code === 503 || r.error.code === 408 ? { kind: 'transient', why } : { kind: 'permanent', why };
+    }
+    return { kind: 'ok', duplicate: r.duplicate === true };
+  }
+
+  private confirm(e: Entry, duplicate: boolean): void {
+    if (!this.pending.delete(e.seq)) return;
+    this.counters.acked++;
+    if (duplicate) this.counters.duplicates++;
+  }
+
+  private fail(e: Entry, why: string): void {
+    if (!this.pending.delete(e.seq)) return;
+    this.counters.failed++;
+    this.failedSinceFlush++;
+    if (!this.firstFailure) this.firstFailure = { subject: e.subject, msgId: e.msgId, why };
+    this.log?.(`publisher: gave up on ${e.subject} msg id ${e.msgId}: ${why}`);
+  }
+
+  /** admit queued publishers while there is room, wake flush() when everything is confirmed */
+  private progress(): void {
+    while (this.queue.length > 0 && this.canAdmit()) {
+      const w = this.queue.shift()!;
+      this.admit(w.subject, w.body, w.msgId, w.schemaId);
+      w.resolve();
+    }
+    if ((this.pending.size === 0 && this.queue.length === 0) || this.fatal) {
+      const ws = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  private watchStatus(): void {
+    const it = this.nc.status();
+    this.statusIter = it as unknown as { stop?: () => void };
+    void (async () => {
+      for await (const s of it) {
+        if (this.closing) break;
+        if (s.type === 'disconnect') {
+          this.connected = false;
+          this.gen++;
+          this.startRecovery('disconnected');
+        } else if (s.type === 'reconnect') {
+          this.connected = true;
+          const ws = this.connWaiters;
+          this.connWaiters = [];
+          for (const w of ws) w();
+          this.progress();
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  private onConnectionClosed(err?: Error): void {
+    if (this.fatal) return;
+    this.fatal = new PublishError(
+      `NATS connection closed${err ? `: ${err.message}` : ''}; ${this.pending.size} event(s) unconfirmed`,
+      this.pending.size,
+    );
+    for (const e of [...this.pending.values()]) this.fail(e, 'connection closed');
+    for (const w of this.queue.splice(0)) w.reject(this.fatal);
+    const ws = this.connWaiters;
+    this.connWaiters = [];
+    for (const w of ws) w();
+    this.probe?.done({ kind: 'disconnected' });
+    this.progress();
+  }
+
+  private startRecovery(reason: string): void {
+    if (this.recovering || this.fatal || this.closing) return;
+    this.recovering = true;
+    this.gen++;
+    this.unmarkedTail = null;
+    this.log?.(`publisher: recovering (${reason}); ${this.pending.size} event(s) unconfirmed`);
+    void this.recover().finally(() => {
+      this.recovering = false;
+      this.progress();
+    });
+  }
+
+  private backoff(tries: number): number {
+    const base = Math.min(this.backoffMax, this.backoffInitial * 2 ** Math.max(0, tries - 1));
+    return base + Math.random() * base * 0.2;
+  }
+
+  private async waitConnected(): Promise<void> {
+    while (!this.connected && !this.fatal) await new Promise<void>((r) => this.connWaiters.push(r));
+  }
+
+  private sendProbe(e: Entry): Promise<ProbeOutcome> {
+    return new Promise<ProbeOutcome>((resolve) => {
+      let settled = false;
+      const done = (o: ProbeOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(t);
+        resolve(o);
+      };
+      const t = setTimeout(() => {
+        if (this.probe?.seq === e.seq) this.probe = null;
+        done({ kind: 'transient', why: `no PubAck within ${this.ackTimeoutMs} ms` });
+      }, this.ackTimeoutMs);
+      this.send(e, true);
+      if (!this.pending.has(e.seq)) {
+        done({ kind: 'permanent', why: 'send failed' });
+        return;
+      }
+      this.probe = { seq: e.seq, attempt: e.attempt, done };
+      // a disconnect while waiting: resolve early (the reply cannot arrive on the new connection)
+      const gen = this.gen;
+      const poll = setInterval(() => {
+        if (settled) clearInterval(poll);
+        else if (!this.connected || this.gen !== gen || this.fatal) {
+          clearInterval(poll);
+          if (this.probe?.seq === e.seq) this.probe = null;
+          done({ kind: 'disconnected' });
+        }
+      }, 20);
+    });
+  }
+
+  private async recover(): Promise<void> {
+    while (this.pending.size > 0 && !this.fatal && !this.closing) {
+      await this.waitConnected();
+      if (this.fatal || this.pending.size === 0) return;
+      const gen = this.gen;
+      const first = this.pending.values().next().value as Entry;
+      this.counters.retried++;
+      const o = await this.sendProbe(first);
+      if (o.kind === 'ok') {
+        this.confirm(first, o.duplicate);
+        if (this.gen !== gen || !this.connected) continue; // disconnected meanwhile: probe again
+        // the stream takes messages again: re-send everything else, in order, each with its own PubAck
+        for (const e of [...this.pending.values()]) {
+          this.counters.retried++;
+          this.send(e, true);
+        }
+        return;
+      }
+      if (o.kind === 'permanent') {
+        this.fail(first, o.why);
+        continue;
+      }
+      if (o.kind === 'disconnected') continue;
+      first.tries++;
+      if (first.tries > this.maxRetries) {
+        const n = this.pending.size;
+        for (const e of [...this.pending.values()]) this.fail(e, `${o.why}; gave up after ${this.maxRetries} retries`);
+        this.log?.(`publisher: ${n} event(s) failed: ${o.why}`);
+        return;
+      }
+      await sleep(this.backoff(first.tries));
+    }
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * A real local nats-server (Debian's 2.9.10 or any other on PATH) for tests, benchmarks and demos:
+ * free loopback port, temporary JetStream store, readiness wait, stop / kill (any signal) / restart on
+ * the same port and store, cleanup when the Node process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { NatsServerNotInstalledError, NatsServerStartError } from './errors.js';
+
+export interface StartNatsServerOptions {
+  /** TCP port on 127.0.0.1; default: a free port (found by binding port 0) */
+  port?: number;
+  /** enable JetStream (`-js -sd storeDir`); default true */
+  jetstream?: boolean;
+  /** JetStream store directory; default: a new temporary directory, removed by dispose() or at process exit */
+  storeDir?: string;
+  /** extra command-line arguments */
+  args?: string[];
+  /** a nats-server configuration file's text (written to a temporary file and passed with `-c`) */
+  configText?: string;
+  /** the binary; default NATS_SERVER_BIN ?? 'nats-server' */
+  bin?: string;
+  /** how long to wait for "Server is ready"; default 15 s */
+  readyTimeoutMs?: number;
+}
+
+export interface LocalNatsServer {
+  /** nats://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  storeDir: string;
+  /** pid of the current process (changes on restart) */
+  readonly pid: number;
+  /** whether the process is currently running (false after stop, kill -9 or a crash) */
+  readonly running: boolean;
+  /** send `signal` (default SIGTERM) and wait for the exit (SIGKILL after 10 s). The store is kept. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** send a signal without waiting (SIGKILL, SIGSTOP, SIGCONT, ...) */
+  kill(signal: NodeJS.Signals): void;
+  /** stop if running (SIGTERM), then start again on the same port and store, and wait until ready */
+  restart(): Promise<void>;
+  /** stop, then remove the temporary directories this helper created */
+  dispose(): Promise<void>;
+  /** the last lines the server printed */
+  logs(): string[];
+}
+
+const LOG_LINES = 200;
+const live = new Set<ServerHandle>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const h of live) h.cleanupSync();
+  });
+}
+
+/** Find `bin` on PATH (or check it directly when it contains a slash). */
+function resolveBin(bin: string): string {
+  const isExec = (p: string) => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (bin.includes('/')) {
+    if (isExec(bin)) return bin;
+    throw new NatsServerNotInstalledError(bin);
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, bin);
+    if (isExec(p)) return p;
+  }
+  // Debian installs it in /usr/sbin, which is not on every user's PATH
+  for (const dir of ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin']) {
+    const p = join(dir, bin);
+    if (isExec(p)) return p;
+  }
+  throw new NatsServerNotInstalledError(bin);
+}
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
+    });
+  });
+}
+
+class ServerHandle implements LocalNatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  private proc: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private lines: string[] = [];
+  private readonly tempDirs: string[] = [];
+  private readonly argv: string[];
+
+  constructor(
+    private readonly bin: string,
+    port: number,
+    storeDir: string | undefined,
+    private readonly opts: StartNatsServerOptions,
+  ) {
+    this.port = port;
+    this.url = `nats://127.0.0.1:${port}`;
+    const js = opts.jetstream ?? true;
+    if (storeDir === undefined) {
+      storeDir = mkdtempSync(join(tmpdir(), 'md-nats-store-'));
+      this.tempDirs.push(storeDir);
+    }
+    this.storeDir = storeDir;
+    const argv: string[] = [];
+    if (opts.configText !== undefined) {
+      const dir = mkdtempSync(join(tmpdir(), 'md-nats-conf-'));
+      this.tempDirs.push(dir);
+      const file = join(dir, 'nats-server.conf');
+      writeFileSync(file, opts.configText, { mode: 0o600 });
+      argv.push('-c', file);
+    }
+    argv.push('-a', '127.0.0.1', '-p', String(port));
+    if (js) argv.push('-js', '-sd', storeDir);
+    argv.push(...(opts.args ?? []));
+    this.argv = argv;
+  }
+
+  get pid(): number {
+    return this.proc?.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  logs(): string[] {
+    return [...this.lines];
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > LOG_LINES) this.lines.splice(0, this.lines.length - LOG_LINES);
+  }
+
+  async start(): Promise<void> {
+    const timeoutMs = this.opts.readyTimeoutMs ?? 15_000;
+    this.lines = [];
+    const proc = spawn(this.bin, this.argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    live.add(this);
+    installExitHook();
+    this.exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
+
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      let partial = '';
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onData = (chunk: Buffer) => {
+        partial += chunk.toString('utf8');
+        const parts = partial.split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) {
+          this.push(line);
+          if (line.includes('Server is ready')) {
+            // the log line comes after the listener is up; double-check with a TCP connect
+            void waitForPort(this.port, 5_000).then(
+              () => finish(),
+              (e: Error) => finish(new NatsServerStartError(`nats-server on port ${this.port}: ${e.message}`, this.logs())),
+            );
+          }
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') finish(new NatsServerNotInstalledError(this.bin));
+        else finish(new NatsServerStartError(`could not start ${this.bin}: ${e.message}`, this.logs()));
+      });
+      proc.once('exit', (code, signal) => {
+        finish(
+          new NatsServerStartError(
+            `nats-server exited before it was ready (code ${code}, signal ${signal}) on 127.0.0.1:${this.port}`,
+            this.logs(),
+          ),
+        );
+      });
+      const timer = setTimeout(() => {
+        finish(new NatsServerStartError(`nats-server not ready on 127.0.0.1:${this.port} after ${timeoutMs} ms`, this.logs()));
+      }, timeoutMs);
+    }).catch(async (err) => {
+      if (this.running) {
+        proc.kill('SIGKILL');
+        await this.exited;
+      }
+      throw err;
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.proc && this.running) this.proc.kill(signal);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    if (this.running) {
+      // a stopped (SIGSTOP) process cannot act on SIGTERM until continued
+      proc.kill('SIGCONT');
+      proc.kill(signal);
+      const t = setTimeout(() => {
+        if (this.running) proc.kill('SIGKILL');
+      }, 10_000);
+      await this.exited;
+      clearTimeout(t);
+    } else {
+      await this.exited;
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.removeTempDirs();
+    live.delete(this);
+  }
+
+  private removeTempDirs(): void {
+    for (const d of this.tempDirs.splice(0)) {
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+  }
+
+  /** process 'exit' hook: synchronous only */
+  cleanupSync(): void {
+    if (this.proc && this.running) {
+      try {
+        this.proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.removeTempDirs();
+  }
+}
+
+/** Resolves once a TCP connection to 127.0.0.1:port succeeds (polling), rejects after timeoutMs. */
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} not accepting connections after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Start a local nats-server (JetStream on by default) on 127.0.0.1 and wait until it is ready.
+ * Throws NatsServerNotInstalledError when the binary is missing, NatsServerStartError when it fails to start.
+ */
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<LocalNatsServer> {
+  const bin = resolveBin(opts.bin ?? process.env.NATS_SERVER_BIN ?? 'nats-server');
+  const attempts = opts.port === undefined ? 3 : 1;
+  let lastErr: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const port = opts.port ?? (await findFreePort());
+    const h = new ServerHandle(bin, port, opts.storeDir, opts);
+    try {
+      await h.start();
+      return h;
+    } catch (err) {
+      lastErr = err;
+      await h.dispose().catch(() => undefined);
+      if (err instanceof NatsServerNotInstalledError) throw err;
+      // a free port can be taken between finding and binding it: try another one
+      if (!(err instanceof NatsServerStartError) || !/address already in use/i.test(err.message)) throw err;
+    }
+  }
+  throw lastErr;
+}
+
+/** host/port pairs of NATS server URLs (`nats://h:p`, `tls://h:p`, `h:p`, `h`), credentials ignored */
+export function parseServerUrls(servers: string | string[]): { host: string; port: number }[] {
+  const list = (Array.isArray(servers) ? servers : servers.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.map((s) => {
+    const u = new URL(/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`);
+    const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    return { host, port: u.port ? Number(u.port) : 4222 };
+  });
+}
+
+/**
+ * Whether a NATS server answers (sends its INFO line) at any of `servers` within timeoutMs (default 1000).
+ * No credentials are needed or sent.
+ */
+export async function isNatsReachable(servers: string | string[], timeoutMs = 1000): Promise<boolean> {
+  let targets: { host: string; port: number }[];
+  try {
+    targets = parseServerUrls(servers);
+  } catch {
+    return false;
+  }
+  const probe = (host: string, port: number) =>
+    new Promise<boolean>((resolve) => {
+      let buf = '';
+      const s = createConnection({ host, port });
+      const done = (ok: boolean) => {
+        clearTimeout(t);
+        s.destroy();
+        resolve(ok);
+      };
+      const t = setTimeout(() => done(false), timeoutMs);
+      s.on('data', (d) => {
+        buf += d.toString('latin1');
+        if (buf.length >= 5) done(buf.startsWith('INFO '));
+      });
+      s.once('error', () => done(false));
+      s.once('close', () => done(false));
+    });
+  const results = await Promise.all(targets.map((t) => probe(t.host, t.port)));
+  return results.some(Boolean);
+}

@@ -1,0 +1,123 @@
+/** Idempotent provisioning of the MARKET_DATA stream; an existing stream with another config is reported, never changed. */
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { JetStreamUnavailableError, StreamConfigMismatchError, type StreamConfigDifference } from './errors.js';
+
+export const DEFAULT_STREAM_NAME = 'MARKET_DATA';
+export const DEFAULT_STREAM_SUBJECTS: readonly string[] = ['market.>'];
+export const DEFAULT_MAX_AGE_NS = 24n * 3600n * 1_000_000_000n;
+export const DEFAULT_DUPLICATE_WINDOW_NS = 120n * 1_000_000_000n;
+
+export interface StreamConfigInput {
+  /** default MARKET_DATA */
+  name?: string;
+  /** default ['market.>'] */
+  subjects?: string[];
+  /** default 24 h */
+  maxAgeNs?: bigint;
+  /** default 2 min */
+  duplicateWindowNs?: bigint;
+  /** default 1 */
+  replicas?: number;
+  /** default 'file' */
+  storage?: 'file' | 'memory';
+}
+
+export interface EnsureStreamResult {
+  action: 'created' | 'exists';
+  info: StreamInfo;
+}
+
+function nsToNumber(field: string, v: bigint): number {
+  if (v <= 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`stream ${field} must be > 0 and <= ${Number.MAX_SAFE_INTEGER} ns, got ${v}`);
+  }
+  return Number(v);
+}
+
+/** The StreamConfig that ensureStream creates for `cfg` (limits retention, discard old). */
+export function desiredStreamConfig(cfg: StreamConfigInput = {}): Partial<StreamConfig> & { name: string } {
+  const maxAge = cfg.maxAgeNs ?? DEFAULT_MAX_AGE_NS;
+  const dup = cfg.duplicateWindowNs ?? DEFAULT_DUPLICATE_WINDOW_NS;
+  if (dup > maxAge) {
+    throw new RangeError(`stream duplicate window (${dup} ns) must not exceed its max age (${maxAge} ns)`);
+  }
+  const replicas = cfg.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+    throw new RangeError(`stream replicas must be an integer from 1 to 5, got ${replicas}`);
+  }
+  return {
+    name: cfg.name ?? DEFAULT_STREAM_NAME,
+    subjects: [...(cfg.subjects ?? DEFAULT_STREAM_SUBJECTS)],
+    retention: RetentionPolicy.Limits,
+    storage: (cfg.storage ?? 'file') === 'file' ? StorageType.File : StorageType.Memory,
+    max_age: nsToNumber('max age', maxAge),
+    duplicate_window: nsToNumber('duplicate window', dup),
+    num_replicas: replicas,
+    discard: DiscardPolicy.Old,
+  };
+}
+
+/** Differences between the wanted config and an existing stream's config (only the fields we set). */
+export function diffStreamConfig(want: Partial<StreamConfig>, have: Partial<StreamConfig>): StreamConfigDifference[] {
+  const out: StreamConfigDifference[] = [];
+  const sortedEq = (a: string[] = [], b: string[] = []) =>
+    a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  if (!sortedEq(want.subjects, have.subjects)) out.push({ field: 'subjects', expected: want.subjects, actual: have.subjects ?? [] });
+  for (const f of ['retention', 'storage', 'max_age', 'duplicate_window', 'num_replicas', 'discard'] as const) {
+    if (want[f] !== undefined && want[f] !== have[f]) out.push({ field: f, expected: want[f], actual: have[f] });
+  }
+  return out;
+}
+
+async function manager(nc: NatsConnection): Promise<JetStreamManager> {
+  try {
+    return await jetstreamManager(nc);
+  } catch (err) {
+    throw new JetStreamUnavailableError(
+      `JetStream is not available on ${nc.getServer()} (start nats-server with -js): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+const isNotFound = (e: unknown) =>
+  e instanceof JetStreamApiError && (e.code === 10059 || /not found/i.test(e.message));
+const isAlreadyInUse = (e: unknown) =>
+  e instanceof JetStreamApiError && (e.code === 10058 || /already in use/i.test(e.message));
+
+/**
+ * Create the stream if it does not exist; if it does, check that its config matches (subjects, retention,
+ * storage, max age, duplicate window, replicas, discard) and throw StreamConfigMismatchError otherwise.
+ */
+export async function ensureStream(nc: NatsConnection, cfg: StreamConfigInput = {}): Promise<EnsureStreamResult> {
+  const want = desiredStreamConfig(cfg);
+  const jsm = await manager(nc);
+  const check = (info: StreamInfo): EnsureStreamResult => {
+    const diff = diffStreamConfig(want, info.config);
+    if (diff.length) throw new StreamConfigMismatchError(want.name, diff);
+    return { action: 'exists', info };
+  };
+  try {
+    return check(await jsm.streams.info(want.name));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  try {
+    const info = await jsm.streams.add(want);
+    return { action: 'created', info };
+  } catch (e) {
+    // created concurrently by someone else: compare with theirs
+    if (isAlreadyInUse(e)) return check(await jsm.streams.info(want.name));
+    throw e;
+  }
+}
