@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '@nats-io/nkeys';
+import {
+  BusConnectError,
+  busOptionsFromEnv,
+  connectBus,
+  findFreePort,
+  natsConnectionOptions,
+  redactSecrets,
+  redactUrl,
+  startNatsServer,
+  type LocalNatsServer,
+} from './index.js';
+
+describe('busOptionsFromEnv / redaction / connection options', () => {
+  it('reads NATS_* variables; NATS_URL is comma-separated with a default', () => {
+    expect(busOptionsFromEnv({})).toEqual({ servers: ['nats://localhost:4222'] });
+    const o = busOptionsFromEnv({
+      NATS_URL: 'nats://a:4222, nats://b:4223 ,',
+      NATS_USER: 'alice',
+      NATS_PASSWORD: 'pw',
+      NATS_TOKEN: 'tok',
+      NATS_NKEY_SEED: 'SUAXXX',
+      NATS_CREDS: '/x.creds',
+      NATS_TLS_CA: '/ca.pem',
+      NATS_TLS_CERT: '/c.pem',
+      NATS_TLS_KEY: '/k.pem',
+    });
+    expect(o).toEqual({
+      servers: ['nats://a:4222', 'nats://b:4223'],
+      user: 'alice',
+      pass: 'pw',
+      token: 'tok',
+      nkeySeed: 'SUAXXX',
+      credsFile: '/x.creds',
+      tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' },
+    });
+  });
+
+  it('redacts credentials in URLs and secret values in texts', () => {
+    expect(redactUrl('nats://bob:hunter2@h:4222')).toBe('nats://bob:***@h:4222');
+    expect(redactUrl('nats://tok@h:4222')).toBe('nats://***@h:4222');
+    expect(redactUrl('nats://h:4222')).toBe('nats://h:4222');
+    expect(redactSecrets('failed for hunter2 at nats://x:hunter2@h', { pass: 'hunter2' })).not.toContain('hunter2');
+  });
+
+  it('reconnects forever with backoff and jitter', () => {
+    const o = natsConnectionOptions({ servers: 'nats://a:1,nats://b:2' });
+    expect(o.maxReconnectAttempts).toBe(-1);
+    expect(o.reconnect).toBe(true);
+    expect(o.servers).toEqual(['nats://a:1', 'nats://b:2']);
+    const d = o.reconnectDelayHandler!();
+    expect(d).toBeGreaterThanOrEqual(100);
+    expect(d).toBeLessThanOrEqual(100 + 250);
+  });
+});
+
+describe('connectBus against real servers', () => {
+  const PASSWORD = 'S3cret-Pass-9471';
+  const TOKEN = 'tok-Zq81-secret';
+  let userSrv: LocalNatsServer;
+  let tokenSrv: LocalNatsServer;
+  let nkeySrv: LocalNatsServer;
+  const nkey = createUser();
+  const seed = new TextDecoder().decode(nkey.getSeed());
+
+  beforeAll(async () => {
+    userSrv = await startNatsServer({ jetstream: false, configText: `authorization { user: alice, password: "${PASSWORD}" }\n` });
+    tokenSrv = await startNatsServer({ jetstream: false, configText: `authorization { token: "${TOKEN}" }\n` });
+    nkeySrv = await startNatsServer({ jetstream: false, configText: `authorization { users: [ { nkey: ${nkey.getPublicKey()} } ] }\n` });
+  });
+  afterAll(async () => {
+    await userSrv?.dispose();
+    await tokenSrv?.dispose();
+    await nkeySrv?.dispose();
+  });
+
+  it('user/password: right credentials connect', async () => {
+    const nc = await connectBus({ servers: userSrv.url, user: 'alice', pass: PASSWORD });
+    await nc.flush();
+    await nc.close();
+  });
+
+  it('user/password: a wrong password fails fast with a clear error that does not contain it', async () => {
+    const wrong = 'Wrong-Pass-5512';
+    const t0 = Date.now();
+    const err = await connectBus({ servers: userSrv.url, user: 'alice', pass: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusConnectError);
+    expect((err as BusConnectError).kind).toBe('auth');
+    expect((err as Error).message).toMatch(/authentication refused/);
+    expect((err as Error).message).toContain('user "alice"');
+    expect((err as Error).message).not.toContain(wrong);
+    expect(String((err as Error).stack)).not.toContain(wrong);
+    expect(Date.now() - t0).toBeLessThan(10_000); // one attempt, no retry storm
+    const authErrors = userSrv.logs().filter((l) => /authentication error|authorization violation/i.test(l)).length;
+    expect(authErrors).toBeGreaterThanOrEqual(1);
+    expect(authErrors).toBeLessThanOrEqual(2);
+  });
+
+  it('credentials in the URL are redacted from errors', async () => {
+    const wrong = 'UrlPass-3310';
+    const url = userSrv.url.replace('nats://', `nats://alice:${wrong}@`);
+    const err = await connectBus({ servers: url }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusConnectError);
+    expect((err as Error).message).not.toContain(wrong);
+    expect((err as Error).message).toContain('alice:***@');
+  });
+
+  it('token: right token connects, wrong one is refused without echoing it', async () => {
+    const nc = await connectBus({ servers: tokenSrv.url, token: TOKEN });
+    await nc.flush();
+    await nc.close();
+    const err = await connectBus({ servers: tokenSrv.url, token: 'bad-token-7741' }).catch((e: unknown) => e);
+    expect((err as BusConnectError).kind).toBe('auth');
+    expect((err as Error).message).not.toContain('bad-token-7741');
+  });
+
+  it('nkey seed: the right seed connects, another one is refused', async () => {
+    const nc = await connectBus({ servers: nkeySrv.url, nkeySeed: seed });
+    await nc.flush();
+    await nc.close();
+    const other = new TextDecoder().decode(createUser().getSeed());
+    const err = await connectBus({ servers: nkeySrv.url, nkeySeed: other }).catch((e: unknown) => e);
+    expect((err as BusConnectError).kind).toBe('auth');
+    expect((err as Error).message).not.toContain(other);
+  });
+
+  it('nobody listening: fails fast as unreachable', async () => {
+    const port = await findFreePort();
+    const err = await connectBus({ servers: `nats://127.0.0.1:${port}` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusConnectError);
+    expect((err as BusConnectError).kind).toBe('unreachable');
+  });
+
+  it('a missing creds file is reported by path', async () => {
+    await expect(connectBus({ servers: userSrv.url, credsFile: '/nonexistent/x.creds' })).rejects.toThrow(/x\.creds/);
+  });
+});
