@@ -215,7 +215,6 @@ export class JetStreamPublisher implements EventSink {
     while ((this.pending.size > 0 || this.queue.length > 0) && !this.fatal) {
       await new Promise<void>((r) => this.flushWaiters.push(r));
     }
-    if (this.fatal && this.pending.size === 0 && this.failedSinceFlush === 0) throw this.fatal;
     if (this.failedSinceFlush > 0) {
       const n = this.failedSinceFlush;
       const f = this.firstFailure!;
