@@ -106,6 +106,8 @@ interface Waiter {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** events handed to nats.js per burst */
+const OUTBOX_MAX = 256;
 const td = new TextDecoder();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -128,6 +130,9 @@ export class JetStreamPublisher implements EventSink {
   private flushWaiters: (() => void)[] = [];
   private connWaiters: (() => void)[] = [];
   private readonly registryCache = new Map<string, RegistryEntry>();
+  /** pairs: entry, reply subject (or null) */
+  private outbox: (Entry | string | null)[] = [];
+  private outboxScheduled = false;
 
   private nextSeq = 1;
   private gen = 0;
@@ -272,29 +277,63 @@ export class JetStreamPublisher implements EventSink {
     }
   }
 
-  /** Send (or re-send) an entry; with a reply subject when `withReply`. */
+  /**
+   * Send (or re-send) an entry; with a reply subject when `withReply`. Sends are collected in an outbox and
+   * handed to nats.js in bursts (OUTBOX_MAX, or at the next macrotask): nats.js flushes its socket buffer in
+   * a microtask, so a caller awaiting every publish() would otherwise cost one socket write per event.
+   */
   private send(e: Entry, withReply: boolean, now = Date.now()): void {
     e.attempt++;
     e.gen = this.gen;
     e.sentAt = now;
     this.lastSendAt = now;
-    try {
-      if (withReply) {
-        this.nc.publish(e.subject, e.body, { headers: e.hdrs, reply: `${this.inbox}.${e.seq}.${e.attempt}` });
-        if (this.mode === 'batch') {
-          this.sinceMarker = 0;
-          this.lastMarkerAt = now;
-        }
-        this.unmarkedTail = null;
-      } else {
-        this.nc.publish(e.subject, e.body, { headers: e.hdrs });
-        this.unmarkedTail = e;
+    if (withReply) {
+      this.outbox.push(e, `${this.inbox}.${e.seq}.${e.attempt}`);
+      if (this.mode === 'batch') {
+        this.sinceMarker = 0;
+        this.lastMarkerAt = now;
       }
-    } catch (err) {
-      // closed connection, or a payload above the server's max_payload: not retryable
-      this.fail(e, (err as Error).message);
-      if (this.nc.isClosed()) this.onConnectionClosed(err as Error);
+      this.unmarkedTail = null;
+    } else {
+      this.outbox.push(e, null);
+      this.unmarkedTail = e;
     }
+    if (this.outbox.length >= 2 * OUTBOX_MAX) this.flushOutbox();
+    else if (!this.outboxScheduled) {
+      this.outboxScheduled = true;
+      setImmediate(this.flushOutboxCb);
+    }
+  }
+
+  private readonly flushOutboxCb = () => {
+    this.outboxScheduled = false;
+    this.flushOutbox();
+  };
+
+  /** hand every collected send to nats.js now (in order) */
+  private flushOutbox(): void {
+    const box = this.outbox;
+    if (box.length === 0) return;
+    this.outbox = [];
+    let failed = false;
+    for (let i = 0; i < box.length; i += 2) {
+      const e = box[i] as Entry;
+      const reply = box[i + 1] as string | null;
+      if (!this.pending.has(e.seq)) continue;
+      try {
+        if (reply) this.nc.publish(e.subject, e.body, { headers: e.hdrs, reply });
+        else this.nc.publish(e.subject, e.body, { headers: e.hdrs });
+      } catch (err) {
+        // closed connection, or a payload above the server's max_payload: not retryable
+        this.fail(e, (err as Error).message);
+        failed = true;
+        if (this.nc.isClosed()) {
+          this.onConnectionClosed(err as Error);
+          return;
+        }
+      }
+    }
+    if (failed) this.progress();
   }
 
   /** batch mode: make sure the newest unconfirmed event is followed by a marker */
@@ -307,6 +346,7 @@ export class JetStreamPublisher implements EventSink {
     }
     this.send(t, true);
     t.syncAttempt = t.attempt;
+    this.flushOutbox();
   }
 
   private onTick(): void {
@@ -450,6 +490,7 @@ export class JetStreamPublisher implements EventSink {
     this.recovering = true;
     this.gen++;
     this.unmarkedTail = null;
+    this.outbox = []; // still pending: the recovery re-sends them in order
     this.log?.(`publisher: recovering (${reason}); ${this.pending.size} event(s) unconfirmed`);
     void this.recover().finally(() => {
       this.recovering = false;
@@ -480,6 +521,7 @@ export class JetStreamPublisher implements EventSink {
         done({ kind: 'transient', why: `no PubAck within ${this.ackTimeoutMs} ms` });
       }, this.ackTimeoutMs);
       this.send(e, true);
+      this.flushOutbox();
       if (!this.pending.has(e.seq)) {
         done({ kind: 'permanent', why: 'send failed' });
         return;
@@ -514,6 +556,7 @@ export class JetStreamPublisher implements EventSink {
           this.counters.retried++;
           this.send(e, true);
         }
+        this.flushOutbox();
         return;
       }
       if (o.kind === 'permanent') {
