@@ -3,6 +3,7 @@ import {
   connectBus,
   ensureStream,
   JetStreamPublisher,
+  PublishError,
   startNatsServer,
   type LocalNatsServer,
   type NatsConnection,
@@ -62,4 +63,53 @@ describe.each(['batch', 'ack'] as const)('server killed and restarted mid-publis
     const byId = new Map(stored.map((m) => [m.msgId, m.data]));
     expect(Buffer.from(byId.get(`restart-${mode}-${killAt}`)!).equals(Buffer.from(fakeBody(killAt)))).toBe(true);
   }, 60_000);
+});
+
+describe('server frozen (SIGSTOP) then resumed, and connection closed under the publisher', () => {
+  let srv: LocalNatsServer;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    srv = await startNatsServer();
+    nc = await connectBus({ servers: srv.url });
+    await ensureStream(nc, { name: 'FROZEN' });
+  });
+  afterAll(async () => {
+    if (!nc.isClosed()) await nc.close();
+    await srv?.dispose();
+  });
+
+  it('ack timeouts while frozen are retried with the same ids: exactly once after SIGCONT', async () => {
+    const N = 20_000;
+    const logs: string[] = [];
+    const pub = new JetStreamPublisher(nc, { mode: 'batch', window: 2048, ackTimeoutMs: 400, retryBackoff: { initialMs: 50, maxMs: 200 }, log: (m) => logs.push(m) });
+    let resumed: Promise<void> | null = null;
+    for (let i = 0; i < N; i++) {
+      if (i === 8000) {
+        srv.kill('SIGSTOP');
+        resumed = sleep(1200).then(() => srv.kill('SIGCONT'));
+      }
+      await pub.publishEncoded(SUBJECT, fakeBody(i), `frozen-${i}`, 'futures.trades.v1');
+    }
+    await resumed;
+    await pub.close();
+    expect(pub.stats).toMatchObject({ published: N, acked: N, failed: 0, pending: 0 });
+    expect(logs.some((l) => l.includes('no PubAck within 400 ms'))).toBe(true);
+    expect(await streamCount(nc, 'FROZEN')).toBe(N);
+    const ids = new Set((await readStream(nc, 'FROZEN')).map((m) => m.msgId));
+    expect(ids.size).toBe(N);
+  }, 60_000);
+
+  it('the connection closed under it: flush() reports the unconfirmed events, publish() rejects', async () => {
+    const pub = new JetStreamPublisher(nc, { mode: 'ack', window: 100000 });
+    srv.kill('SIGSTOP'); // nothing gets confirmed
+    for (let i = 0; i < 50; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), `closed-${i}`, 'futures.trades.v1');
+    await sleep(20);
+    await nc.close();
+    srv.kill('SIGCONT');
+    const err = await pub.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as PublishError).failed).toBe(50);
+    await expect(pub.publishEncoded(SUBJECT, fakeBody(0), 'closed-x', 'futures.trades.v1')).rejects.toThrow(/connection closed/);
+    expect(pub.stats.failed).toBe(50);
+  });
 });
