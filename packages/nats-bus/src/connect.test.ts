@@ -92,7 +92,11 @@ describe('connectBus against real servers', () => {
     expect((err as Error).message).not.toContain(wrong);
     expect(String((err as Error).stack)).not.toContain(wrong);
     expect(Date.now() - t0).toBeLessThan(10_000); // one attempt, no retry storm
-    const authErrors = userSrv.logs().filter((l) => /authentication error|authorization violation/i.test(l)).length;
+    // the server logs the refusal asynchronously: wait for it, then make sure there was no retry storm
+    const count = () => userSrv.logs().filter((l) => /authentication error|authorization violation/i.test(l)).length;
+    for (let i = 0; i < 100 && count() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    const authErrors = count();
     expect(authErrors).toBeGreaterThanOrEqual(1);
     expect(authErrors).toBeLessThanOrEqual(2);
   });

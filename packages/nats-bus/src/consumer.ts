@@ -72,6 +72,17 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.startSeq }
       : { deliver_policy: opts.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All };
 
+  // durable: messages arrive through a callback into our own queue, so that whatever was delivered but not
+  // processed when the loop stops can be nak'ed (redelivered at once instead of after the ack wait).
+  // The queue is bounded by the consumer's max_ack_pending (unacknowledged messages stop delivery).
+  const queue: JsMsg[] = [];
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+
   async function open(): Promise<ConsumerMessages> {
     const js = jetstream(nc);
     if (opts.durable) {
@@ -82,12 +93,19 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
         await jsm.consumers.add(stream, {
           durable_name: opts.durable,
           ack_policy: AckPolicy.Explicit,
+          max_ack_pending: 1024,
           ...policy,
           ...(serverFilter ? { filter_subject: serverFilter } : {}),
         });
       }
       const c = await js.consumers.get(stream, opts.durable);
-      return c.consume({ max_messages: 512 });
+      return c.consume({
+        max_messages: 256,
+        callback: (m) => {
+          queue.push(m);
+          notify();
+        },
+      });
     }
     const c = await js.consumers.get(stream, {
       ...policy,
@@ -118,29 +136,68 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
     }
   }
 
+  const wanted = (subject: string) => !clientFilter || clientFilter.some((p) => subjectMatches(p, subject));
+
+  async function* iterateOrdered(msgs: ConsumerMessages): AsyncGenerator<ConsumedEvent> {
+    for await (const m of msgs) {
+      if (!wanted(m.subject)) continue;
+      const ev = decodeMsg(m);
+      if (ev) yield ev;
+      if (stopped) break;
+    }
+  }
+
+  async function* iterateDurable(msgs: ConsumerMessages): AsyncGenerator<ConsumedEvent> {
+    let current: JsMsg | null = null;
+    let closed = false;
+    const closedP = msgs.closed().then(
+      () => {
+        closed = true;
+      },
+      () => {
+        closed = true;
+      },
+    );
+    try {
+      for (;;) {
+        while (queue.length === 0 && !stopped && !closed) {
+          await Promise.race([new Promise<void>((r) => (wake = r)), closedP]);
+        }
+        if (stopped || queue.length === 0) break;
+        const m = queue.shift()!;
+        if (!wanted(m.subject)) {
+          m.ack();
+          continue;
+        }
+        current = m;
+        let ev: ConsumedEvent | null;
+        try {
+          ev = decodeMsg(m);
+        } catch (e) {
+          m.term();
+          current = null;
+          throw e;
+        }
+        if (ev) yield ev;
+        // the caller asked for the next event: it has processed this one
+        m.ack();
+        current = null;
+      }
+    } finally {
+      // delivered but not processed: hand back for immediate redelivery (at-least-once)
+      current?.nak();
+      for (const m of queue.splice(0)) m.nak();
+    }
+  }
+
   async function* iterate(): AsyncGenerator<ConsumedEvent> {
     if (stopped) return;
     messages = await open();
-    if (stopped) {
-      await messages.close();
-      return;
-    }
-    for await (const m of messages) {
-      if (clientFilter && !clientFilter.some((p) => subjectMatches(p, m.subject))) {
-        if (opts.durable) m.ack();
-        continue;
-      }
-      let ev: ConsumedEvent | null;
-      try {
-        ev = decodeMsg(m);
-      } catch (e) {
-        if (opts.durable) m.term();
-        throw e;
-      }
-      if (ev) yield ev;
-      // acknowledged once the caller asks for the next event (it has processed this one)
-      if (opts.durable) m.ack();
-      if (stopped) break;
+    try {
+      if (stopped) return;
+      yield* opts.durable ? iterateDurable(messages) : iterateOrdered(messages);
+    } finally {
+      await messages.close().catch(() => undefined);
     }
   }
 
@@ -148,7 +205,8 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
     [Symbol.asyncIterator]: () => iterate(),
     async stop() {
       stopped = true;
-      if (messages) await messages.close();
+      notify();
+      if (messages) await messages.close().catch(() => undefined);
     },
   };
 }
