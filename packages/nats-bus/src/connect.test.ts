@@ -140,3 +140,27 @@ describe('connectBus against real servers', () => {
     await expect(connectBus({ servers: userSrv.url, credsFile: '/nonexistent/x.creds' })).rejects.toThrow(/x\.creds/);
   });
 });
+
+describe('several servers (NATS_URL list): fail over when one dies', () => {
+  it('reconnects to the other server and keeps working', async () => {
+    const a = await startNatsServer({ jetstream: false });
+    const b = await startNatsServer({ jetstream: false });
+    const logs: string[] = [];
+    try {
+      const nc = await connectBus({ ...busOptionsFromEnv({ NATS_URL: `${a.url},${b.url}` }), log: (m) => logs.push(m) });
+      const first = nc.getServer();
+      const victim = first.endsWith(`:${a.port}`) ? a : b;
+      const other = victim === a ? b : a;
+      victim.kill('SIGKILL');
+      for (let i = 0; i < 250 && !logs.some((l) => l.includes('reconnected')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(logs.some((l) => l.includes('disconnected'))).toBe(true);
+      expect(logs.some((l) => l.includes(`reconnected to 127.0.0.1:${other.port}`))).toBe(true);
+      expect(nc.getServer()).toContain(`:${other.port}`);
+      await nc.flush();
+      await nc.close();
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+});
