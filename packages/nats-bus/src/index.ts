@@ -40,7 +40,10 @@ export {
   findFreePort,
   isNatsReachable,
   parseServerUrls,
+  startNatsCluster,
   startNatsServer,
+  waitForJetStream,
+  type LocalNatsCluster,
   type LocalNatsServer,
   type StartNatsServerOptions,
 } from './server.js';

@@ -8,6 +8,7 @@ import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSyn
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { NatsServerNotInstalledError, NatsServerStartError } from './errors.js';
 
 export interface StartNatsServerOptions {
@@ -356,4 +357,83 @@ export async function isNatsReachable(servers: string | string[], timeoutMs = 10
     });
   const results = await Promise.all(targets.map((t) => probe(t.host, t.port)));
   return results.some(Boolean);
+}
+
+export interface LocalNatsCluster {
+  /** the nodes, in start order */
+  servers: LocalNatsServer[];
+  /** their client URLs, comma-separated (a NATS_URL value) */
+  url: string;
+  /** stop every node and remove their temporary directories */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Start a cluster of `size` nats-server nodes on loopback (routes between all of them, JetStream on,
+ * one store per node) and wait until JetStream answers (a meta leader is elected), so that streams with
+ * `replicas` up to `size` can be created. Each node can be stopped, killed and restarted like a single server.
+ */
+export async function startNatsCluster(
+  opts: { size?: number; name?: string; bin?: string; readyTimeoutMs?: number } = {},
+): Promise<LocalNatsCluster> {
+  const size = opts.size ?? 3;
+  if (!Number.isInteger(size) || size < 2) throw new RangeError(`cluster size must be an integer >= 2, got ${size}`);
+  const name = opts.name ?? 'md-local';
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  while (clientPorts.length < size) {
+    const p = await findFreePort();
+    const r = await findFreePort();
+    if (p === r || clientPorts.includes(p) || routePorts.includes(p) || clientPorts.includes(r) || routePorts.includes(r)) continue;
+    clientPorts.push(p);
+    routePorts.push(r);
+  }
+  const servers: LocalNatsServer[] = [];
+  const dispose = async () => {
+    await Promise.all(servers.map((s) => s.dispose()));
+  };
+  try {
+    const started = await Promise.all(
+      clientPorts.map((port, i) =>
+        startNatsServer({
+          port,
+          bin: opts.bin,
+          readyTimeoutMs: opts.readyTimeoutMs,
+          configText:
+            `server_name: ${name}-${i + 1}\n` +
+            `cluster {\n  name: ${name}\n  listen: 127.0.0.1:${routePorts[i]}\n` +
+            `  routes: [\n${routePorts.map((r) => `    nats-route://127.0.0.1:${r}`).join('\n')}\n  ]\n}\n`,
+        }),
+      ),
+    );
+    servers.push(...started);
+    await waitForJetStream(servers[0].url, opts.readyTimeoutMs ?? 30_000);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { servers, url: servers.map((s) => s.url).join(','), dispose };
+}
+
+/** Poll `$JS.API.INFO` until JetStream answers without error (e.g. a cluster elected its meta leader). */
+export async function waitForJetStream(url: string, timeoutMs = 30_000): Promise<void> {
+  const nc = await connect({ servers: url, maxReconnectAttempts: -1 });
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  try {
+    for (;;) {
+      try {
+        const m = await nc.request('$JS.API.INFO', undefined, { timeout: 1000 });
+        const r = JSON.parse(new TextDecoder().decode(m.data)) as { error?: { description?: string } };
+        if (!r.error) return;
+        last = r.error.description ?? 'error';
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) throw new NatsServerStartError(`JetStream at ${url} not ready after ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await nc.close();
+  }
 }
