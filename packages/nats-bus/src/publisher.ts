@@ -471,7 +471,7 @@ export class JetStreamPublisher implements EventSink {
   }
 
   private onConnectionClosed(err?: Error): void {
-    if (this.fatal) return;
+    if (this.fatal || (this.closing && this.pending.size === 0)) return;
     this.fatal = new PublishError(
       `NATS connection closed${err ? `: ${err.message}` : ''}; ${this.pending.size} event(s) unconfirmed`,
       this.pending.size,

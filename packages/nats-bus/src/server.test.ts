@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   findFreePort,
   isNatsReachable,
@@ -41,6 +41,10 @@ describe('startNatsServer', () => {
     const s = await startNatsServer();
     servers.push(s);
     s.kill('SIGSTOP');
+    // signal delivery is asynchronous: wait until the process is really stopped (state T)
+    const state = () => readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    for (let i = 0; i < 100 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(state()).toBe('T');
     expect(await isNatsReachable(s.url, 300)).toBe(false);
     s.kill('SIGCONT');
     expect(await isNatsReachable(s.url, 2000)).toBe(true);
