@@ -103,6 +103,7 @@ describe.each(['ack', 'batch'] as const)('JetStreamPublisher mode %s', (mode) =>
   it('a message id is required', async () => {
     const pub = new JetStreamPublisher(nc, { mode });
     await expect(pub.publishEncoded(SUBJECT, fakeBody(0), '', SCHEMA)).rejects.toThrow(/message id/);
+    await expect(pub.publishEncoded(SUBJECT, fakeBody(0), 'a\r\nInjected: x', SCHEMA)).rejects.toThrow(/CR or LF/);
     await pub.close();
   });
 

@@ -23,7 +23,7 @@
  */
 import {
   createInbox,
-  headers,
+  MsgHdrsImpl,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -106,6 +106,26 @@ interface Waiter {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const te = new TextEncoder();
+
+/**
+ * The two headers of every event, encoded once (nats.js would re-encode a MsgHdrs on every publish and
+ * re-send): the wire bytes are exactly what nats.js writes (`NATS/1.0`, `Key: value` lines, blank line).
+ */
+class EventHeaders extends MsgHdrsImpl {
+  private readonly wire: Uint8Array;
+  constructor(msgId: string, schemaId: string) {
+    super();
+    this.headers.set(MSG_ID_HEADER, [msgId]);
+    this.headers.set(SCHEMA_HEADER, [schemaId]);
+    this.wire = te.encode(`NATS/1.0\r\n${MSG_ID_HEADER}: ${msgId}\r\n${SCHEMA_HEADER}: ${schemaId}\r\n\r\n`);
+  }
+  override encode(): Uint8Array {
+    return this.wire;
+  }
+}
+
+const badHeaderValue = (v: string) => v.includes('\r') || v.includes('\n');
 /** events handed to nats.js per burst */
 const OUTBOX_MAX = 256;
 const td = new TextDecoder();
@@ -205,6 +225,9 @@ export class JetStreamPublisher implements EventSink {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closing) return Promise.reject(new Error('JetStreamPublisher is closed'));
     if (!msgId) return Promise.reject(new TypeError(`publish to ${subject}: a message id is required`));
+    if (badHeaderValue(msgId) || badHeaderValue(schemaId)) {
+      return Promise.reject(new TypeError(`publish to ${subject}: message id / schema id must not contain CR or LF`));
+    }
     if (this.queue.length === 0 && this.canAdmit()) {
       this.admit(subject, body, msgId, schemaId);
       return RESOLVED;
@@ -262,9 +285,7 @@ export class JetStreamPublisher implements EventSink {
   }
 
   private admit(subject: string, body: Uint8Array, msgId: string, schemaId: string): void {
-    const hdrs = headers();
-    hdrs.set(MSG_ID_HEADER, msgId);
-    hdrs.set(SCHEMA_HEADER, schemaId);
+    const hdrs = new EventHeaders(msgId, schemaId);
     const e: Entry = { seq: this.nextSeq++, subject, body, hdrs, msgId, gen: 0, attempt: 0, syncAttempt: -1, sentAt: 0, tries: 0 };
     this.pending.set(e.seq, e);
     this.counters.published++;
