@@ -106,7 +106,6 @@ interface Waiter {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const te = new TextEncoder();
 
 /**
  * The two headers of every event, encoded once (nats.js would re-encode a MsgHdrs on every publish and
@@ -118,7 +117,8 @@ class EventHeaders extends MsgHdrsImpl {
     super();
     this.headers.set(MSG_ID_HEADER, [msgId]);
     this.headers.set(SCHEMA_HEADER, [schemaId]);
-    this.wire = te.encode(`NATS/1.0\r\n${MSG_ID_HEADER}: ${msgId}\r\n${SCHEMA_HEADER}: ${schemaId}\r\n\r\n`);
+    // Buffer.from: pooled, ~3x faster than TextEncoder for short strings on Node 20
+    this.wire = Buffer.from(`NATS/1.0\r\n${MSG_ID_HEADER}: ${msgId}\r\n${SCHEMA_HEADER}: ${schemaId}\r\n\r\n`, 'utf8');
   }
   override encode(): Uint8Array {
     return this.wire;
