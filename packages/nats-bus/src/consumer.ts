@@ -2,6 +2,10 @@
  * consumeEvents: iterate decoded, validated events (exact bigint timestamps) from the market-data stream,
  * with an ordered consumer (default; nothing is stored on the server) or a durable one (acknowledged).
  *
+ * Durable consumers are at-least-once: an event is acknowledged when the loop asks for the next one;
+ * when the loop stops, the events delivered to this client but not processed are nak'ed (redelivered at
+ * once); messages still in flight at that moment come back after the ack wait (`ackWaitMs`, default 30 s).
+ *
  * nats-server 2.9 has no multi-subject consumer filter (`filter_subjects` needs 2.10), so:
  * - no subject or one subject: the consumer filters on the server;
  * - several subjects: the consumer reads the whole stream in stream order and this helper filters on the
@@ -38,6 +42,8 @@ export interface ConsumeOptions {
   stream?: string;
   /** 'all' (default) or 'new' (only messages stored from now on) */
   deliver?: 'all' | 'new';
+  /** durable only, used when the consumer is created: redelivery delay of unacknowledged messages; default 30 s */
+  ackWaitMs?: number;
   /** start at this stream sequence (overrides `deliver`) */
   startSeq?: number;
   /** called for a message that does not decode/validate; the message is skipped. Without it, iteration throws ConsumeDecodeError. */
@@ -94,13 +100,14 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
           durable_name: opts.durable,
           ack_policy: AckPolicy.Explicit,
           max_ack_pending: 1024,
+          ...(opts.ackWaitMs !== undefined ? { ack_wait: opts.ackWaitMs * 1_000_000 } : {}),
           ...policy,
           ...(serverFilter ? { filter_subject: serverFilter } : {}),
         });
       }
       const c = await js.consumers.get(stream, opts.durable);
       return c.consume({
-        max_messages: 256,
+        max_messages: 64,
         callback: (m) => {
           queue.push(m);
           notify();
