@@ -9,12 +9,14 @@
  *
  * Run from the repo root after building the packages:
  *   (cd packages/event-types && npx tsup) && (cd packages/nats-bus && npx tsup)
- *   npx tsx tools/bench/nats-publish.ts [--events 200000] [--runs 3] [--url nats://...]
+ *   npx tsx tools/bench/nats-publish.ts [--events 200000] [--runs 3] [--mix] [--url nats://...]
+ * --stream-events N (default 1,000,000): a final batch-mode run generating events on the fly, peak RSS printed.
+ * --mix: every third event is an MBP-10 book (~0.9 KB body) on market.futures.mbp10 instead of a trade.
  * Env: BENCH_EVENTS, BENCH_RUNS. Without --url a local nats-server is started (temporary store).
  */
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { lookup, SUBJECTS, type FuturesTrade, type Publishable } from '@md/event-types';
+import { encode, lookup, SUBJECTS, type FuturesTrade, type MBP10, type Publishable } from '@md/event-types';
 import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
 
 function arg(name: string, def: string): string {
@@ -24,6 +26,8 @@ function arg(name: string, def: string): string {
 const N = Number(arg('events', process.env.BENCH_EVENTS ?? '200000'));
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS ?? '3'));
 const URL_ARG = arg('url', '');
+const MIX = process.argv.includes('--mix');
+const STREAM_N = Number(arg('stream-events', process.env.BENCH_STREAM_EVENTS ?? '1000000'));
 const STREAM = 'MARKET_DATA';
 const SUBJECT = SUBJECTS.futuresTrades;
 
@@ -34,11 +38,29 @@ const median = (xs: number[]) => {
 };
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-function makeEvents(n: number, runTag: string): Publishable<FuturesTrade>[] {
-  const out: Publishable<FuturesTrade>[] = [];
+function makeEvents(n: number, runTag: string): Publishable[] {
+  const out: Publishable[] = [];
   const t0 = 1_702_900_800_123_456_789n;
   for (let i = 0; i < n; i++) {
     const ts = t0 + BigInt(i) * 1_000n;
+    if (MIX && i % 3 === 2) {
+      const book: MBP10 = {
+        ts_event_ns: ts,
+        ts_recv_ns: ts + 4_567n,
+        source: 'replay',
+        symbol: 'ESH6',
+        levels: Array.from({ length: 10 }, (_, k) => ({
+          bid_px: 4_700 + (i % 400) * 0.25 - k * 0.25,
+          bid_sz: 1 + ((i + k) % 50),
+          ask_px: 4_700.25 + (i % 400) * 0.25 + k * 0.25,
+          ask_sz: 1 + ((i + 3 * k) % 50),
+        })),
+        is_snapshot: false,
+        seq: 100_000_000 + i,
+      };
+      out.push({ subject: SUBJECTS.futuresMbp10, event: book, msgId: `${SUBJECTS.futuresMbp10}:5482:${ts + 4_567n}:${100_000_000 + i}:bench-${runTag}.dbn:${i}` });
+      continue;
+    }
     const ev: FuturesTrade = {
       ts_event_ns: ts,
       ts_recv_ns: ts + 4_567n,
@@ -75,7 +97,8 @@ async function waitForCount(nc: NatsConnection, n: number, timeoutMs = 60_000): 
   }
 }
 
-type Scenario = { name: string; run: (nc: NatsConnection, evs: Publishable<FuturesTrade>[], bodies: Uint8Array[]) => Promise<void> };
+type Scenario = { name: string; run: (nc: NatsConnection, evs: Publishable[], bodies: Uint8Array[]) => Promise<void> };
+const schemaOf = (subject: string) => lookup(subject).schemaId;
 
 const scenarios: Scenario[] = [
   {
@@ -86,8 +109,8 @@ const scenarios: Scenario[] = [
       const inflight = new Set<Promise<unknown>>();
       for (let i = 0; i < evs.length; i++) {
         const h = headers();
-        h.set('md-schema', 'futures.trades.v1');
-        const p: Promise<unknown> = js.publish(SUBJECT, bodies[i], { msgID: evs[i].msgId, headers: h }).finally(() => inflight.delete(p));
+        h.set('md-schema', schemaOf(evs[i].subject));
+        const p: Promise<unknown> = js.publish(evs[i].subject, bodies[i], { msgID: evs[i].msgId, headers: h }).finally(() => inflight.delete(p));
         inflight.add(p);
         if (inflight.size >= W) await Promise.race(inflight);
       }
@@ -100,8 +123,8 @@ const scenarios: Scenario[] = [
       for (let i = 0; i < evs.length; i++) {
         const h = headers();
         h.set('Nats-Msg-Id', evs[i].msgId);
-        h.set('md-schema', 'futures.trades.v1');
-        nc.publish(SUBJECT, bodies[i], { headers: h });
+        h.set('md-schema', schemaOf(evs[i].subject));
+        nc.publish(evs[i].subject, bodies[i], { headers: h });
         if ((i & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
       }
       await nc.flush();
@@ -130,7 +153,7 @@ const scenarios: Scenario[] = [
     name: "JetStreamPublisher 'batch', pre-encoded (publishEncoded)",
     run: async (nc, evs, bodies) => {
       const pub = new JetStreamPublisher(nc, { mode: 'batch' });
-      for (let i = 0; i < evs.length; i++) await pub.publishEncoded(SUBJECT, bodies[i], evs[i].msgId, 'futures.trades.v1');
+      for (let i = 0; i < evs.length; i++) await pub.publishEncoded(evs[i].subject, bodies[i], evs[i].msgId, schemaOf(evs[i].subject));
       await pub.close();
       if (pub.stats.acked !== evs.length || pub.stats.failed) throw new Error(`batch mode stats ${JSON.stringify(pub.stats)}`);
     },
@@ -147,14 +170,17 @@ async function main(): Promise<void> {
   const nc = await connectBus({ servers: url, name: 'bench-nats-publish' });
   const reg = lookup(SUBJECT);
   const sample = reg.encode(makeEvents(1, 'x')[0].event);
-  console.log(`nats-publish bench: ${N.toLocaleString('en-US')} FuturesTrade events (~${sample.length} B body) x ${RUNS} runs, ` +
+  const what = MIX
+    ? `events, 2/3 FuturesTrade (~${sample.length} B body) + 1/3 MBP-10 (~${encode(makeEvents(3, 'x')[2].event).length} B body)`
+    : `FuturesTrade events (~${sample.length} B body)`;
+  console.log(`nats-publish bench: ${N.toLocaleString('en-US')} ${what} x ${RUNS} runs, ` +
     `nats-server at ${url}${server ? ' (local, file storage, 1 replica)' : ''}, node ${process.version}`);
 
   // codec cost alone, for reference
   {
     const evs = makeEvents(Math.min(N, 100_000), 'codec');
     const t0 = performance.now();
-    for (const e of evs) reg.encode(e.event);
+    for (const e of evs) encode(e.event, e.subject);
     const dt = (performance.now() - t0) / 1000;
     console.log(`codec encode only: ${fmt(evs.length / dt)} events/s`);
   }
@@ -164,7 +190,7 @@ async function main(): Promise<void> {
     for (const sc of scenarios) {
       // fresh ids per run and scenario: nothing is a duplicate
       const evs = makeEvents(N, `${r}-${sc.name.length}-${Math.random().toString(36).slice(2, 8)}`);
-      const bodies = evs.map((e) => reg.encode(e.event));
+      const bodies = evs.map((e) => encode(e.event, e.subject));
       await freshStream(nc);
       if (global.gc) global.gc();
       const t0 = performance.now();
@@ -187,6 +213,26 @@ async function main(): Promise<void> {
     console.log(`  ${sc.name.padEnd(58)} ${fmt(m).padStart(10)}   ${(m / a).toFixed(2)}x (a)   ${(m / b).toFixed(2)}x (b)`);
   }
   const batch = med.get(scenarios[3].name)!;
+  // bounded memory: events generated on the fly (nothing held by the bench) through the batch publisher
+  {
+    await freshStream(nc);
+    if (global.gc) global.gc();
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const pub = new JetStreamPublisher(nc, { mode: 'batch' });
+    const t0 = performance.now();
+    const chunk = 10_000;
+    for (let base = 0; base < STREAM_N; base += chunk) {
+      for (const e of makeEvents(Math.min(chunk, STREAM_N - base), `stream-${base}`)) await pub.publish(e);
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    await pub.close();
+    const dt = (performance.now() - t0) / 1000;
+    const stored = await storedCount(nc);
+    if (stored !== STREAM_N) throw new Error(`streaming run: stream holds ${stored}, expected ${STREAM_N}`);
+    console.log(`\nbatch mode, ${fmt(STREAM_N)} events generated on the fly: ${fmt(STREAM_N / dt)} events/s, ` +
+      `RSS ${(rss0 / 2 ** 20).toFixed(0)} MB before, peak ${(peak / 2 ** 20).toFixed(0)} MB (window ${pub.window})`);
+  }
   console.log(`\ntarget: batch mode >= 100,000 events/s stored exactly once: ${batch >= 100_000 ? 'MET' : 'NOT MET'} (${fmt(batch)})`);
 
   await nc.drain();
