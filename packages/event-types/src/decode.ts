@@ -36,10 +36,20 @@ export interface ObjDesc {
   build: (v: unknown[]) => unknown;
   /** optional cross-field check on the parsed values (returns [field index, message] on failure) */
   check?: (v: unknown[]) => [number, string] | undefined;
+  /** straight-line parser for the canonical layout (compact, contract key order); undefined when the text
+   * deviates from that layout, and the general parser then takes over from the start */
+  fast?: () => unknown;
 }
 
-export function desc(schemaId: string, fields: [string, K][], build: (v: unknown[]) => unknown, check?: ObjDesc['check']): ObjDesc {
+export function desc(
+  schemaId: string,
+  fields: [string, K][],
+  build: (v: unknown[]) => unknown,
+  check?: ObjDesc['check'],
+  fast?: () => unknown,
+): ObjDesc {
   return {
+    fast,
     schemaId,
     keys: fields.map((f) => f[0]),
     kinds: fields.map((f) => f[1]),
@@ -115,19 +125,118 @@ function scanNumber(field: string): number {
   return i;
 }
 
+/** Exact powers of ten as doubles (10^0 .. 10^22 are exact). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+// readNs splits a 16..19-digit lexeme into its leading digits (the whole seconds, < 1e10) and its last 9 digits;
+// the bigint of the leading part is cached (consecutive timestamps share it), so an exact bigint costs one
+// small BigInt() and one addition instead of a decimal string conversion.
+let hiNum = -1;
+let hiBig = 0n;
+const E9 = 1_000_000_000n;
+
 function readNs(field: string): bigint {
-  const c = S.charCodeAt(P);
-  if (!(c === 45 || (c >= 48 && c <= 57))) err(field, `expected an integer (nanoseconds), got ${what()}`);
-  const end = scanNumber(field);
-  if (!numIsInt) err(field, `must be an integer (nanoseconds), got ${S.slice(P, end)}`);
-  if (end - P > 20) err(field, `${S.slice(P, end)} is outside the int64 range`);
-  const v = BigInt(S.slice(P, end));
-  if (v > INT64_MAX || v < INT64_MIN) err(field, `${v} is outside the int64 range`);
-  P = end;
+  let i = P;
+  let c = S.charCodeAt(i);
+  if (c >= 49 && c <= 57) {
+    let hi = 0;
+    let lo = 0;
+    const d0 = i;
+    do {
+      // digits beyond the 9 last go into hi: shift one digit from lo to hi once lo holds 9 digits
+      lo = lo * 10 + (c - 48);
+      c = S.charCodeAt(++i);
+    } while (c >= 48 && c <= 57 && i - d0 < 9);
+    while (c >= 48 && c <= 57) {
+      const top = (lo / 100_000_000) | 0; // lo has exactly 9 digits here
+      hi = hi * 10 + top;
+      lo = (lo - top * 100_000_000) * 10 + (c - 48);
+      c = S.charCodeAt(++i);
+    }
+    if (c === 46 || c === 101 || c === 69) return readNsSlow(field);
+    const nd = i - d0;
+    if (nd > 19) err(field, `${S.slice(P, i)} is outside the int64 range`);
+    let v: bigint;
+    if (hi === 0) v = BigInt(lo);
+    else {
+      if (hi !== hiNum) {
+        hiNum = hi;
+        hiBig = BigInt(hi) * E9;
+      }
+      v = hiBig + BigInt(lo);
+    }
+    if (nd === 19 && v > INT64_MAX) err(field, `${S.slice(P, i)} is outside the int64 range`);
+    P = i;
+    return v;
+  }
+  // 0, negative values, and everything that is not a plain integer
+  if (c === 45) c = S.charCodeAt(++i);
+  const d0 = i;
+  if (c === 48) c = S.charCodeAt(++i);
+  else if (c >= 49 && c <= 57) {
+    do c = S.charCodeAt(++i);
+    while (c >= 48 && c <= 57);
+  } else {
+    if (S.charCodeAt(P) === 45 || c === 73 || c === 78) return readNsSlow(field);
+    err(field, `expected an integer (nanoseconds), got ${what()}`);
+  }
+  if (c === 46 || c === 101 || c === 69) return readNsSlow(field);
+  const nd = i - d0;
+  if (nd > 19) err(field, `${S.slice(P, i)} is outside the int64 range`);
+  const lex = S.slice(P, i);
+  const v = BigInt(lex);
+  if (v > INT64_MAX || v < INT64_MIN) err(field, `${lex} is outside the int64 range`);
+  P = i;
   return v;
 }
 
+/** readNs for what is not a plain integer lexeme: reports the precise error */
+function readNsSlow(field: string): never {
+  const end = scanNumber(field);
+  return err(field, `must be an integer (nanoseconds), got ${S.slice(P, end)}`);
+}
+
+/**
+ * A float. Fast path (Clinger): at most 15 significant digits and no exponent, so the digits form an exact
+ * integer m < 2^53 and the value is m / 10^f with 10^f exact: one correctly rounded division, the same double
+ * Number(lexeme) gives. Anything else goes through Number(lexeme), which is correctly rounded.
+ */
 function readFloat(field: string): number {
+  let i = P;
+  let c = S.charCodeAt(i);
+  let neg = false;
+  if (c === 45) {
+    neg = true;
+    c = S.charCodeAt(++i);
+  }
+  let m = 0;
+  let nd = 0;
+  if (c === 48) c = S.charCodeAt(++i);
+  else if (c >= 49 && c <= 57) {
+    do {
+      m = m * 10 + (c - 48);
+      nd++;
+      c = S.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
+  } else return readFloatSlow(field);
+  let f = 0;
+  if (c === 46) {
+    c = S.charCodeAt(++i);
+    if (!(c >= 48 && c <= 57)) return readFloatSlow(field);
+    do {
+      m = m * 10 + (c - 48);
+      f++;
+      c = S.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
+    nd += f;
+  }
+  if (c === 101 || c === 69 || nd > 15) return readFloatSlow(field);
+  P = i;
+  const v = f === 0 ? m : m / POW10[f];
+  return neg ? -v : v;
+}
+
+function readFloatSlow(field: string): number {
   const end = scanNumber(field);
   const v = +S.slice(P, end);
   if (v === Infinity || v === -Infinity) err(field, `must be finite, got ${S.slice(P, end)} (overflows a double)`);
@@ -135,7 +244,33 @@ function readFloat(field: string): number {
   return v;
 }
 
+/** An integer lexeme (no fraction, no exponent) that is a safe integer >= min. */
 function readInt(field: string, min: number): number {
+  let i = P;
+  let c = S.charCodeAt(i);
+  let neg = false;
+  if (c === 45) {
+    neg = true;
+    c = S.charCodeAt(++i);
+  }
+  let v = 0;
+  let nd = 0;
+  if (c === 48) c = S.charCodeAt(++i);
+  else if (c >= 49 && c <= 57) {
+    do {
+      v = v * 10 + (c - 48);
+      nd++;
+      c = S.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
+  } else return readIntSlow(field, min);
+  if (c === 46 || c === 101 || c === 69 || nd > 15) return readIntSlow(field, min);
+  if (neg) v = 0 - v; // 0 - 0 is +0
+  if (v < min) err(field, `must be >= ${min}, got ${S.slice(P, i)}`);
+  P = i;
+  return v;
+}
+
+function readIntSlow(field: string, min: number): number {
   const c = S.charCodeAt(P);
   if (!(c === 45 || (c >= 48 && c <= 57))) err(field, `expected an integer, got ${what()}`);
   const end = scanNumber(field);
@@ -144,7 +279,7 @@ function readInt(field: string, min: number): number {
   if (!Number.isSafeInteger(v)) err(field, `${S.slice(P, end)} is not a safe integer`);
   if (v < min) err(field, `must be >= ${min}, got ${v}`);
   P = end;
-  return v;
+  return v === 0 ? 0 : v;
 }
 
 function isNull(): boolean {
@@ -212,107 +347,157 @@ function expect(ch: number, field: string, what_: string): void {
   P++;
 }
 
+function readSource(field: string): string {
+  const s = readString(field);
+  if (!SOURCES.has(s)) err(field, `unknown source ${JSON.stringify(s)} (known: ${EVENT_SOURCES.join(', ')})`, P - s.length - 2);
+  return s;
+}
+
+function readStr(field: string): string {
+  const s = readString(field);
+  if (s.length === 0) err(field, 'must not be empty', P - 2);
+  return s;
+}
+
+function readStrNull(field: string): string | null {
+  return isNull() ? null : readString(field);
+}
+
+function readFloatNull(field: string): number | null {
+  return isNull() ? null : readFloat(field);
+}
+
+function readSize(field: string): number {
+  return readInt(field, 0);
+}
+
+function readIntNull(field: string): number | null {
+  return isNull() ? null : readInt(field, -Infinity);
+}
+
+function readConds(field: string): number[] | null {
+  if (isNull()) return null;
+  if (S.charCodeAt(P) !== 91) err(field, `expected an array of integers or null, got ${what()}`);
+  P++;
+  const out: number[] = [];
+  ws();
+  if (S.charCodeAt(P) === 93) {
+    P++;
+    return out;
+  }
+  for (;;) {
+    ws();
+    out.push(readInt(`${field}[${out.length}]`, -Infinity));
+    ws();
+    const c = S.charCodeAt(P);
+    if (c === 44) P++;
+    else if (c === 93) {
+      P++;
+      return out;
+    } else err(field, `expected , or ] in array, got ${what()}`);
+  }
+}
+
+function readAggr(field: string): 1 | -1 | 0 {
+  const c = S.charCodeAt(P);
+  const n = S.charCodeAt(P + 1);
+  const delim = (x: number) => !(x >= 48 && x <= 57) && x !== 46 && x !== 101 && x !== 69;
+  if (c === 49 && delim(n)) {
+    P++;
+    return 1;
+  }
+  if (c === 48 && delim(n)) {
+    P++;
+    return 0;
+  }
+  if (c === 45 && n === 49 && delim(S.charCodeAt(P + 2))) {
+    P += 2;
+    return -1;
+  }
+  const at = P;
+  if (!(c === 45 || (c >= 48 && c <= 57))) err(field, `expected 1, -1 or 0, got ${what()}`);
+  const end = scanNumber(field);
+  return err(field, `must be 1, -1 or 0, got ${S.slice(P, end)}`, at);
+}
+
+function readRight(field: string): 'C' | 'P' {
+  const s = readString(field);
+  if (s !== 'C' && s !== 'P') err(field, `must be "C" or "P", got ${JSON.stringify(s)}`, P - s.length - 2);
+  return s;
+}
+
+function readDate(field: string): string {
+  const s = readString(field);
+  if (!isIsoDate(s)) err(field, `must be a valid YYYY-MM-DD date, got ${JSON.stringify(s)}`, P - s.length - 2);
+  return s;
+}
+
+function readBool(field: string): boolean {
+  if (S.startsWith('true', P)) {
+    P += 4;
+    return true;
+  }
+  if (S.startsWith('false', P)) {
+    P += 5;
+    return false;
+  }
+  return err(field, `expected a boolean, got ${what()}`);
+}
+
+function readLevels(field: string): unknown[] {
+  if (S.charCodeAt(P) !== 91) err(field, `expected an array of ${MBP10_DEPTH} levels, got ${what()}`);
+  const start = P;
+  P++;
+  const out: unknown[] = [];
+  ws();
+  if (S.charCodeAt(P) === 93) err(field, `must have exactly ${MBP10_DEPTH} levels, got 0`, start);
+  for (;;) {
+    ws();
+    const i = out.length;
+    if (i === MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got more`, start);
+    out.push(readObject(LEVEL, LEVEL_PREFIX[i]));
+    ws();
+    const c = S.charCodeAt(P);
+    if (c === 44) P++;
+    else if (c === 93) {
+      P++;
+      break;
+    } else err(field, `expected , or ] in array, got ${what()}`);
+  }
+  if (out.length !== MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got ${out.length}`, start);
+  return out;
+}
+
 function readValue(kind: K, field: string): unknown {
   switch (kind) {
     case K.NS:
       return readNs(field);
-    case K.SOURCE: {
-      const s = readString(field);
-      if (!SOURCES.has(s)) err(field, `unknown source ${JSON.stringify(s)} (known: ${EVENT_SOURCES.join(', ')})`, P - s.length - 2);
-      return s;
-    }
-    case K.STR: {
-      const s = readString(field);
-      if (s.length === 0) err(field, 'must not be empty', P - 2);
-      return s;
-    }
+    case K.SOURCE:
+      return readSource(field);
+    case K.STR:
+      return readStr(field);
     case K.STR_NULL:
-      return isNull() ? null : readString(field);
+      return readStrNull(field);
     case K.FLOAT:
       return readFloat(field);
     case K.FLOAT_NULL:
-      return isNull() ? null : readFloat(field);
+      return readFloatNull(field);
     case K.SIZE:
-      return readInt(field, 0);
+      return readSize(field);
     case K.INT_NULL:
-      return isNull() ? null : readInt(field, -Infinity);
-    case K.CONDS: {
-      if (isNull()) return null;
-      if (S.charCodeAt(P) !== 91) err(field, `expected an array of integers or null, got ${what()}`);
-      P++;
-      const out: number[] = [];
-      ws();
-      if (S.charCodeAt(P) === 93) {
-        P++;
-        return out;
-      }
-      for (;;) {
-        ws();
-        out.push(readInt(`${field}[${out.length}]`, -Infinity));
-        ws();
-        const c = S.charCodeAt(P);
-        if (c === 44) P++;
-        else if (c === 93) {
-          P++;
-          return out;
-        } else err(field, `expected , or ] in array, got ${what()}`);
-      }
-    }
-    case K.AGGR: {
-      const at = P;
-      const c = S.charCodeAt(P);
-      if (!(c === 45 || (c >= 48 && c <= 57))) err(field, `expected 1, -1 or 0, got ${what()}`);
-      const end = scanNumber(field);
-      const lex = S.slice(P, end);
-      P = end;
-      if (lex === '1') return 1;
-      if (lex === '-1') return -1;
-      if (lex === '0') return 0;
-      return err(field, `must be 1, -1 or 0, got ${lex}`, at);
-    }
-    case K.RIGHT: {
-      const s = readString(field);
-      if (s !== 'C' && s !== 'P') err(field, `must be "C" or "P", got ${JSON.stringify(s)}`, P - s.length - 2);
-      return s;
-    }
-    case K.DATE: {
-      const s = readString(field);
-      if (!isIsoDate(s)) err(field, `must be a valid YYYY-MM-DD date, got ${JSON.stringify(s)}`, P - s.length - 2);
-      return s;
-    }
+      return readIntNull(field);
+    case K.CONDS:
+      return readConds(field);
+    case K.AGGR:
+      return readAggr(field);
+    case K.RIGHT:
+      return readRight(field);
+    case K.DATE:
+      return readDate(field);
     case K.BOOL:
-      if (S.startsWith('true', P)) {
-        P += 4;
-        return true;
-      }
-      if (S.startsWith('false', P)) {
-        P += 5;
-        return false;
-      }
-      return err(field, `expected a boolean, got ${what()}`);
-    case K.LEVELS: {
-      if (S.charCodeAt(P) !== 91) err(field, `expected an array of ${MBP10_DEPTH} levels, got ${what()}`);
-      const start = P;
-      P++;
-      const out: unknown[] = [];
-      ws();
-      if (S.charCodeAt(P) === 93) err(field, `must have exactly ${MBP10_DEPTH} levels, got 0`, start);
-      for (;;) {
-        ws();
-        const i = out.length;
-        if (i === MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got more`, start);
-        out.push(readObject(LEVEL, LEVEL_PREFIX[i]));
-        ws();
-        const c = S.charCodeAt(P);
-        if (c === 44) P++;
-        else if (c === 93) {
-          P++;
-          break;
-        } else err(field, `expected , or ] in array, got ${what()}`);
-      }
-      if (out.length !== MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got ${out.length}`, start);
-      return out;
-    }
+      return readBool(field);
+    case K.LEVELS:
+      return readLevels(field);
   }
 }
 
@@ -372,6 +557,214 @@ function readObject(d: ObjDesc, prefix: string): unknown {
   return d.build(vals);
 }
 
+/** If the text at P starts with k, skip it. */
+function lit(k: string): boolean {
+  const n = k.length;
+  for (let j = 0; j < n; j++) if (S.charCodeAt(P + j) !== k.charCodeAt(j)) return false;
+  P += n;
+  return true;
+}
+
+type Src = 'massive_ws' | 'massive_rest' | 'polygon_ws' | 'polygon_rest' | 'replay' | 'sim' | 'direct_feed';
+
+function fastStockTrade(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"symbol":')) return undefined;
+  const symbol = readStr('symbol');
+  if (!lit(',"price":')) return undefined;
+  const price = readFloat('price');
+  if (!lit(',"size":')) return undefined;
+  const size = readSize('size');
+  if (!lit(',"exchange":')) return undefined;
+  const exchange = readIntNull('exchange');
+  if (!lit(',"conditions":')) return undefined;
+  const conditions = readConds('conditions');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return { ts_event_ns, ts_recv_ns, source, symbol, price, size, exchange, conditions, seq };
+}
+
+function fastStockQuote(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"symbol":')) return undefined;
+  const symbol = readStr('symbol');
+  if (!lit(',"bid_px":')) return undefined;
+  const bid_px = readFloat('bid_px');
+  if (!lit(',"ask_px":')) return undefined;
+  const ask_px = readFloat('ask_px');
+  if (!lit(',"bid_sz":')) return undefined;
+  const bid_sz = readSize('bid_sz');
+  if (!lit(',"ask_sz":')) return undefined;
+  const ask_sz = readSize('ask_sz');
+  if (!lit(',"bid_exch":')) return undefined;
+  const bid_exch = readIntNull('bid_exch');
+  if (!lit(',"ask_exch":')) return undefined;
+  const ask_exch = readIntNull('ask_exch');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return { ts_event_ns, ts_recv_ns, source, symbol, bid_px, ask_px, bid_sz, ask_sz, bid_exch, ask_exch, seq };
+}
+
+function fastOptionTrade(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"underlying":')) return undefined;
+  const underlying = readStr('underlying');
+  if (!lit(',"option_symbol":')) return undefined;
+  const option_symbol = readStr('option_symbol');
+  if (!lit(',"exp_date":')) return undefined;
+  const exp_date = readDate('exp_date');
+  if (!lit(',"strike":')) return undefined;
+  const strike = readFloat('strike');
+  if (!lit(',"right":')) return undefined;
+  const right = readRight('right');
+  if (!lit(',"price":')) return undefined;
+  const price = readFloat('price');
+  if (!lit(',"size":')) return undefined;
+  const size = readSize('size');
+  if (!lit(',"opt_bid":')) return undefined;
+  const opt_bid = readFloatNull('opt_bid');
+  if (!lit(',"opt_ask":')) return undefined;
+  const opt_ask = readFloatNull('opt_ask');
+  if (!lit(',"aggressor":')) return undefined;
+  const aggressor = readAggr('aggressor');
+  if (!lit(',"conditions":')) return undefined;
+  const conditions = readConds('conditions');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return {
+    ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, price, size, opt_bid, opt_ask,
+    aggressor, conditions, seq,
+  };
+}
+
+function fastFuturesTrade(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"symbol":')) return undefined;
+  const symbol = readStr('symbol');
+  if (!lit(',"price":')) return undefined;
+  const price = readFloat('price');
+  if (!lit(',"size":')) return undefined;
+  const size = readSize('size');
+  if (!lit(',"aggressor":')) return undefined;
+  const aggressor = readAggr('aggressor');
+  if (!lit(',"exchange":')) return undefined;
+  const exchange = readStrNull('exchange');
+  if (!lit(',"conditions":')) return undefined;
+  const conditions = readConds('conditions');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return { ts_event_ns, ts_recv_ns, source, symbol, price, size, aggressor, exchange, conditions, seq };
+}
+
+const LEVEL_FIELD = Array.from({ length: MBP10_DEPTH }, (_, i) => ['bid_px', 'bid_sz', 'ask_px', 'ask_sz'].map((k) => `levels[${i}].${k}`));
+
+function fastMBP10(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"symbol":')) return undefined;
+  const symbol = readStr('symbol');
+  if (!lit(',"levels":[')) return undefined;
+  const levels: { bid_px: number | null; bid_sz: number; ask_px: number | null; ask_sz: number }[] = new Array(MBP10_DEPTH);
+  for (let i = 0; i < MBP10_DEPTH; i++) {
+    const f = LEVEL_FIELD[i];
+    if (!lit(i === 0 ? '{"bid_px":' : ',{"bid_px":')) return undefined;
+    const bid_px = readFloatNull(f[0]);
+    if (!lit(',"bid_sz":')) return undefined;
+    const bid_sz = readSize(f[1]);
+    if (!lit(',"ask_px":')) return undefined;
+    const ask_px = readFloatNull(f[2]);
+    if (!lit(',"ask_sz":')) return undefined;
+    const ask_sz = readSize(f[3]);
+    if (!lit('}')) return undefined;
+    if (bid_px === null && bid_sz !== 0) err(f[1], `an empty bid side (bid_px null) must have size 0, got ${bid_sz}`);
+    if (ask_px === null && ask_sz !== 0) err(f[3], `an empty ask side (ask_px null) must have size 0, got ${ask_sz}`);
+    levels[i] = { bid_px, bid_sz, ask_px, ask_sz };
+  }
+  if (!lit('],"is_snapshot":')) return undefined;
+  const is_snapshot = readBool('is_snapshot');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return { ts_event_ns, ts_recv_ns, source, symbol, levels, is_snapshot, seq };
+}
+
+function fastGreeksSnapshot(): unknown {
+  if (!lit('{"ts_event_ns":')) return undefined;
+  const ts_event_ns = readNs('ts_event_ns');
+  if (!lit(',"ts_recv_ns":')) return undefined;
+  const ts_recv_ns = readNs('ts_recv_ns');
+  if (!lit(',"source":')) return undefined;
+  const source = readSource('source') as Src;
+  if (!lit(',"underlying":')) return undefined;
+  const underlying = readStr('underlying');
+  if (!lit(',"option_symbol":')) return undefined;
+  const option_symbol = readStr('option_symbol');
+  if (!lit(',"exp_date":')) return undefined;
+  const exp_date = readDate('exp_date');
+  if (!lit(',"strike":')) return undefined;
+  const strike = readFloat('strike');
+  if (!lit(',"right":')) return undefined;
+  const right = readRight('right');
+  if (!lit(',"underlying_px":')) return undefined;
+  const underlying_px = readFloatNull('underlying_px');
+  if (!lit(',"iv":')) return undefined;
+  const iv = readFloatNull('iv');
+  if (!lit(',"delta":')) return undefined;
+  const delta = readFloatNull('delta');
+  if (!lit(',"gamma":')) return undefined;
+  const gamma = readFloatNull('gamma');
+  if (!lit(',"theta":')) return undefined;
+  const theta = readFloatNull('theta');
+  if (!lit(',"vega":')) return undefined;
+  const vega = readFloatNull('vega');
+  if (!lit(',"rho":')) return undefined;
+  const rho = readFloatNull('rho');
+  if (!lit(',"seq":')) return undefined;
+  const seq = readIntNull('seq');
+  if (!lit('}')) return undefined;
+  return {
+    ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, underlying_px, iv, delta, gamma,
+    theta, vega, rho, seq,
+  };
+}
+
+export const FAST: Record<string, () => unknown> = {
+  'stocks.trades.v1': fastStockTrade,
+  'stocks.quotes.v1': fastStockQuote,
+  'options.trades.v1': fastOptionTrade,
+  'futures.trades.v1': fastFuturesTrade,
+  'futures.mbp10.v1': fastMBP10,
+  'options.greeks.v1': fastGreeksSnapshot,
+};
+
 const LEVEL = desc(
   'futures.mbp10.v1',
   [
@@ -406,6 +799,11 @@ export function decodeWith<E>(d: ObjDesc, input: Uint8Array | string): E {
   P = 0;
   ID = d.schemaId;
   try {
+    if (d.fast !== undefined) {
+      const r = d.fast();
+      if (r !== undefined && P === S.length) return r as E;
+      P = 0;
+    }
     const out = readObject(d, '');
     ws();
     if (P !== S.length) err('', `unexpected ${what()} after the object`);

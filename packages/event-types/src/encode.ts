@@ -43,13 +43,59 @@ function source(v: unknown, id: string): string {
   return s;
 }
 
+/** false once the text being encoded holds a non-ASCII character (then bytes need UTF-8, not latin1) */
+let ascii = true;
+
 /** JSON string literal; plain printable ASCII (the usual case) needs no escaping. */
 export function quote(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return quoteSlow(s);
   }
   return '"' + s + '"';
+}
+
+function quoteSlow(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
+  return JSON.stringify(s); // escapes controls, quote, backslash and lone surrogates; keeps other text as is
+}
+
+/** Buffer's own latin1Write/utf8Write (present in every Node version; buf.write(s, off, enc) wraps them with
+ * argument processing that costs more than the copy itself). */
+interface FastWrite {
+  latin1Write?: (s: string, offset: number) => number;
+  utf8Write?: (s: string, offset: number) => number;
+}
+const fastWrite = typeof (Buffer.prototype as FastWrite).latin1Write === 'function' && typeof (Buffer.prototype as FastWrite).utf8Write === 'function';
+
+const SLAB_SIZE = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabBuf = slab.buffer;
+let slabOff = 0;
+
+/**
+ * Run an encoder and return its text as UTF-8 bytes: a Uint8Array view into a shared 64 KiB slab that is never
+ * reused (like Buffer's pool, but plain Uint8Array), so small bodies need no allocation of their own. Bodies
+ * that may exceed 8 KiB get their own array. ASCII text (nearly always) is copied as latin1, the fastest path.
+ */
+export function encodeBytes<E>(enc: (e: E) => string, e: E): Uint8Array {
+  ascii = true;
+  const s = enc(e);
+  const max = ascii ? s.length : s.length * 3;
+  if (max > 8192) return new Uint8Array(Buffer.from(s, 'utf8'));
+  if (slabOff + max > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabBuf = slab.buffer;
+    slabOff = 0;
+  }
+  const w = fastWrite
+    ? ascii
+      ? (slab as FastWrite).latin1Write!(s, slabOff)
+      : (slab as FastWrite).utf8Write!(s, slabOff)
+    : slab.write(s, slabOff, ascii ? 'latin1' : 'utf8');
+  const out = new Uint8Array(slabBuf, slabOff, w);
+  slabOff += w;
+  return out;
 }
 
 function str(v: unknown, f: string, id: string): string {

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { EncodeError, UnknownSubjectError } from './errors.js';
 import {
+  encodeBytes,
   encodeFuturesTrade,
   encodeGreeksSnapshot,
   encodeMBP10,
@@ -9,7 +10,7 @@ import {
   encodeStockQuote,
   encodeStockTrade,
 } from './encode.js';
-import { decodeWith, desc, K } from './decode.js';
+import { decodeWith, desc, FAST, K } from './decode.js';
 import {
   FuturesTradeSchema,
   GreeksSnapshotSchema,
@@ -77,21 +78,6 @@ export interface RegistryEntry<E extends MarketEvent = MarketEvent> {
   decode(bytes: Uint8Array | string): E;
 }
 
-const te = new TextEncoder();
-
-/** UTF-8 bytes of an encoded body. Bodies are nearly always ASCII: copy the char codes directly then. */
-export function textToBytes(s: string): Uint8Array {
-  const n = s.length;
-  if (n > 2048) return te.encode(s);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return te.encode(s);
-    out[i] = c;
-  }
-  return out;
-}
-
 function entry<E extends MarketEvent>(
   name: EventName,
   subject: Subject,
@@ -102,14 +88,14 @@ function entry<E extends MarketEvent>(
   build: (v: unknown[]) => E,
   extension = false,
 ): RegistryEntry<E> {
-  const d = desc(schemaId, fields, build);
+  const d = desc(schemaId, fields, build, undefined, FAST[schemaId]);
   return Object.freeze({
     subject,
     schemaId,
     name,
     schema,
     extension,
-    encode: (e: E) => textToBytes(enc(e)),
+    encode: (e: E) => encodeBytes(enc, e),
     encodeToString: enc,
     decode: (b: Uint8Array | string) => decodeWith<E>(d, b),
   });
