@@ -35,7 +35,7 @@ export function parseOptionTicker(ticker: string): OptionTicker {
   const t = ticker;
   if (!t.startsWith('O:')) throw new OptionTickerError(t, 'must start with "O:"');
   // from the right: 8 strike digits, C|P, 6 date digits, then the root (any length >= 1)
-  if (t.length < 2 + 1 + 6 + 1 + 8) throw new OptionTickerError(t, 'too short: expected O:<root><YYMMDD><C|P><8-digit strike>');
+  if (t.length < 2 + 6 + 1 + 8) throw new OptionTickerError(t, 'too short: expected O:<root><YYMMDD><C|P><8-digit strike>');
   const strikeDigits = t.slice(-8);
   if (!isDigits(strikeDigits)) {
     throw new OptionTickerError(t, `strike must be the last 8 characters, all digits, got ${JSON.stringify(strikeDigits)}`);
