@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // JSON Schema files (dist/schemas/<schemaId>.json), generated from the zod schemas of the fresh build
+  onSuccess: 'node scripts/gen-json-schema.mjs',
 });
