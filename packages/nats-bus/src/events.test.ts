@@ -174,6 +174,28 @@ describe('publish(p) + consumeEvents through the codec', () => {
   });
 });
 
+describe('publish(p) input errors', () => {
+  it('an invalid event or an unknown subject rejects (never throws synchronously) and publishes nothing', async () => {
+    const srv = await startNatsServer();
+    const nc = await connectBus({ servers: srv.url });
+    try {
+      await ensureStream(nc);
+      const pub = new JetStreamPublisher(nc);
+      const bad = { ...trade(1), event: { ...trade(1).event, size: -3 } };
+      let p: Promise<void> | null = null;
+      expect(() => (p = pub.publish(bad))).not.toThrow();
+      await expect(p).rejects.toThrow(/size/);
+      await expect(pub.publish({ ...trade(2), subject: 'market.nope' as never })).rejects.toThrow(/market\.nope/);
+      await pub.publish(trade(3));
+      await pub.close();
+      expect(pub.stats).toMatchObject({ published: 1, acked: 1, failed: 0 });
+    } finally {
+      await nc.close();
+      await srv.dispose();
+    }
+  });
+});
+
 describe('StdoutSink', () => {
   it('writes subject<TAB>exact body lines in order and waits for drain', async () => {
     const chunks: Buffer[] = [];

@@ -212,11 +212,16 @@ export class JetStreamPublisher implements EventSink {
   /** Encode `p.event` with the codec of `p.subject` and publish it with its message id and schema headers. */
   publish(p: Publishable): Promise<void> {
     let reg = this.registryCache.get(p.subject);
-    if (!reg) {
-      reg = lookup(p.subject);
-      this.registryCache.set(p.subject, reg);
+    let body: Uint8Array;
+    try {
+      if (!reg) {
+        reg = lookup(p.subject);
+        this.registryCache.set(p.subject, reg);
+      }
+      body = reg.encode(p.event as never);
+    } catch (e) {
+      return Promise.reject(e); // unknown subject, or an event its schema refuses (EncodeError names the field)
     }
-    const body = reg.encode(p.event as never);
     return this.publishEncoded(p.subject, body, p.msgId, reg.schemaId);
   }
 
@@ -237,11 +242,29 @@ export class JetStreamPublisher implements EventSink {
     });
   }
 
-  /** Wait until every accepted event is confirmed; throws PublishError if some failed since the last flush. */
-  async flush(): Promise<void> {
+  /**
+   * Wait until every accepted event is confirmed; throws PublishError if some failed since the last flush.
+   * With `timeoutMs`, whatever is still unconfirmed (or waiting to be accepted) then is counted failed
+   * (e.g. on shutdown while the server is unreachable).
+   */
+  async flush(timeoutMs?: number): Promise<void> {
     if (this.mode === 'batch') this.confirmTail();
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    let notAccepted = 0;
     while ((this.pending.size > 0 || this.queue.length > 0) && !this.fatal) {
-      await new Promise<void>((r) => this.flushWaiters.push(r));
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        notAccepted = this.queue.length;
+        this.giveUp(`not confirmed within the flush timeout of ${timeoutMs} ms`);
+        break;
+      }
+      await new Promise<void>((r) => {
+        const t = left === Infinity ? null : setTimeout(r, left);
+        this.flushWaiters.push(() => {
+          if (t) clearTimeout(t);
+          r();
+        });
+      });
     }
     if (this.failedSinceFlush > 0) {
       const n = this.failedSinceFlush;
@@ -249,19 +272,23 @@ export class JetStreamPublisher implements EventSink {
       this.failedSinceFlush = 0;
       this.firstFailure = null;
       throw new PublishError(
-        `${n} event(s) could not be confirmed stored; first: ${f.subject} msg id ${f.msgId}: ${f.why}`,
+        `${n} event(s) could not be confirmed stored${notAccepted ? ` and ${notAccepted} waiting publish() call(s) were rejected` : ''}; ` +
+          `first: ${f.subject} msg id ${f.msgId}: ${f.why}`,
         n,
         { subject: f.subject, msgId: f.msgId },
       );
     }
+    if (notAccepted > 0) {
+      throw new PublishError(`${notAccepted} waiting publish() call(s) rejected: nothing could be accepted within ${timeoutMs} ms`, 0);
+    }
   }
 
-  /** flush(), then release the inbox subscription and timers (the connection stays open: drain it yourself). */
-  async close(): Promise<void> {
+  /** flush(timeoutMs), then release the inbox subscription and timers (the connection stays open: drain it yourself). */
+  async close(timeoutMs?: number): Promise<void> {
     if (this.closing) return;
     let err: unknown = null;
     try {
-      await this.flush();
+      await this.flush(timeoutMs);
     } catch (e) {
       err = e;
     }
@@ -347,6 +374,7 @@ export class JetStreamPublisher implements EventSink {
       } catch (err) {
         // closed connection, or a payload above the server's max_payload: not retryable
         this.fail(e, (err as Error).message);
+        this.log?.(`publisher: ${e.subject} msg id ${e.msgId} not sent: ${(err as Error).message}`);
         failed = true;
         if (this.nc.isClosed()) {
           this.onConnectionClosed(err as Error);
@@ -412,6 +440,7 @@ export class JetStreamPublisher implements EventSink {
       }
       case 'permanent':
         this.fail(e, outcome.why);
+        this.log?.(`publisher: ${e.subject} msg id ${e.msgId} refused: ${outcome.why}`);
         if (this.mode === 'batch') this.startRecovery(`marker refused: ${outcome.why}`);
         this.progress();
         break;
@@ -453,7 +482,6 @@ export class JetStreamPublisher implements EventSink {
     this.counters.failed++;
     this.failedSinceFlush++;
     if (!this.firstFailure) this.firstFailure = { subject: e.subject, msgId: e.msgId, why };
-    this.log?.(`publisher: gave up on ${e.subject} msg id ${e.msgId}: ${why}`);
   }
 
   /** admit queued publishers while there is room, wake flush() when everything is confirmed */
@@ -491,12 +519,26 @@ export class JetStreamPublisher implements EventSink {
     })().catch(() => undefined);
   }
 
+  /** count everything unconfirmed and everything waiting to be accepted as failed */
+  private giveUp(why: string): void {
+    this.outbox = [];
+    const n = this.pending.size;
+    for (const e of [...this.pending.values()]) this.fail(e, why);
+    // publishers still waiting for room were never accepted: their publish() rejects
+    for (const w of this.queue.splice(0)) {
+      w.reject(new PublishError(`${w.subject} msg id ${w.msgId}: not accepted: ${why}`, 1, { subject: w.subject, msgId: w.msgId }));
+    }
+    if (n) this.log?.(`publisher: ${n} event(s) failed: ${why}`);
+    this.progress();
+  }
+
   private onConnectionClosed(err?: Error): void {
     if (this.fatal || (this.closing && this.pending.size === 0)) return;
     this.fatal = new PublishError(
       `NATS connection closed${err ? `: ${err.message}` : ''}; ${this.pending.size} event(s) unconfirmed`,
       this.pending.size,
     );
+    if (this.pending.size) this.log?.(`publisher: ${this.fatal.message}`);
     for (const e of [...this.pending.values()]) this.fail(e, 'connection closed');
     for (const w of this.queue.splice(0)) w.reject(this.fatal);
     const ws = this.connWaiters;
@@ -582,6 +624,7 @@ export class JetStreamPublisher implements EventSink {
       }
       if (o.kind === 'permanent') {
         this.fail(first, o.why);
+        this.log?.(`publisher: ${first.subject} msg id ${first.msgId} refused: ${o.why}`);
         continue;
       }
       if (o.kind === 'disconnected') continue;

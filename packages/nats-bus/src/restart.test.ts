@@ -113,3 +113,61 @@ describe('server frozen (SIGSTOP) then resumed, and connection closed under the 
     expect(pub.stats.failed).toBe(50);
   });
 });
+
+describe('shutdown while the server is gone', () => {
+  it('close(timeoutMs) gives up on what is unconfirmed, counts it failed and rejects waiting publishers', async () => {
+    const srv = await startNatsServer();
+    const nc = await connectBus({ servers: srv.url });
+    try {
+      await ensureStream(nc, { name: 'GONE' });
+      const pub = new JetStreamPublisher(nc, { mode: 'batch', window: 100 });
+      for (let i = 0; i < 50; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), `gone-a-${i}`, 'futures.trades.v1');
+      await pub.flush();
+      srv.kill('SIGKILL');
+      await srv.stop();
+      // keep publishing: the window fills, then publish() waits (nothing can be confirmed)
+      const accepted: Promise<void>[] = [];
+      for (let i = 0; i < 150; i++) accepted.push(pub.publishEncoded(SUBJECT, fakeBody(i), `gone-b-${i}`, 'futures.trades.v1'));
+      const settled = Promise.allSettled(accepted);
+      const err = await pub.close(300).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PublishError);
+      const outcomes = await settled;
+      const rejected = outcomes.filter((o) => o.status === 'rejected').length;
+      expect(rejected).toBeGreaterThan(0);
+      const s = pub.stats;
+      expect(s.acked).toBe(50);
+      expect(s.pending).toBe(0);
+      expect(s.acked + s.failed).toBe(s.published);
+      expect(s.published + rejected).toBe(200);
+      expect((err as PublishError).failed).toBe(s.failed);
+    } finally {
+      await nc.close();
+      await srv.dispose();
+    }
+  });
+});
+
+describe('shutdown while the server is frozen', () => {
+  it('close(timeoutMs): the accepted window is counted failed, waiting publishers are rejected', async () => {
+    const srv = await startNatsServer();
+    const nc = await connectBus({ servers: srv.url });
+    try {
+      await ensureStream(nc, { name: 'FROZEN2' });
+      const pub = new JetStreamPublisher(nc, { mode: 'ack', window: 100 });
+      srv.kill('SIGSTOP');
+      const calls: Promise<void>[] = [];
+      for (let i = 0; i < 150; i++) calls.push(pub.publishEncoded(SUBJECT, fakeBody(i), `frozen2-${i}`, 'futures.trades.v1'));
+      const settled = Promise.allSettled(calls);
+      const err = await pub.close(300).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PublishError);
+      expect((err as PublishError).failed).toBe(100);
+      expect((err as Error).message).toContain('50 waiting publish() call(s) were rejected');
+      expect((await settled).filter((o) => o.status === 'rejected').length).toBe(50);
+      expect(pub.stats).toMatchObject({ published: 100, acked: 0, failed: 100, pending: 0 });
+    } finally {
+      srv.kill('SIGCONT');
+      await nc.close();
+      await srv.dispose();
+    }
+  });
+});

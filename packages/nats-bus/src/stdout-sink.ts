@@ -37,12 +37,18 @@ export class StdoutSink implements EventSink {
   }
 
   publish(p: Publishable): Promise<void> {
-    let reg = this.registry.get(p.subject);
-    if (!reg) {
-      reg = lookup(p.subject);
-      this.registry.set(p.subject, reg);
+    let body: Uint8Array;
+    try {
+      let reg = this.registry.get(p.subject);
+      if (!reg) {
+        reg = lookup(p.subject);
+        this.registry.set(p.subject, reg);
+      }
+      body = reg.encode(p.event as never);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return this.writeLine(p.subject, reg.encode(p.event as never));
+    return this.writeLine(p.subject, body);
   }
 
   /** Write an already-encoded body as one line. */
