@@ -249,10 +249,10 @@ export class JetStreamPublisher implements EventSink {
    */
   async flush(timeoutMs?: number): Promise<void> {
     if (this.mode === 'batch') this.confirmTail();
-    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
     let notAccepted = 0;
     while ((this.pending.size > 0 || this.queue.length > 0) && !this.fatal) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) {
         notAccepted = this.queue.length;
         this.giveUp(`not confirmed within the flush timeout of ${timeoutMs} ms`);
@@ -319,7 +319,7 @@ export class JetStreamPublisher implements EventSink {
     if (this.mode === 'ack') {
       this.send(e, true);
     } else {
-      const now = Date.now();
+      const now = performance.now();
       const marker = ++this.sinceMarker >= this.batchSize || now - this.lastMarkerAt >= this.batchMs;
       this.send(e, marker, now);
     }
@@ -330,7 +330,7 @@ export class JetStreamPublisher implements EventSink {
    * handed to nats.js in bursts (OUTBOX_MAX, or at the next macrotask): nats.js flushes its socket buffer in
    * a microtask, so a caller awaiting every publish() would otherwise cost one socket write per event.
    */
-  private send(e: Entry, withReply: boolean, now = Date.now()): void {
+  private send(e: Entry, withReply: boolean, now = performance.now()): void {
     e.attempt++;
     e.gen = this.gen;
     e.sentAt = now;
@@ -400,7 +400,7 @@ export class JetStreamPublisher implements EventSink {
 
   private onTick(): void {
     if (this.closing || this.fatal) return;
-    const now = Date.now();
+    const now = performance.now();
     if (this.mode === 'batch' && this.unmarkedTail && now - this.lastSendAt >= this.batchMs) this.confirmTail();
     if (this.recovering || this.pending.size === 0) return;
     const oldest = this.pending.values().next().value as Entry;
