@@ -164,3 +164,23 @@ describe('several servers (NATS_URL list): fail over when one dies', () => {
     }
   });
 });
+
+describe('waitForServer', () => {
+  it('keeps trying the first connect until a server appears', async () => {
+    const port = await findFreePort();
+    const pending = connectBus({ servers: `nats://127.0.0.1:${port}`, waitForServer: true });
+    let done = false;
+    void pending.then(() => (done = true), () => (done = true));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    const srv = await startNatsServer({ port, jetstream: false });
+    try {
+      const nc = await pending;
+      await nc.flush();
+      expect(nc.getServer()).toContain(`:${port}`);
+      await nc.close();
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
