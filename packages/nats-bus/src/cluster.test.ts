@@ -9,6 +9,17 @@ import {
 } from './index.js';
 import { fakeBody, readStream, sleep, streamCount } from './test-util.js';
 
+async function settle<T>(f: () => Promise<T>, attempts = 15): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(500);
+    }
+  }
+}
+
 describe('a 3-node JetStream cluster', () => {
   let cluster: LocalNatsCluster;
   let nc: NatsConnection;
@@ -42,7 +53,8 @@ describe('a 3-node JetStream cluster', () => {
     await back;
     await pub.close();
     expect(pub.stats).toMatchObject({ published: N, acked: N, failed: 0 });
-    expect(await streamCount(nc, 'MARKET_DATA')).toBe(N);
-    expect(new Set((await readStream(nc, 'MARKET_DATA')).map((m) => m.msgId)).size).toBe(N);
+    // the JetStream API may time out while the restarted node rejoins (meta leader election): retry
+    expect(await settle(() => streamCount(nc, 'MARKET_DATA'))).toBe(N);
+    expect(new Set((await settle(() => readStream(nc, 'MARKET_DATA'))).map((m) => m.msgId)).size).toBe(N);
   }, 90_000);
 });
