@@ -34,14 +34,21 @@ function ns(v: unknown, f: string, id: string): string {
   return v.toString();
 }
 
-const SOURCE_JSON: Record<string, string> = Object.create(null);
-for (const s of EVENT_SOURCES) SOURCE_JSON[s] = '"' + s + '"';
-
-function source(v: unknown, id: string): string {
-  const s = typeof v === 'string' ? SOURCE_JSON[v] : undefined;
-  if (s === undefined) fail('source', `must be one of ${EVENT_SOURCES.join('|')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
-  return s;
+/** `,"source":"<source>",<next key>:` for each source, as one string */
+function sourceThen(next: string): Record<string, string> {
+  const m: Record<string, string> = Object.create(null);
+  for (const s of EVENT_SOURCES) m[s] = ',"source":"' + s + '",' + next;
+  return m;
 }
+const SOURCE_SYMBOL = sourceThen('"symbol":');
+const SOURCE_UNDERLYING = sourceThen('"underlying":');
+
+/** the source and the next key, validated */
+function sourceAnd(v: unknown, m: Record<string, string>, id: string): string {
+  const s = typeof v === 'string' ? m[v] : undefined;
+  return s ?? fail('source', `must be one of ${EVENT_SOURCES.join('|')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
+}
+
 
 /** false once the text being encoded holds a non-ASCII character (then bytes need UTF-8, not latin1) */
 let ascii = true;
@@ -187,8 +194,8 @@ export function encodeStockTrade(ev: StockTrade): string {
   return (
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', ST) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', ST) +
-    ',"source":' + source(e.source, ST) +
-    ',"symbol":' + str(e.symbol, 'symbol', ST) +
+    sourceAnd(e.source, SOURCE_SYMBOL, ST) +
+    str(e.symbol, 'symbol', ST) +
     ',"price":' + float(e.price, 'price', ST) +
     ',"size":' + size(e.size, 'size', ST) +
     ',"exchange":' + intOrNull(e.exchange, 'exchange', ST) +
@@ -204,8 +211,8 @@ export function encodeStockQuote(ev: StockQuote): string {
   return (
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', SQ) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', SQ) +
-    ',"source":' + source(e.source, SQ) +
-    ',"symbol":' + str(e.symbol, 'symbol', SQ) +
+    sourceAnd(e.source, SOURCE_SYMBOL, SQ) +
+    str(e.symbol, 'symbol', SQ) +
     ',"bid_px":' + float(e.bid_px, 'bid_px', SQ) +
     ',"ask_px":' + float(e.ask_px, 'ask_px', SQ) +
     ',"bid_sz":' + size(e.bid_sz, 'bid_sz', SQ) +
@@ -223,8 +230,8 @@ export function encodeOptionTrade(ev: OptionTrade): string {
   return (
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', OT) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', OT) +
-    ',"source":' + source(e.source, OT) +
-    ',"underlying":' + str(e.underlying, 'underlying', OT) +
+    sourceAnd(e.source, SOURCE_UNDERLYING, OT) +
+    str(e.underlying, 'underlying', OT) +
     ',"option_symbol":' + str(e.option_symbol, 'option_symbol', OT) +
     ',"exp_date":' + date(e.exp_date, 'exp_date', OT) +
     ',"strike":' + float(e.strike, 'strike', OT) +
@@ -241,19 +248,23 @@ export function encodeOptionTrade(ev: OptionTrade): string {
 }
 
 const FT = 'futures.trades.v1';
+// constant runs of the body are merged into single strings: fewer pieces to concatenate and later flatten
+const FT_AGGR_EXCH = [',"aggressor":-1,"exchange":', ',"aggressor":0,"exchange":', ',"aggressor":1,"exchange":'];
 export function encodeFuturesTrade(ev: FuturesTrade): string {
   const e = obj(ev, FT);
+  const a = e.aggressor;
+  const c = e.conditions;
   return (
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', FT) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', FT) +
-    ',"source":' + source(e.source, FT) +
-    ',"symbol":' + str(e.symbol, 'symbol', FT) +
+    sourceAnd(e.source, SOURCE_SYMBOL, FT) +
+    str(e.symbol, 'symbol', FT) +
     ',"price":' + float(e.price, 'price', FT) +
     ',"size":' + size(e.size, 'size', FT) +
-    ',"aggressor":' + aggressor(e.aggressor, FT) +
-    ',"exchange":' + strOrNull(e.exchange, 'exchange', FT) +
-    ',"conditions":' + conditions(e.conditions, FT) +
-    ',"seq":' + intOrNull(e.seq, 'seq', FT) +
+    (a === 1 || a === -1 || a === 0 ? FT_AGGR_EXCH[a + 1] : aggressor(a, FT)) +
+    strOrNull(e.exchange, 'exchange', FT) +
+    (c === null ? ',"conditions":null,"seq":' : ',"conditions":' + conditions(c, FT) + ',"seq":') +
+    intOrNull(e.seq, 'seq', FT) +
     '}'
   );
 }
@@ -280,8 +291,8 @@ export function encodeMBP10(ev: MBP10): string {
   const head =
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', MB) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', MB) +
-    ',"source":' + source(e.source, MB) +
-    ',"symbol":' + str(e.symbol, 'symbol', MB);
+    sourceAnd(e.source, SOURCE_SYMBOL, MB) +
+    str(e.symbol, 'symbol', MB);
   const lv = e.levels;
   if (!Array.isArray(lv)) fail('levels', `must be an array of ${MBP10_DEPTH} levels, got ${typeName(lv)}`, MB);
   if (lv.length !== MBP10_DEPTH) fail('levels', `must have exactly ${MBP10_DEPTH} levels, got ${lv.length}`, MB);
@@ -289,7 +300,7 @@ export function encodeMBP10(ev: MBP10): string {
   for (let i = 1; i < MBP10_DEPTH; i++) levels += ',' + level(lv[i], i);
   const snap = e.is_snapshot;
   if (snap !== true && snap !== false) fail('is_snapshot', `must be a boolean, got ${typeName(snap)}`, MB);
-  return head + levels + '],"is_snapshot":' + (snap ? 'true' : 'false') + ',"seq":' + intOrNull(e.seq, 'seq', MB) + '}';
+  return head + levels + (snap ? '],"is_snapshot":true,"seq":' : '],"is_snapshot":false,"seq":') + intOrNull(e.seq, 'seq', MB) + '}';
 }
 
 const GS = 'options.greeks.v1';
@@ -298,8 +309,8 @@ export function encodeGreeksSnapshot(ev: GreeksSnapshot): string {
   return (
     '{"ts_event_ns":' + ns(e.ts_event_ns, 'ts_event_ns', GS) +
     ',"ts_recv_ns":' + ns(e.ts_recv_ns, 'ts_recv_ns', GS) +
-    ',"source":' + source(e.source, GS) +
-    ',"underlying":' + str(e.underlying, 'underlying', GS) +
+    sourceAnd(e.source, SOURCE_UNDERLYING, GS) +
+    str(e.underlying, 'underlying', GS) +
     ',"option_symbol":' + str(e.option_symbol, 'option_symbol', GS) +
     ',"exp_date":' + date(e.exp_date, 'exp_date', GS) +
     ',"strike":' + float(e.strike, 'strike', GS) +
