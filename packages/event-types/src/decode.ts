@@ -559,9 +559,10 @@ function readObject(d: ObjDesc, prefix: string): unknown {
 
 /** If the text at P starts with k, skip it. */
 function lit(k: string): boolean {
-  const n = k.length;
-  for (let j = 0; j < n; j++) if (S.charCodeAt(P + j) !== k.charCodeAt(j)) return false;
-  P += n;
+  // indexOf from P finds k at P at once (no allocation; faster than a charCodeAt loop or a slice). Where k is
+  // not at P it scans on: only on the way to the general parser.
+  if (S.indexOf(k, P) !== P) return false;
+  P += k.length;
   return true;
 }
 
@@ -586,7 +587,7 @@ function fastStockTrade(): unknown {
   const conditions = readConds('conditions');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return { ts_event_ns, ts_recv_ns, source, symbol, price, size, exchange, conditions, seq };
 }
 
@@ -613,7 +614,7 @@ function fastStockQuote(): unknown {
   const ask_exch = readIntNull('ask_exch');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return { ts_event_ns, ts_recv_ns, source, symbol, bid_px, ask_px, bid_sz, ask_sz, bid_exch, ask_exch, seq };
 }
 
@@ -648,7 +649,7 @@ function fastOptionTrade(): unknown {
   const conditions = readConds('conditions');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return {
     ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, price, size, opt_bid, opt_ask,
     aggressor, conditions, seq,
@@ -676,11 +677,18 @@ function fastFuturesTrade(): unknown {
   const conditions = readConds('conditions');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return { ts_event_ns, ts_recv_ns, source, symbol, price, size, aggressor, exchange, conditions, seq };
 }
 
 const LEVEL_FIELD = Array.from({ length: MBP10_DEPTH }, (_, i) => ['bid_px', 'bid_sz', 'ask_px', 'ask_sz'].map((k) => `levels[${i}].${k}`));
+
+/** a single character at P */
+function ch(c: number): boolean {
+  if (S.charCodeAt(P) !== c) return false;
+  P++;
+  return true;
+}
 
 function fastMBP10(): unknown {
   if (!lit('{"ts_event_ns":')) return undefined;
@@ -703,7 +711,7 @@ function fastMBP10(): unknown {
     const ask_px = readFloatNull(f[2]);
     if (!lit(',"ask_sz":')) return undefined;
     const ask_sz = readSize(f[3]);
-    if (!lit('}')) return undefined;
+    if (!ch(125)) return undefined;
     if (bid_px === null && bid_sz !== 0) err(f[1], `an empty bid side (bid_px null) must have size 0, got ${bid_sz}`);
     if (ask_px === null && ask_sz !== 0) err(f[3], `an empty ask side (ask_px null) must have size 0, got ${ask_sz}`);
     levels[i] = { bid_px, bid_sz, ask_px, ask_sz };
@@ -712,7 +720,7 @@ function fastMBP10(): unknown {
   const is_snapshot = readBool('is_snapshot');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return { ts_event_ns, ts_recv_ns, source, symbol, levels, is_snapshot, seq };
 }
 
@@ -749,7 +757,7 @@ function fastGreeksSnapshot(): unknown {
   const rho = readFloatNull('rho');
   if (!lit(',"seq":')) return undefined;
   const seq = readIntNull('seq');
-  if (!lit('}')) return undefined;
+  if (!ch(125)) return undefined;
   return {
     ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, underlying_px, iv, delta, gamma,
     theta, vega, rho, seq,
