@@ -49,7 +49,6 @@ function sourceAnd(v: unknown, m: Record<string, string>, id: string): string {
   return s ?? fail('source', `must be one of ${EVENT_SOURCES.join('|')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
 }
 
-
 /** false once the text being encoded holds a non-ASCII character (then bytes need UTF-8, not latin1) */
 let ascii = true;
 
@@ -73,25 +72,31 @@ interface FastWrite {
   latin1Write?: (s: string, offset: number) => number;
   utf8Write?: (s: string, offset: number) => number;
 }
-const fastWrite = typeof (Buffer.prototype as FastWrite).latin1Write === 'function' && typeof (Buffer.prototype as FastWrite).utf8Write === 'function';
+const haveBuffer = typeof Buffer === 'function';
+const fastWrite =
+  haveBuffer && typeof (Buffer.prototype as FastWrite).latin1Write === 'function' && typeof (Buffer.prototype as FastWrite).utf8Write === 'function';
+const te = new TextEncoder();
 
-const SLAB_SIZE = 64 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let slabBuf = slab.buffer;
+/** 16 KiB, like Buffer's pool (8 KiB): a body kept for long keeps its slab alive, so keep slabs small */
+const SLAB_SIZE = 16 * 1024;
+const newSlab = (): Buffer => Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slab = haveBuffer ? newSlab() : (undefined as unknown as Buffer);
+let slabBuf = haveBuffer ? slab.buffer : new ArrayBuffer(0);
 let slabOff = 0;
 
 /**
- * Run an encoder and return its text as UTF-8 bytes: a Uint8Array view into a shared 64 KiB slab that is never
- * reused (like Buffer's pool, but plain Uint8Array), so small bodies need no allocation of their own. Bodies
- * that may exceed 8 KiB get their own array. ASCII text (nearly always) is copied as latin1, the fastest path.
+ * Run an encoder and return its text as UTF-8 bytes: a Uint8Array view into a shared 16 KiB slab that is never
+ * written again once handed out (like Buffer's pool, but a plain Uint8Array), so small bodies need no allocation
+ * of their own. Bodies that may exceed 2 KiB get their own array. ASCII text (nearly always) is copied as latin1,
+ * the fastest path.
  */
 export function encodeBytes<E>(enc: (e: E) => string, e: E): Uint8Array {
   ascii = true;
   const s = enc(e);
   const max = ascii ? s.length : s.length * 3;
-  if (max > 8192) return new Uint8Array(Buffer.from(s, 'utf8'));
+  if (max > 2048 || !haveBuffer) return te.encode(s);
   if (slabOff + max > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slab = newSlab();
     slabBuf = slab.buffer;
     slabOff = 0;
   }

@@ -170,6 +170,14 @@ describe('round trips on boundary values, bit for bit', () => {
     }
   });
 
+  it('large bodies (own array) and non-ASCII bodies (UTF-8) encode like the text', () => {
+    for (const e of [ft({ conditions: Array.from({ length: 2000 }, (_, i) => i) }), ft({ symbol: 'é'.repeat(800) }), ft({ symbol: 'x'.repeat(3000) })]) {
+      const b = encode(e);
+      expect(td.decode(b)).toBe(encodeToString(e));
+      sameBits(e, decode('futures.trades.v1', b));
+    }
+  });
+
   it('bodies from many encodes stay intact (slab views are never reused)', () => {
     const all = Array.from({ length: 5000 }, (_, i) => ({ i, b: encode(ft({ seq: i })) }));
     for (const { i, b } of all) expect((decode('futures.trades.v1', b) as FuturesTrade).seq).toBe(i);
