@@ -50,7 +50,7 @@ export {
   encodeToString,
   decode,
 } from './registry.js';
-export type { SchemaId, Subject, EventName, RegistryEntry, Publishable } from './registry.js';
+export type { SchemaId, Subject, EventName, RegistryEntry, Publishable, EventTypes, EventFor } from './registry.js';
 export { CodecError, EncodeError, DecodeError, UnknownSubjectError, OptionTickerError } from './errors.js';
 export { formatFloat, fixedToFloat, fixedToFloatOrNull, UNDEF_PRICE, FIXED_PRICE_SCALE } from './float.js';
 export { parseOptionTicker, formatOptionTicker } from './ticker.js';

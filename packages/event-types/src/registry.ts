@@ -185,7 +185,27 @@ for (const e of REGISTRY) {
 }
 const KNOWN = REGISTRY.flatMap((e) => [e.subject, e.schemaId]);
 
-/** The registry entry of a subject or schema id; throws UnknownSubjectError. */
+/** The event type of each subject and schema id. */
+export interface EventTypes {
+  'market.stocks.trades': StockTrade;
+  'stocks.trades.v1': StockTrade;
+  'market.stocks.quotes': StockQuote;
+  'stocks.quotes.v1': StockQuote;
+  'market.options.trades': OptionTrade;
+  'options.trades.v1': OptionTrade;
+  'market.futures.trades': FuturesTrade;
+  'futures.trades.v1': FuturesTrade;
+  'market.futures.mbp10': MBP10;
+  'futures.mbp10.v1': MBP10;
+  'market.options.greeks': GreeksSnapshot;
+  'options.greeks.v1': GreeksSnapshot;
+}
+/** The event type of a subject or schema id (MarketEvent for a plain string). */
+export type EventFor<K extends string> = K extends keyof EventTypes ? EventTypes[K] : MarketEvent;
+
+/** The registry entry of a subject or schema id; throws UnknownSubjectError. Typed for a literal subject / schema id. */
+export function lookup<K extends Subject | SchemaId>(subjectOrSchemaId: K): RegistryEntry<EventFor<K>>;
+export function lookup(subjectOrSchemaId: string): RegistryEntry;
 export function lookup(subjectOrSchemaId: string): RegistryEntry {
   const e = BY_KEY.get(subjectOrSchemaId);
   if (e === undefined) throw new UnknownSubjectError(subjectOrSchemaId, KNOWN);
@@ -223,6 +243,8 @@ export function encodeToString(event: MarketEvent, subjectOrSchemaId?: string): 
 }
 
 /** Validate and decode a body of the given subject or schema id (exact bigint nanoseconds). */
+export function decode<K extends Subject | SchemaId>(subjectOrSchemaId: K, bytes: Uint8Array | string): EventFor<K>;
+export function decode(subjectOrSchemaId: string, bytes: Uint8Array | string): MarketEvent;
 export function decode(subjectOrSchemaId: string, bytes: Uint8Array | string): MarketEvent {
   return lookup(subjectOrSchemaId).decode(bytes);
 }
