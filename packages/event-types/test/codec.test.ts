@@ -76,6 +76,14 @@ describe('registry', () => {
     expect(() => decode('nope', '{}')).toThrow(UnknownSubjectError);
   });
 
+  it('lookup and decode are typed for a literal subject or schema id', () => {
+    const t: FuturesTrade = decode('market.futures.trades', SAMPLES[3].json); // no cast needed
+    expect(t.exchange).toBe('CME');
+    const entry = lookup('futures.trades.v1');
+    const back: FuturesTrade = entry.decode(entry.encode(t));
+    expect(back.ts_recv_ns).toBe(1609160400000711344n);
+  });
+
   it('infers the schema from the event shape', () => {
     for (const s of SAMPLES) expect(entryForEvent(s.event).schemaId).toBe(s.schemaId);
   });
