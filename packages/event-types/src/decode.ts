@@ -6,7 +6,7 @@
  * field must be present exactly once and unknown keys are rejected.
  */
 import { DecodeError } from './errors.js';
-import { isIsoDate } from './encode.js';
+import { isIsoDate } from './check.js';
 import { EVENT_SOURCES, INT64_MAX, INT64_MIN, MBP10_DEPTH } from './schemas.js';
 
 export enum K {

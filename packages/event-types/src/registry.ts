@@ -2,7 +2,6 @@
 import type { z } from 'zod';
 import { EncodeError, UnknownSubjectError } from './errors.js';
 import {
-  encodeBytes,
   encodeFuturesTrade,
   encodeGreeksSnapshot,
   encodeMBP10,
@@ -11,6 +10,7 @@ import {
   encodeStockTrade,
 } from './encode.js';
 import { decodeWith, desc, FAST, K } from './decode.js';
+import { bytesFuturesTrade, bytesGreeksSnapshot, bytesMBP10, bytesOptionTrade, bytesStockQuote, bytesStockTrade } from './bytes.js';
 import {
   FuturesTradeSchema,
   GreeksSnapshotSchema,
@@ -84,6 +84,7 @@ function entry<E extends MarketEvent>(
   schemaId: SchemaId,
   schema: z.ZodType<E>,
   enc: (e: E) => string,
+  bytes: (e: E) => Uint8Array,
   fields: [string, K][],
   build: (v: unknown[]) => E,
   extension = false,
@@ -95,7 +96,7 @@ function entry<E extends MarketEvent>(
     name,
     schema,
     extension,
-    encode: (e: E) => encodeBytes(enc, e),
+    encode: bytes,
     encodeToString: enc,
     decode: (b: Uint8Array | string) => decodeWith<E>(d, b),
   });
@@ -108,7 +109,7 @@ const ENV: [string, K][] = [
 ];
 
 export const StockTradeEntry = entry<StockTrade>(
-  'StockTrade', SUBJECTS.stockTrades, SCHEMA_IDS.stockTrades, StockTradeSchema, encodeStockTrade,
+  'StockTrade', SUBJECTS.stockTrades, SCHEMA_IDS.stockTrades, StockTradeSchema, encodeStockTrade, bytesStockTrade,
   [...ENV, ['symbol', K.STR], ['price', K.FLOAT], ['size', K.SIZE], ['exchange', K.INT_NULL], ['conditions', K.CONDS], ['seq', K.INT_NULL]],
   (v) => ({
     ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as StockTrade['source'], symbol: v[3] as string,
@@ -117,7 +118,7 @@ export const StockTradeEntry = entry<StockTrade>(
 );
 
 export const StockQuoteEntry = entry<StockQuote>(
-  'StockQuote', SUBJECTS.stockQuotes, SCHEMA_IDS.stockQuotes, StockQuoteSchema, encodeStockQuote,
+  'StockQuote', SUBJECTS.stockQuotes, SCHEMA_IDS.stockQuotes, StockQuoteSchema, encodeStockQuote, bytesStockQuote,
   [...ENV, ['symbol', K.STR], ['bid_px', K.FLOAT], ['ask_px', K.FLOAT], ['bid_sz', K.SIZE], ['ask_sz', K.SIZE],
     ['bid_exch', K.INT_NULL], ['ask_exch', K.INT_NULL], ['seq', K.INT_NULL]],
   (v) => ({
@@ -128,7 +129,7 @@ export const StockQuoteEntry = entry<StockQuote>(
 );
 
 export const OptionTradeEntry = entry<OptionTrade>(
-  'OptionTrade', SUBJECTS.optionTrades, SCHEMA_IDS.optionTrades, OptionTradeSchema, encodeOptionTrade,
+  'OptionTrade', SUBJECTS.optionTrades, SCHEMA_IDS.optionTrades, OptionTradeSchema, encodeOptionTrade, bytesOptionTrade,
   [...ENV, ['underlying', K.STR], ['option_symbol', K.STR], ['exp_date', K.DATE], ['strike', K.FLOAT], ['right', K.RIGHT],
     ['price', K.FLOAT], ['size', K.SIZE], ['opt_bid', K.FLOAT_NULL], ['opt_ask', K.FLOAT_NULL], ['aggressor', K.AGGR],
     ['conditions', K.CONDS], ['seq', K.INT_NULL]],
@@ -141,7 +142,7 @@ export const OptionTradeEntry = entry<OptionTrade>(
 );
 
 export const FuturesTradeEntry = entry<FuturesTrade>(
-  'FuturesTrade', SUBJECTS.futuresTrades, SCHEMA_IDS.futuresTrades, FuturesTradeSchema, encodeFuturesTrade,
+  'FuturesTrade', SUBJECTS.futuresTrades, SCHEMA_IDS.futuresTrades, FuturesTradeSchema, encodeFuturesTrade, bytesFuturesTrade,
   [...ENV, ['symbol', K.STR], ['price', K.FLOAT], ['size', K.SIZE], ['aggressor', K.AGGR], ['exchange', K.STR_NULL],
     ['conditions', K.CONDS], ['seq', K.INT_NULL]],
   (v) => ({
@@ -152,7 +153,7 @@ export const FuturesTradeEntry = entry<FuturesTrade>(
 );
 
 export const MBP10Entry = entry<MBP10>(
-  'MBP10', SUBJECTS.futuresMbp10, SCHEMA_IDS.futuresMbp10, MBP10Schema, encodeMBP10,
+  'MBP10', SUBJECTS.futuresMbp10, SCHEMA_IDS.futuresMbp10, MBP10Schema, encodeMBP10, bytesMBP10,
   [...ENV, ['symbol', K.STR], ['levels', K.LEVELS], ['is_snapshot', K.BOOL], ['seq', K.INT_NULL]],
   (v) => ({
     ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as MBP10['source'], symbol: v[3] as string,
@@ -161,7 +162,7 @@ export const MBP10Entry = entry<MBP10>(
 );
 
 export const GreeksSnapshotEntry = entry<GreeksSnapshot>(
-  'GreeksSnapshot', SUBJECTS.optionGreeks, SCHEMA_IDS.optionGreeks, GreeksSnapshotSchema, encodeGreeksSnapshot,
+  'GreeksSnapshot', SUBJECTS.optionGreeks, SCHEMA_IDS.optionGreeks, GreeksSnapshotSchema, encodeGreeksSnapshot, bytesGreeksSnapshot,
   [...ENV, ['underlying', K.STR], ['option_symbol', K.STR], ['exp_date', K.DATE], ['strike', K.FLOAT], ['right', K.RIGHT],
     ['underlying_px', K.FLOAT_NULL], ['iv', K.FLOAT_NULL], ['delta', K.FLOAT_NULL], ['gamma', K.FLOAT_NULL],
     ['theta', K.FLOAT_NULL], ['vega', K.FLOAT_NULL], ['rho', K.FLOAT_NULL], ['seq', K.INT_NULL]],

@@ -186,6 +186,17 @@ describe('round trips on boundary values, bit for bit', () => {
     }
   });
 
+  it('bytes equal the text for strings and arrays of every length around the slab reserve', () => {
+    for (let n = 1; n < 2300; n += n < 1800 ? 97 : 7) {
+      for (const e of [ft({ symbol: 'S'.repeat(n) }), ft({ exchange: 'E'.repeat(n), conditions: Array.from({ length: n >> 3 }, (_, i) => i * 1000) }), ft({ symbol: 'é'.repeat(1 + (n >> 1)) })]) {
+        const b = encode(e);
+        expect(td.decode(b)).toBe(encodeToString(e));
+      }
+      const m = { ...mbp10, symbol: 'M'.repeat(n) };
+      expect(td.decode(encode(m))).toBe(encodeToString(m));
+    }
+  });
+
   it('bodies from many encodes stay intact (slab views are never reused)', () => {
     const all = Array.from({ length: 5000 }, (_, i) => ({ i, b: encode(ft({ seq: i })) }));
     for (const { i, b } of all) expect((decode('futures.trades.v1', b) as FuturesTrade).seq).toBe(i);

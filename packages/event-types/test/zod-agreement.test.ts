@@ -1,6 +1,6 @@
 /** The hand-written codecs and the zod schemas (the source of truth) accept and reject the same values. */
 import { describe, expect, it } from 'vitest';
-import { decode, encode, lookup, type MarketEvent } from '../src/index.js';
+import { decode, encode, EncodeError, encodeToString, lookup, type MarketEvent } from '../src/index.js';
 import { SAMPLES } from './fixtures.js';
 
 const VALUES: unknown[] = [
@@ -28,12 +28,26 @@ describe('encode agrees with the zod schema', () => {
           const zodOk = entry.schema.safeParse(ev).success;
           let encOk = true;
           let bytes: Uint8Array | undefined;
+          let field: string | undefined;
           try {
             bytes = encode(ev as unknown as MarketEvent, s.schemaId);
-          } catch {
+          } catch (err) {
+            expect(err).toBeInstanceOf(EncodeError);
+            field = (err as EncodeError).field;
             encOk = false;
           }
           expect(encOk, `${f} = ${String(v)}: zod ${zodOk ? 'accepts' : 'rejects'}`).toBe(zodOk);
+          // the text encoder agrees with the byte encoder: same bytes, or the same error field
+          if (bytes) expect(encodeToString(ev as unknown as MarketEvent, s.schemaId)).toBe(new TextDecoder().decode(bytes));
+          else {
+            let textField: string | undefined;
+            try {
+              encodeToString(ev as unknown as MarketEvent, s.schemaId);
+            } catch (err) {
+              textField = (err as EncodeError).field;
+            }
+            expect(textField, `${f} = ${String(v)}`).toBe(field);
+          }
           if (bytes) {
             accepted++;
             const back = decode(s.schemaId, bytes);
