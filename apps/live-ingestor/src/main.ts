@@ -1,1 +1,97 @@
-export {};
+/**
+ * live-ingestor: Polygon.io / Massive.com WebSocket feeds -> @md/polygon-normalizer -> NATS JetStream
+ * (or stdout). Logs go to stderr; the API key never appears in them.
+ */
+import { busOptionsFromEnv, connectBus, ensureStream, JetStreamPublisher, redactSecrets, StdoutSink, type EventSink, type NatsConnection } from '@md/nats-bus';
+import { ConfigError, HELP, makeRedactor, parseConfig, type LiveConfig } from './config.js';
+import { LiveIngestor } from './ingestor.js';
+import type { Logger } from './session.js';
+
+async function main(): Promise<number> {
+  let cfg: LiveConfig | 'help';
+  try {
+    cfg = parseConfig(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`live-ingestor: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (cfg === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const redact = makeRedactor([cfg.apiKey]);
+  const debug = process.env.LIVE_DEBUG === '1';
+  const log: Logger = (level, msg) => {
+    if (level === 'debug' && !debug) return;
+    process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${redact(msg)}\n`);
+  };
+
+  let nc: NatsConnection | null = null;
+  let sink: EventSink;
+  if (cfg.sink === 'stdout') {
+    sink = new StdoutSink(process.stdout);
+  } else {
+    const busOpts = { ...busOptionsFromEnv(), name: 'live-ingestor', log: (m: string) => log('info', `nats: ${m}`) };
+    try {
+      nc = await connectBus(busOpts);
+      const r = await ensureStream(nc);
+      log('info', `nats: stream ${r.info.config.name} ${r.action}`);
+    } catch (e) {
+      log('error', `nats: ${redactSecrets((e as Error).message, busOpts)}`);
+      if (nc) await nc.close().catch(() => {});
+      return 1;
+    }
+    sink = new JetStreamPublisher(nc, { mode: cfg.publishMode, window: cfg.publishWindow, log: (m) => log('warn', m) });
+  }
+
+  const ing = new LiveIngestor(cfg, sink, log);
+  log(
+    'info',
+    `starting: ${[cfg.sessions.stocks && `stocks ${cfg.stocksUrl} (${cfg.stocksSource})`, cfg.sessions.options && `options ${cfg.optionsUrl} (${cfg.optionsSource})`]
+      .filter(Boolean)
+      .join(', ')}; underlying ${cfg.underlying}, strikes ATM +-${cfg.strikeRange} step ${cfg.strikeIncrement}, sink ${cfg.sink}`,
+  );
+  let signalled = 0;
+  const onSignal = (sig: string) => {
+    signalled++;
+    if (signalled > 1) {
+      log('warn', `${sig} again: exiting without waiting`);
+      process.exit(130);
+    }
+    log('info', `${sig}: closing sockets, publishing what is queued, waiting for acks`);
+    const t = setTimeout(() => {
+      log('error', `shutdown took longer than ${cfg.shutdownTimeoutMs} ms: exiting`);
+      process.exit(1);
+    }, (cfg as LiveConfig).shutdownTimeoutMs + 5000);
+    t.unref();
+    void ing.stop(`${sig}`, 0);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  ing.start();
+  const r = await ing.done;
+  if (nc) {
+    try {
+      await nc.drain();
+    } catch {
+      /* already closed */
+    }
+  }
+  if (r.code !== 0) process.stderr.write(`live-ingestor: ${redact(r.reason)}\n`);
+  return r.code;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // stdout may still be flushing: let the event loop end by itself, but never hang
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`live-ingestor: fatal: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

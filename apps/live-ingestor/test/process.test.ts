@@ -1,0 +1,83 @@
+/** The app as a process: exit codes, messages, signals, stdout sink. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
+import { dataFrames, haveFixtures, until } from './helpers';
+
+const MAIN = resolve(import.meta.dirname, '../src/main.ts');
+const procs: ChildProcessWithoutNullStreams[] = [];
+const fakes: FakeVendor[] = [];
+afterEach(async () => {
+  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const f of fakes.splice(0)) await f.close();
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: resolve(import.meta.dirname, '..'),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  procs.push(p);
+  const out = { stdout: '', stderr: '' };
+  p.stdout.on('data', (d) => (out.stdout += d));
+  p.stderr.on('data', (d) => (out.stderr += d));
+  const exit = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+  return { p, out, exit };
+}
+
+describe('live-ingestor process', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const r = run(['--help'], {});
+    expect(await r.exit).toBe(0);
+    expect(r.out.stdout).toMatch(/Usage: live-ingestor/);
+    expect(r.out.stdout).toMatch(/POLYGON_STOCKS_WS_URL/);
+  });
+
+  it('no API key: exit 2 with a clear message', async () => {
+    const r = run(['--sink', 'stdout'], {});
+    expect(await r.exit).toBe(2);
+    expect(r.out.stderr).toMatch(/no API key: set POLYGON_API_KEY \(or MASSIVE_API_KEY\)/);
+  });
+
+  for (const mode of ['fail', 'plan'] as const) {
+    it(`authentication refused (${mode}): exits 3 with the message, no retry storm, key never printed`, async () => {
+      const fv = await FakeVendor.start({ auth: mode });
+      fakes.push(fv);
+      const key = 'sekret-key-abcdef-9876543210';
+      const r = run(['--sink', 'stdout', '--sessions', 'stocks', '--backoff-initial-ms', '10'], {
+        POLYGON_API_KEY: key,
+        POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+      });
+      expect(await r.exit).toBe(3);
+      expect(fv.authAttempts).toBe(1);
+      expect(fv.connections).toHaveLength(1);
+      expect(r.out.stderr).toMatch(mode === 'plan' ? /plan does not include WebSocket access/ : /authentication refused .*"authentication failed".*Not retrying/);
+      expect(r.out.stderr + r.out.stdout).not.toContain(key);
+      expect(r.out.stdout).toBe('');
+    });
+  }
+
+  it.skipIf(!haveFixtures)('--sink stdout: subject<TAB>json per event; SIGTERM closes the sockets and exits 0', async () => {
+    const fv = await FakeVendor.start();
+    fakes.push(fv);
+    const r = run(['--sink', 'stdout', '--sessions', 'stocks', '--stats-interval', '0'], {
+      MASSIVE_API_KEY: FAKE_API_KEY,
+      POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+    });
+    await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 20_000, 'subscription');
+    for (const l of dataFrames('stocks.jsonl')) fv.broadcast('stocks', l);
+    await until(() => r.out.stdout.split('\n').length > 19, 10_000, '19 lines');
+    r.p.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    const lines = r.out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(19);
+    const [subject, body] = lines[0].split('\t');
+    expect(subject).toBe('market.stocks.quotes');
+    expect(body).toMatch(/^\{"ts_event_ns":1765898100012000000,"ts_recv_ns":\d{19},"source":"massive_ws","symbol":"SPY","bid_px":676.4,"ask_px":676.41,"bid_sz":200,"ask_sz":320,"bid_exch":11,"ask_exch":12,"seq":83515201\}$/);
+    expect(r.out.stderr).toMatch(/SIGTERM: closing sockets/);
+    expect(r.out.stderr).toMatch(/final frames=\d+ stock_trades=10 stock_quotes=9 /);
+    await until(() => fv.live('stocks').length === 0, 5000, 'socket closed');
+    expect(r.out.stderr).not.toContain(FAKE_API_KEY);
+  });
+});
