@@ -29,16 +29,21 @@ import { EVENT_SOURCES, MBP10_DEPTH } from './schemas.js';
 import type { FuturesTrade, GreeksSnapshot, MBP10, OptionTrade, StockQuote, StockTrade } from './schemas.js';
 
 const SLAB = 16 * 1024;
-/** room made at the start of every event: all fixed-size parts of the largest event (MBP10, < 1.5 KiB) fit */
-const RESERVE = 2048;
+/** bound on the fixed-size parts (keys, numbers) of an event: everything but strings and arrays */
+const RESERVE_SMALL = 512; // trades, quotes, greeks (< 450 bytes)
+const RESERVE_MBP10 = 2048; // < 1.5 KiB
 let buf = new Uint8Array(SLAB);
 let o = 0;
 let start = 0;
+/** the reserve of the event being written */
+let RESERVE = RESERVE_SMALL;
 const te = new TextEncoder();
 const bytes = (s: string) => te.encode(s);
 
-function begin(): void {
-  if (o + RESERVE > buf.length) {
+/** start an event: room for its fixed-size parts, twice (so that a short string does not move it) */
+function begin(reserve: number): void {
+  RESERVE = reserve;
+  if (o + 2 * reserve > buf.length) {
     buf = new Uint8Array(SLAB);
     o = 0;
   }
@@ -251,7 +256,7 @@ function envelope(e: Record<string, unknown>, m: Record<string, Uint8Array>, id:
 const ST = 'stocks.trades.v1';
 export function bytesStockTrade(ev: StockTrade): Uint8Array {
   const e = checkObj(ev, ST);
-  begin();
+  begin(RESERVE_SMALL);
   envelope(e, SOURCE_SYMBOL, ST);
   str(checkStr(e.symbol, 'symbol', ST));
   key(K_PRICE);
@@ -271,7 +276,7 @@ export function bytesStockTrade(ev: StockTrade): Uint8Array {
 const SQ = 'stocks.quotes.v1';
 export function bytesStockQuote(ev: StockQuote): Uint8Array {
   const e = checkObj(ev, SQ);
-  begin();
+  begin(RESERVE_SMALL);
   envelope(e, SOURCE_SYMBOL, SQ);
   str(checkStr(e.symbol, 'symbol', SQ));
   key(K_BID_PX);
@@ -295,7 +300,7 @@ export function bytesStockQuote(ev: StockQuote): Uint8Array {
 const OT = 'options.trades.v1';
 export function bytesOptionTrade(ev: OptionTrade): Uint8Array {
   const e = checkObj(ev, OT);
-  begin();
+  begin(RESERVE_SMALL);
   envelope(e, SOURCE_UNDERLYING, OT);
   str(checkStr(e.underlying, 'underlying', OT));
   key(K_OPTION_SYMBOL);
@@ -325,7 +330,7 @@ export function bytesOptionTrade(ev: OptionTrade): Uint8Array {
 const FT = 'futures.trades.v1';
 export function bytesFuturesTrade(ev: FuturesTrade): Uint8Array {
   const e = checkObj(ev, FT);
-  begin();
+  begin(RESERVE_SMALL);
   envelope(e, SOURCE_SYMBOL, FT);
   str(checkStr(e.symbol, 'symbol', FT));
   key(K_PRICE);
@@ -348,7 +353,7 @@ export function bytesFuturesTrade(ev: FuturesTrade): Uint8Array {
 const MB = 'futures.mbp10.v1';
 export function bytesMBP10(ev: MBP10): Uint8Array {
   const e = checkObj(ev, MB);
-  begin();
+  begin(RESERVE_MBP10);
   envelope(e, SOURCE_SYMBOL, MB);
   str(checkStr(e.symbol, 'symbol', MB));
   key(K_LEVELS);
@@ -374,7 +379,7 @@ export function bytesMBP10(ev: MBP10): Uint8Array {
 const GS = 'options.greeks.v1';
 export function bytesGreeksSnapshot(ev: GreeksSnapshot): Uint8Array {
   const e = checkObj(ev, GS);
-  begin();
+  begin(RESERVE_SMALL);
   envelope(e, SOURCE_UNDERLYING, GS);
   str(checkStr(e.underlying, 'underlying', GS));
   key(K_OPTION_SYMBOL);
