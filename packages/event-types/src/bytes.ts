@@ -149,13 +149,56 @@ function intOrNull(v: number | null): void {
   else int(v);
 }
 
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+/**
+ * A finite float as Python writes it (float.ts's floatText). Fast path for the usual prices: a value that is
+ * exactly m / 10^k (as a correctly rounded division) for an integer m < 2^31 and k <= 6 has that decimal as
+ * its shortest round-trip text (with the smallest such k, m is unique and nothing shorter reads back to the
+ * same double), so its digits are written straight from m. Everything else goes through floatText.
+ */
 function float(v: number): void {
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-4 && a < 2147483647) {
+    for (let k = 0; k <= 6; k++) {
+      const p = POW10[k];
+      const m = Math.round(a * p);
+      if (m / p === a) {
+        if (m >= 2147483648) break;
+        if (v < 0) buf[o++] = 45;
+        decimal(m, k);
+        return;
+      }
+    }
+  }
   ascii(floatText(v));
+}
+
+/** digits of m with a decimal point before the last k (k = 0: m + ".0"); m < 2^31 */
+function decimal(m: number, k: number): void {
+  let n = 1; // digits of m, at least k + 1 (leading zeros: "0.05")
+  for (let t = (m / 10) | 0; t > 0; t = (t / 10) | 0) n++;
+  if (n <= k) n = k + 1;
+  const b = buf;
+  const end = o + n + (k === 0 ? 2 : 1);
+  let p = end;
+  if (k === 0) {
+    b[--p] = 48;
+    b[--p] = 46;
+  }
+  let x = m;
+  for (let i = 0; i < n; i++) {
+    if (i === k && k > 0) b[--p] = 46;
+    const q = (x / 10) | 0;
+    b[--p] = 48 + x - q * 10;
+    x = q;
+  }
+  o = end;
 }
 
 function floatOrNull(v: number | null): void {
   if (v === null) key(NULL);
-  else ascii(floatText(v));
+  else float(v);
 }
 
 const E9 = 1_000_000_000n;

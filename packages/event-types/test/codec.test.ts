@@ -4,6 +4,7 @@ import {
   encode,
   encodeToString,
   entryForEvent,
+  formatFloat,
   lookup,
   REGISTRY,
   SUBJECTS,
@@ -125,6 +126,23 @@ describe('round trips on boundary values, bit for bit', () => {
       expect(Object.is(back.price, p)).toBe(true);
     });
   }
+
+  it('the byte encoder writes every float exactly as formatFloat (its digit fast path included)', () => {
+    let seed = 777;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const xs = [2147483647, 2147483648, 2147483646.5, 214748364.75, 0.0001, 0.00012, 1e-4 * 0.999999, 0.05, 1.000001, 0.1 + 0.2,
+      123456.123456, 1234567.1234567, -0.5, -4500.25, 99999999.99, 0.000999999];
+    for (let i = 0; i < 20000; i++) {
+      const k = Math.floor(rnd() * 9);
+      const x = (Math.round(rnd() * 10 ** (1 + Math.floor(rnd() * 10))) / 10 ** k) * (rnd() < 0.2 ? -1 : 1);
+      xs.push(x, x + 1e-9, rnd() * 10 ** Math.floor(rnd() * 12 - 5));
+    }
+    for (const x of xs) {
+      const e = ft({ price: x });
+      const text = td.decode(encode(e));
+      expect(text, String(x)).toContain(`"price":${formatFloat(x)},`);
+    }
+  });
 
   it('-0.0 policy: written as -0.0 (as Python does) and read back as -0', () => {
     const back = decode('futures.trades.v1', encodeToString(ft({ price: -0 }))) as FuturesTrade;
