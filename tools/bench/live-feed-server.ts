@@ -1,0 +1,60 @@
+/**
+ * Child process of tools/bench/live-ingest.ts: the fake vendor server (apps/live-ingestor/test/fake-vendor.ts)
+ * pushing synthetic SPY trades and quotes at a fixed rate, in frames of N events, recording each frame's send
+ * time (performance.timeOrigin + performance.now(), comparable across processes). Driven over IPC.
+ */
+import { FakeVendor } from '../../apps/live-ingestor/test/fake-vendor.ts';
+
+const send = (m: unknown) => process.send!(m);
+const now = () => performance.timeOrigin + performance.now();
+
+const fv = await FakeVendor.start();
+send({ type: 'port', url: fv.url('stocks') });
+fv.waitFor(() => fv.subscriptions('stocks').size === 2, 60_000, 'subscription').then(() => send({ type: 'ready' }));
+
+let q = 1;
+function frame(n: number, base: number): string {
+  const t = Math.floor(now());
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = q++;
+    if (k % 2 === 0) {
+      parts.push(`{"ev":"T","sym":"SPY","i":"${k}","x":12,"p":${(base + (k % 7) * 0.01).toFixed(2)},"s":${100 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`);
+    } else {
+      parts.push(`{"ev":"Q","sym":"SPY","bx":11,"ax":12,"bp":${base.toFixed(2)},"ap":${(base + 0.01).toFixed(2)},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`);
+    }
+  }
+  return `[${parts.join(',')}]`;
+}
+
+process.on('message', async (m: { type: string; rate: number; frameSize: number; seconds: number }) => {
+  if (m.type === 'stop') {
+    await fv.close();
+    process.exit(0);
+  }
+  if (m.type !== 'go') return;
+  const framesTotal = Math.round((m.rate * m.seconds) / m.frameSize);
+  const interval = (1000 * m.frameSize) / m.rate; // ms between frames
+  const sendTimes = new Float64Array(framesTotal);
+  const conn = fv.live('stocks')[0];
+  const start = now();
+  let f = 0;
+  let behindMax = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(framesTotal, Math.floor((now() - start) / interval) + 1);
+      if (due - f > behindMax) behindMax = due - f;
+      while (f < due) {
+        const text = frame(m.frameSize, 676.4);
+        sendTimes[f] = now();
+        conn.send(text);
+        f++;
+      }
+      if (f >= framesTotal) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const elapsed = (now() - start) / 1000;
+  send({ type: 'done', frames: framesTotal, events: framesTotal * m.frameSize, elapsed, behindMax, sendTimes: Array.from(sendTimes) });
+});

@@ -1,0 +1,192 @@
+/**
+ * Benchmark of the live path: a fake vendor (child process) pushes synthetic SPY trades/quotes at --rate
+ * events/s in frames of --frame events for --seconds; the live-ingestor (this process, the real
+ * LiveIngestor with a JetStreamPublisher) publishes them into a local nats-server (file storage).
+ * Reports: no-drop check (queue drops, stream count == sent), p50/p99/max latency from a frame's send
+ * time to the JetStream ack of its last event, events/s, RSS at start and end, CPU.
+ * Baseline in the same run: the same feed into a sink that confirms at once (socket + parse + normalize
+ * only); ratio = JetStream latency / baseline latency.
+ *
+ *   npx tsx tools/bench/live-ingest.ts [--seconds 5] [--runs 3] [--rate 50000] [--frame 100] [--mode ack|batch]
+ *   (the issue's full run: --seconds 20)
+ * Build first: event-types, nats-bus, polygon-normalizer (npx tsup in each).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type EventSink, type SinkStats } from '@md/nats-bus';
+import type { Publishable } from '@md/event-types';
+import { parseConfig, type LiveConfig } from '../../apps/live-ingestor/src/config.ts';
+import { LiveIngestor } from '../../apps/live-ingestor/src/ingestor.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '50000' },
+    frame: { type: 'string', default: '100' },
+    mode: { type: 'string', default: 'ack' },
+    window: { type: 'string' },
+    'batch-size': { type: 'string', default: '100' },
+    'batch-ms': { type: 'string', default: '2' },
+  },
+});
+const seconds = Number(values.seconds);
+const runs = Number(values.runs);
+const rate = Number(values.rate);
+const frameSize = Number(values.frame);
+const mode = values.mode as 'ack' | 'batch';
+const window = values.window === undefined ? undefined : Number(values.window);
+const batchSize = Number(values['batch-size']);
+const batchMs = Number(values['batch-ms']);
+const now = () => performance.timeOrigin + performance.now();
+const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+
+/** confirms at once: the baseline (everything but NATS) */
+class NullSink implements EventSink {
+  n = 0;
+  get stats(): SinkStats {
+    return { published: this.n, acked: this.n, duplicates: 0, retried: 0, failed: 0, pending: 0 };
+  }
+  async publish(_p: Publishable): Promise<void> {
+    this.n++;
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+interface Result {
+  sink: string;
+  events: number;
+  stored: number;
+  dropped: number;
+  evPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rssStart: number;
+  rssEnd: number;
+  rssPeak: number;
+  cpuPct: number;
+  behindMax: number;
+}
+
+function quant(a: Float64Array, q: number): number {
+  return a[Math.min(a.length - 1, Math.floor(q * a.length))];
+}
+
+async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
+  const child: ChildProcess = fork(resolve(import.meta.dirname, 'live-feed-server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const msgs: { type: string; [k: string]: unknown }[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (m) => {
+    msgs.push(m as never);
+    for (const w of waiters.splice(0)) w();
+  });
+  const next = async (type: string) => {
+    for (;;) {
+      const i = msgs.findIndex((m) => m.type === type);
+      if (i >= 0) return msgs.splice(i, 1)[0];
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const { url } = (await next('port')) as unknown as { url: string };
+
+  const server = kind === 'jetstream' ? await startNatsServer() : null;
+  const nc = server ? await connectBus({ servers: server.url }) : null;
+  if (nc) await ensureStream(nc);
+  const sink: EventSink = nc ? new JetStreamPublisher(nc, { mode, window, batchSize, batchMs }) : new NullSink();
+  const cfg = parseConfig(['--sessions', 'stocks', '--stats-interval', '0', '--queue-size', '200000'], {
+    POLYGON_API_KEY: 'fake-key-0123456789abcdef',
+    POLYGON_STOCKS_WS_URL: url,
+  }) as LiveConfig;
+  const logs: string[] = [];
+  const ing = new LiveIngestor(cfg, sink, (level, msg) => {
+    if (level !== 'debug') logs.push(`${level} ${msg}`);
+  });
+  ing.start();
+  await next('ready');
+  global.gc?.();
+  const rssStart = process.memoryUsage().rss;
+  let rssPeak = rssStart;
+  const total = Math.round((rate * seconds) / frameSize);
+  const ackAt = new Float64Array(total);
+  let framesAcked = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const poll = setInterval(() => {
+    const acked = sink.stats.acked;
+    const t = now();
+    while (framesAcked < total && acked >= (framesAcked + 1) * frameSize) ackAt[framesAcked++] = t;
+    const r = process.memoryUsage.rss();
+    if (r > rssPeak) rssPeak = r;
+  }, 1);
+  child.send({ type: 'go', rate, frameSize, seconds });
+  const done = (await next('done')) as unknown as { events: number; sendTimes: number[]; behindMax: number };
+  const deadline = Date.now() + 30_000;
+  while (framesAcked < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const t1 = now();
+  clearInterval(poll);
+  const cpu = process.cpuUsage(cpu0);
+  const rssEnd = process.memoryUsage().rss;
+  await ing.stop();
+  const stored = nc ? Number((await ensureStream(nc)).info.state.messages) : sink.stats.acked;
+  const lat = new Float64Array(framesAcked);
+  for (let i = 0; i < framesAcked; i++) lat[i] = ackAt[i] - done.sendTimes[i];
+  lat.sort();
+  child.send({ type: 'stop' });
+  if (nc) await nc.close();
+  if (server) await server.dispose();
+  if (framesAcked < total) console.error(`  ${kind}: only ${framesAcked}/${total} frames confirmed within 30 s`);
+  for (const l of logs.filter((x) => !x.startsWith('info'))) console.error(`  log: ${l}`);
+  return {
+    sink: kind,
+    events: done.events,
+    stored,
+    dropped: ing.queue.dropped,
+    evPerSec: done.events / ((t1 - t0) / 1000),
+    p50: quant(lat, 0.5),
+    p99: quant(lat, 0.99),
+    max: lat[lat.length - 1],
+    rssStart,
+    rssEnd,
+    rssPeak,
+    cpuPct: ((cpu.user + cpu.system) / 1000 / (t1 - t0)) * 100,
+    behindMax: done.behindMax,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.log(`live-ingest: ${rate} events/s in frames of ${frameSize} for ${seconds} s, ${runs} run(s) per sink, publisher mode '${mode}'`);
+const all: Record<string, Result[]> = { null: [], jetstream: [] };
+for (let r = 0; r < runs; r++) {
+  for (const kind of ['null', 'jetstream'] as const) {
+    const res = await runOnce(kind);
+    all[kind].push(res);
+    console.log(
+      `  run ${r + 1} ${kind.padEnd(9)} sent=${res.events} stored=${res.stored} dropped=${res.dropped} ${Math.round(res.evPerSec)} ev/s ` +
+        `latency p50=${res.p50.toFixed(2)} ms p99=${res.p99.toFixed(2)} ms max=${res.max.toFixed(2)} ms rss ${mb(res.rssStart)} -> ${mb(res.rssEnd)} MB (peak ${mb(res.rssPeak)}) ` +
+        `cpu ${res.cpuPct.toFixed(0)}% feed-behind-max=${res.behindMax} frames`,
+    );
+  }
+}
+const summary = (k: string) => {
+  const rs = all[k];
+  return {
+    ok: rs.every((r) => r.dropped === 0 && r.stored === r.events),
+    evs: median(rs.map((r) => r.evPerSec)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    rssStart: median(rs.map((r) => r.rssStart)),
+    rssEnd: median(rs.map((r) => r.rssEnd)),
+  };
+};
+const b = summary('null');
+const j = summary('jetstream');
+console.log('\nmedians:');
+console.log(`  baseline (null sink):  no-drop ${b.ok ? 'OK' : 'FAILED'}  ${Math.round(b.evs)} ev/s  p50 ${b.p50.toFixed(2)} ms  p99 ${b.p99.toFixed(2)} ms  rss ${mb(b.rssStart)} -> ${mb(b.rssEnd)} MB`);
+console.log(`  JetStream (${mode}):       no-drop ${j.ok ? 'OK' : 'FAILED'}  ${Math.round(j.evs)} ev/s  p50 ${j.p50.toFixed(2)} ms  p99 ${j.p99.toFixed(2)} ms  rss ${mb(j.rssStart)} -> ${mb(j.rssEnd)} MB`);
+console.log(`  ratio JetStream/baseline: p50 ${(j.p50 / b.p50).toFixed(2)}x  p99 ${(j.p99 / b.p99).toFixed(2)}x`);
+console.log(`  targets: ${rate} ev/s sustained with no drops: ${j.ok ? 'met' : 'NOT met'}; p99 < 5 ms: ${j.p99 < 5 ? 'met' : 'NOT met'}`);
+process.exit(0);
