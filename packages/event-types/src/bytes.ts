@@ -33,18 +33,19 @@ const SLAB = 16 * 1024;
 const RESERVE_SMALL = 512; // trades, quotes, greeks (< 450 bytes)
 const RESERVE_MBP10 = 2048; // < 1.5 KiB
 let buf = new Uint8Array(SLAB);
+let dv = new DataView(buf.buffer);
 let o = 0;
 let start = 0;
 /** the reserve of the event being written */
 let RESERVE = RESERVE_SMALL;
 const te = new TextEncoder();
-const bytes = (s: string) => te.encode(s);
 
 /** start an event: room for its fixed-size parts, twice (so that a short string does not move it) */
 function begin(reserve: number): void {
   RESERVE = reserve;
   if (o + 2 * reserve > buf.length) {
     buf = new Uint8Array(SLAB);
+    dv = new DataView(buf.buffer);
     o = 0;
   }
   start = o;
@@ -55,6 +56,7 @@ function end(): Uint8Array {
   if (buf.length !== SLAB) {
     // an oversized event got a slab of its own: later events go to a normal one
     buf = new Uint8Array(SLAB);
+    dv = new DataView(buf.buffer);
     o = 0;
   }
   return out;
@@ -73,17 +75,39 @@ function grow(n: number): void {
   const nb = new Uint8Array(Math.max(SLAB, (have + n) * 2));
   nb.set(buf.subarray(start, o));
   buf = nb;
+  dv = new DataView(nb.buffer);
   start = 0;
   o = have;
 }
 
-/** constant ASCII bytes (keys); within RESERVE */
-function key(k: Uint8Array): void {
+/** constant ASCII bytes (keys), as big-endian 32-bit words plus a tail: 4 bytes per store */
+interface Key {
+  readonly w: Uint32Array;
+  readonly t: Uint8Array;
+  readonly n: number;
+}
+
+function mkKey(s: string): Key {
+  const b = te.encode(s);
+  const nw = b.length >> 2;
+  const w = new Uint32Array(nw);
+  for (let i = 0; i < nw; i++) w[i] = ((b[4 * i] << 24) | (b[4 * i + 1] << 16) | (b[4 * i + 2] << 8) | b[4 * i + 3]) >>> 0;
+  return { w, t: b.slice(nw * 4), n: b.length };
+}
+
+/** write a key; within RESERVE */
+function key(k: Key): void {
+  const w = k.w;
+  const d = dv;
+  let p = o;
+  for (let i = 0; i < w.length; i++) {
+    d.setUint32(p, w[i]);
+    p += 4;
+  }
+  const t = k.t;
   const b = buf;
-  const p = o;
-  const n = k.length;
-  for (let i = 0; i < n; i++) b[p + i] = k[i];
-  o = p + n;
+  for (let i = 0; i < t.length; i++) b[p + i] = t[i];
+  o += k.n;
 }
 
 /** ASCII text (numbers); within RESERVE unless a string came first */
@@ -118,7 +142,7 @@ function strSlow(s: string): void {
   o += te.encodeInto(j, buf.subarray(o)).written;
 }
 
-const NULL = bytes('null');
+const NULL = mkKey('null');
 
 /** a non-negative safe integer */
 function uint(v: number): void {
@@ -205,7 +229,7 @@ const E9 = 1_000_000_000n;
 const LIMIT = 2n ** 63n;
 let hiBase = -1n;
 let hiEnd = -1n;
-let hiDigits = new Uint8Array(0);
+let hiDigits = mkKey('');
 
 /** exact nanoseconds (checked by the caller): digits of the whole seconds cached, the 9 last from a Number */
 function ns(v: bigint): void {
@@ -224,7 +248,7 @@ function ns(v: bigint): void {
   if (v >= E9) {
     hiBase = v - (v % E9);
     hiEnd = hiBase + E9 < LIMIT ? hiBase + E9 : LIMIT;
-    hiDigits = bytes((hiBase / E9).toString());
+    hiDigits = mkKey((hiBase / E9).toString());
     return ns(v);
   }
   ascii(v.toString());
@@ -242,53 +266,53 @@ function conditions(c: number[] | null): void {
 }
 
 /** `,"source":"<source>",<next key>:` for each source */
-function sourceThen(next: string): Record<string, Uint8Array> {
-  const m: Record<string, Uint8Array> = Object.create(null);
-  for (const s of EVENT_SOURCES) m[s] = bytes(',"source":"' + s + '",' + next);
+function sourceThen(next: string): Record<string, Key> {
+  const m: Record<string, Key> = Object.create(null);
+  for (const s of EVENT_SOURCES) m[s] = mkKey(',"source":"' + s + '",' + next);
   return m;
 }
 const SOURCE_SYMBOL = sourceThen('"symbol":');
 const SOURCE_UNDERLYING = sourceThen('"underlying":');
-function source(v: unknown, m: Record<string, Uint8Array>, id: string): void {
+function source(v: unknown, m: Record<string, Key>, id: string): void {
   key((typeof v === 'string' ? m[v] : undefined) ?? m[checkSource(v, id)]);
 }
 
-const K_TS_EVENT = bytes('{"ts_event_ns":');
-const K_TS_RECV = bytes(',"ts_recv_ns":');
-const K_PRICE = bytes(',"price":');
-const K_SIZE = bytes(',"size":');
-const K_EXCHANGE = bytes(',"exchange":');
-const K_CONDITIONS = bytes(',"conditions":');
-const K_SEQ = bytes(',"seq":');
-const K_BID_PX = bytes(',"bid_px":');
-const K_ASK_PX = bytes(',"ask_px":');
-const K_BID_SZ = bytes(',"bid_sz":');
-const K_ASK_SZ = bytes(',"ask_sz":');
-const K_BID_EXCH = bytes(',"bid_exch":');
-const K_ASK_EXCH = bytes(',"ask_exch":');
-const K_OPTION_SYMBOL = bytes(',"option_symbol":');
-const K_EXP_DATE = bytes(',"exp_date":');
-const K_STRIKE = bytes(',"strike":');
-const K_RIGHT_C = bytes(',"right":"C"');
-const K_RIGHT_P = bytes(',"right":"P"');
-const K_OPT_BID = bytes(',"opt_bid":');
-const K_OPT_ASK = bytes(',"opt_ask":');
-const K_UNDERLYING_PX = bytes(',"underlying_px":');
-const K_IV = bytes(',"iv":');
-const K_DELTA = bytes(',"delta":');
-const K_GAMMA = bytes(',"gamma":');
-const K_THETA = bytes(',"theta":');
-const K_VEGA = bytes(',"vega":');
-const K_RHO = bytes(',"rho":');
-const K_LEVELS = bytes(',"levels":[');
-const K_LEVEL_0 = bytes('{"bid_px":');
-const K_LEVEL_N = bytes(',{"bid_px":');
-const K_SNAP_TRUE = bytes('],"is_snapshot":true,"seq":');
-const K_SNAP_FALSE = bytes('],"is_snapshot":false,"seq":');
-const K_AGGR = [bytes(',"aggressor":-1'), bytes(',"aggressor":0'), bytes(',"aggressor":1')];
+const K_TS_EVENT = mkKey('{"ts_event_ns":');
+const K_TS_RECV = mkKey(',"ts_recv_ns":');
+const K_PRICE = mkKey(',"price":');
+const K_SIZE = mkKey(',"size":');
+const K_EXCHANGE = mkKey(',"exchange":');
+const K_CONDITIONS = mkKey(',"conditions":');
+const K_SEQ = mkKey(',"seq":');
+const K_BID_PX = mkKey(',"bid_px":');
+const K_ASK_PX = mkKey(',"ask_px":');
+const K_BID_SZ = mkKey(',"bid_sz":');
+const K_ASK_SZ = mkKey(',"ask_sz":');
+const K_BID_EXCH = mkKey(',"bid_exch":');
+const K_ASK_EXCH = mkKey(',"ask_exch":');
+const K_OPTION_SYMBOL = mkKey(',"option_symbol":');
+const K_EXP_DATE = mkKey(',"exp_date":');
+const K_STRIKE = mkKey(',"strike":');
+const K_RIGHT_C = mkKey(',"right":"C"');
+const K_RIGHT_P = mkKey(',"right":"P"');
+const K_OPT_BID = mkKey(',"opt_bid":');
+const K_OPT_ASK = mkKey(',"opt_ask":');
+const K_UNDERLYING_PX = mkKey(',"underlying_px":');
+const K_IV = mkKey(',"iv":');
+const K_DELTA = mkKey(',"delta":');
+const K_GAMMA = mkKey(',"gamma":');
+const K_THETA = mkKey(',"theta":');
+const K_VEGA = mkKey(',"vega":');
+const K_RHO = mkKey(',"rho":');
+const K_LEVELS = mkKey(',"levels":[');
+const K_LEVEL_0 = mkKey('{"bid_px":');
+const K_LEVEL_N = mkKey(',{"bid_px":');
+const K_SNAP_TRUE = mkKey('],"is_snapshot":true,"seq":');
+const K_SNAP_FALSE = mkKey('],"is_snapshot":false,"seq":');
+const K_AGGR = [mkKey(',"aggressor":-1'), mkKey(',"aggressor":0'), mkKey(',"aggressor":1')];
 const CLOSE = 125;
 
-function envelope(e: Record<string, unknown>, m: Record<string, Uint8Array>, id: string): void {
+function envelope(e: Record<string, unknown>, m: Record<string, Key>, id: string): void {
   key(K_TS_EVENT);
   ns(checkNs(e.ts_event_ns, 'ts_event_ns', id));
   key(K_TS_RECV);
