@@ -256,7 +256,7 @@ function ns(v: bigint): void {
 
 function conditions(c: number[] | null): void {
   if (c === null) return key(NULL);
-  room(c.length * 17 + 2);
+  room(c.length * 18 + 2); // "-9007199254740991," at most
   buf[o++] = 91;
   for (let i = 0; i < c.length; i++) {
     if (i > 0) buf[o++] = 44;
