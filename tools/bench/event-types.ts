@@ -13,6 +13,7 @@
  *   (cd packages/event-types && npx tsup) && npx tsx tools/bench/event-types.ts [--events 200000] [--runs 7]
  * Env: BENCH_EVENTS, BENCH_RUNS.
  */
+import { cpus, loadavg } from 'node:os';
 import { lookup, SUBJECTS, type FuturesTrade, type MBP10 } from '@md/event-types';
 
 function arg(name: string, def: string): string {
@@ -129,12 +130,15 @@ console.log(`@md/event-types codec benchmark: ${fmt(ft.length)} FuturesTrade, ${
 console.log(`body sizes: FuturesTrade ${lookup(SUBJECTS.futuresTrades).encode(ft[1]).length} B, MBP10 ${lookup(SUBJECTS.futuresMbp10).encode(mb[1]).length} B`);
 const rows = [...bench('FuturesTrade', SUBJECTS.futuresTrades, ft), ...bench('MBP10', SUBJECTS.futuresMbp10, mb)];
 const w = Math.max(...rows.map((r) => r.name.length));
-console.log(`${'case'.padEnd(w)}  ${'ours ev/s'.padStart(12)}  ${'JSON.* ev/s'.padStart(12)}  ratio`);
+console.log(`${'case'.padEnd(w)}  ${'ours ev/s'.padStart(12)}  ${'JSON.* ev/s'.padStart(12)}  ratio   (best run: ours, JSON.*)`);
 for (const r of rows) {
   const o = median(r.ours);
   const b = median(r.base);
-  console.log(`${r.name.padEnd(w)}  ${fmt(o).padStart(12)}  ${fmt(b).padStart(12)}  ${(o / b).toFixed(2)}x`);
+  console.log(
+    `${r.name.padEnd(w)}  ${fmt(o).padStart(12)}  ${fmt(b).padStart(12)}  ${(o / b).toFixed(2)}x   (${fmt(Math.max(...r.ours))}, ${fmt(Math.max(...r.base))})`,
+  );
 }
+console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores): other work on the machine lowers the absolute figures`);
 // the issue's target: >= 2 million FuturesTrade encodes per second on one core, and faster than JSON.stringify
 const enc = rows[0];
 const txt = rows[1];
