@@ -52,7 +52,7 @@ function begin(reserve: number): void {
 }
 
 function end(): Uint8Array {
-  const out = new Uint8Array(buf.buffer, start, o - start);
+  const out = buf.subarray(start, o);
   if (buf.length !== SLAB) {
     // an oversized event got a slab of its own: later events go to a normal one
     buf = new Uint8Array(SLAB);
@@ -226,16 +226,15 @@ function floatOrNull(v: number | null): void {
 }
 
 const E9 = 1_000_000_000n;
-const LIMIT = 2n ** 63n;
-let hiBase = -1n;
-let hiEnd = -1n;
+/** the whole seconds (a multiple of 1e9) whose digits are cached; far below any int64 at first */
+let hiBase = -(2n ** 66n);
 let hiDigits = mkKey('');
 
 /** exact nanoseconds (checked by the caller): digits of the whole seconds cached, the 9 last from a Number */
 function ns(v: bigint): void {
-  if (v >= hiBase && v < hiEnd) {
+  let x = Number(v - hiBase); // exact when in [0, 1e9); far outside that range otherwise
+  if (x >= 0 && x < 1e9) {
     key(hiDigits);
-    let x = Number(v - hiBase);
     const b = buf;
     for (let p = o + 8; p >= o; p--) {
       const q = (x / 10) | 0;
@@ -247,7 +246,6 @@ function ns(v: bigint): void {
   }
   if (v >= E9) {
     hiBase = v - (v % E9);
-    hiEnd = hiBase + E9 < LIMIT ? hiBase + E9 : LIMIT;
     hiDigits = mkKey((hiBase / E9).toString());
     return ns(v);
   }
@@ -310,6 +308,8 @@ const K_LEVEL_N = mkKey(',{"bid_px":');
 const K_SNAP_TRUE = mkKey('],"is_snapshot":true,"seq":');
 const K_SNAP_FALSE = mkKey('],"is_snapshot":false,"seq":');
 const K_AGGR = [mkKey(',"aggressor":-1'), mkKey(',"aggressor":0'), mkKey(',"aggressor":1')];
+const K_AGGR_EXCHANGE = [mkKey(',"aggressor":-1,"exchange":'), mkKey(',"aggressor":0,"exchange":'), mkKey(',"aggressor":1,"exchange":')];
+const K_CONDITIONS_NULL_SEQ = mkKey(',"conditions":null,"seq":');
 const CLOSE = 125;
 
 function envelope(e: Record<string, unknown>, m: Record<string, Key>, id: string): void {
@@ -404,14 +404,17 @@ export function bytesFuturesTrade(ev: FuturesTrade): Uint8Array {
   float(checkFloat(e.price, 'price', FT));
   key(K_SIZE);
   uint(checkSize(e.size, 'size', FT));
-  key(K_AGGR[checkAggr(e.aggressor, FT) + 1]);
-  key(K_EXCHANGE);
+  key(K_AGGR_EXCHANGE[checkAggr(e.aggressor, FT) + 1]);
   const x = checkStrOrNull(e.exchange, 'exchange', FT);
   if (x === null) key(NULL);
   else str(x);
-  key(K_CONDITIONS);
-  conditions(checkConds(e.conditions, FT));
-  key(K_SEQ);
+  const c = checkConds(e.conditions, FT);
+  if (c === null) key(K_CONDITIONS_NULL_SEQ);
+  else {
+    key(K_CONDITIONS);
+    conditions(c);
+    key(K_SEQ);
+  }
   intOrNull(checkIntOrNull(e.seq, 'seq', FT));
   buf[o++] = CLOSE;
   return end();
