@@ -234,6 +234,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   };
   if (!cfg.sessions.stocks && !cfg.sessions.options) throw new ConfigError('--sessions must name stocks, options or both');
   if (cfg.idleTimeoutMs <= 0) throw new ConfigError('--idle-timeout must be > 0');
+  if (cfg.sessions.options && !cfg.sessions.stocks && cfg.initialPrice === null && cfg.focusStrike === null) {
+    throw new ConfigError('the options session centres its strikes on the stocks session\'s underlying trades: run both sessions, or give --initial-price / --focus-strike');
+  }
   return cfg;
 }
 

@@ -51,6 +51,8 @@ export interface SessionStats {
   unsubscribeAcks: number;
   refusals: number;
   unknownStatuses: number;
+  /** frames above maxPayload (each closes the socket) */
+  oversizedFrames: number;
 }
 
 type State = 'idle' | 'connecting' | 'awaiting_connected' | 'authenticating' | 'streaming' | 'waiting' | 'stopped';
@@ -59,7 +61,7 @@ export class VendorSession {
   readonly name: string;
   readonly stats: SessionStats = {
     connects: 0, reconnects: 0, frames: 0, bytes: 0, authFailures: 0, maxConnections: 0, idleTimeouts: 0,
-    subscribeAcks: 0, unsubscribeAcks: 0, refusals: 0, unknownStatuses: 0,
+    subscribeAcks: 0, unsubscribeAcks: 0, refusals: 0, unknownStatuses: 0, oversizedFrames: 0,
   };
   private readonly o: SessionOptions;
   private ws: WebSocket | null = null;
@@ -142,9 +144,12 @@ export class VendorSession {
     ws.on('pong', () => {
       this.lastActivity = Date.now();
     });
-    ws.on('error', (err: Error) => {
+    ws.on('error', (err: Error & { code?: string }) => {
       if (this.ws !== ws) return;
-      this.o.log('warn', `${this.name}: socket error: ${err.message}`);
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.stats.oversizedFrames++;
+        this.o.log('error', `${this.name}: a frame exceeded --max-payload ${this.o.maxPayload} bytes (${err.message}): the socket is closed (1009) and reconnected`);
+      } else this.o.log('warn', `${this.name}: socket error: ${err.message}`);
     });
     ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason.toString()));
   }

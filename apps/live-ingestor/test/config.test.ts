@@ -31,6 +31,8 @@ describe('config', () => {
     expect(() => cfg(['--stocks-url', 'http://x'])).toThrow(/ws:\/\/ or wss:\/\//);
     expect(() => cfg(['--sink', 'kafka'])).toThrow(/--sink must be one of nats, stdout/);
     expect(() => cfg(['--nope'])).toThrow(/Unknown option/);
+    expect(() => cfg(['--sessions', 'options'])).toThrow(/--initial-price/);
+    expect(cfg(['--sessions', 'options', '--initial-price', '676']).sessions).toEqual({ stocks: false, options: true });
     expect(parseConfig(['--help'], {})).toBe('help');
   });
   it('redactor hides the key everywhere', () => {

@@ -219,6 +219,18 @@ describe('resilience without NATS (memory sink)', () => {
     expect(b.logs.lines.find((l) => /reconnect #1 in/.test(l))).toMatch(/in (\d{5}) ms/);
   });
 
+  it('a frame above --max-payload closes the socket, is reported, and the session reconnects', async () => {
+    const fv = await fake();
+    const { ing, logs } = ingestor(testConfig(fv, ['--sessions', 'stocks', '--max-payload', '2048']), new MemorySink());
+    track(ing);
+    await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 10_000, 'subscription');
+    fv.broadcast('stocks', JSON.stringify([{ ev: 'status', status: 'success', message: 'x'.repeat(4096) }]));
+    await fv.waitFor(() => fv.connections.length === 2 && fv.subscriptions('stocks').size === 2, 10_000, 'reconnect');
+    expect(logs.has(/stocks: a frame exceeded --max-payload 2048 bytes/)).toBe(true);
+    expect(ing.stocks!.stats.oversizedFrames).toBe(1);
+    expect(ing.stocks!.stats.reconnects).toBe(1);
+  });
+
   it('a refused subscription is logged as an entitlement problem', async () => {
     const fv = await fake({ refuse: /^Q\./ });
     const { ing, logs } = ingestor(testConfig(fv, ['--sessions', 'stocks']), new MemorySink());
