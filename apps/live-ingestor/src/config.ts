@@ -234,6 +234,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   };
   if (!cfg.sessions.stocks && !cfg.sessions.options) throw new ConfigError('--sessions must name stocks, options or both');
   if (cfg.idleTimeoutMs <= 0) throw new ConfigError('--idle-timeout must be > 0');
+  // option quotes: at most 1,000 contracts per connection (polygon-ws.md 2.5); keep a margin
+  if ((2 * cfg.strikeRange + 1 + 4) * 2 > 900) throw new ConfigError(`--strike-range ${cfg.strikeRange} would hold more than 900 option quote contracts (the vendor allows 1,000 per connection)`);
   if (cfg.sessions.options && !cfg.sessions.stocks && cfg.initialPrice === null && cfg.focusStrike === null) {
     throw new ConfigError('the options session centres its strikes on the stocks session\'s underlying trades: run both sessions, or give --initial-price / --focus-strike');
   }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
-import { dataFrames, haveFixtures, until } from './helpers';
+import { dataFrames, haveFixtures, startBus, until } from './helpers';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 const procs: ChildProcessWithoutNullStreams[] = [];
@@ -79,5 +79,30 @@ describe('live-ingestor process', () => {
     expect(r.out.stderr).toMatch(/final frames=\d+ stock_trades=10 stock_quotes=9 /);
     await until(() => fv.live('stocks').length === 0, 5000, 'socket closed');
     expect(r.out.stderr).not.toContain(FAKE_API_KEY);
+  });
+
+  it.skipIf(!haveFixtures)('--sink nats: SIGTERM right after the frames waits for every ack, exits 0, all events stored', async () => {
+    const [fv, bus] = await Promise.all([FakeVendor.start(), startBus()]);
+    fakes.push(fv);
+    try {
+      const r = run(['--sessions', 'stocks,options', '--expiry', '2025-12-16', '--initial-price', '676.4', '--stats-interval', '0.1'], {
+        POLYGON_API_KEY: FAKE_API_KEY,
+        POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+        POLYGON_OPTIONS_WS_URL: fv.url('options'),
+        NATS_URL: bus.server.url,
+      });
+      await fv.waitFor(() => fv.subscriptions('stocks').size === 2 && fv.subscriptions('options').size === 28, 20_000, 'subscriptions');
+      for (const l of dataFrames('stocks.jsonl')) fv.broadcast('stocks', l);
+      for (const l of dataFrames('options.jsonl')) fv.broadcast('options', l);
+      // wait until the process has read every frame (its periodic counters line says so), then stop it at once
+      await until(() => /stats frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 /.test(r.out.stderr), 20_000, 'frames read');
+      r.p.kill('SIGTERM');
+      expect(await r.exit).toBe(0);
+      expect(r.out.stderr).toMatch(/final frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 .* published=29 acked=29 .*failed=0 pending=0/);
+      expect(await bus.count()).toBe(29);
+      expect(r.out.stderr).not.toContain(FAKE_API_KEY);
+    } finally {
+      await bus.close();
+    }
   });
 });
