@@ -78,6 +78,8 @@ export class VendorSession {
   private frameNo = 0;
   private closeWaiters: (() => void)[] = [];
   private authenticatedOnce = false;
+  /** wall-clock ms when the streaming connection was lost (null while streaming or before the first) */
+  private lostAt: number | null = null;
 
   constructor(opts: SessionOptions) {
     this.o = opts;
@@ -216,7 +218,11 @@ export class VendorSession {
         if (this.state !== 'authenticating') break;
         this.clearStep();
         this.state = 'streaming';
-        this.o.log('info', `${this.name}: authenticated at ${this.o.url}${this.authenticatedOnce ? ' (reconnected)' : ''}; subscribing ${this.desired.size} item(s)`);
+        this.o.log(
+          'info',
+          `${this.name}: authenticated at ${this.o.url}${this.lostAt !== null ? ` (reconnected: data gap from ${new Date(this.lostAt).toISOString()}, ${Date.now() - this.lostAt} ms; backfill from REST if completeness matters)` : ''}; subscribing ${this.desired.size} item(s)`,
+        );
+        this.lostAt = null;
         this.authenticatedOnce = true;
         this.sendItems('subscribe', [...this.desired]);
         // reset the backoff only after a stable stretch (not on auth_success: max_connections may follow)
@@ -291,6 +297,7 @@ export class VendorSession {
     this.closeWaiters = [];
     for (const w of waiters) w();
     if (this.state === 'stopped') return;
+    if (this.authenticatedOnce && this.lostAt === null) this.lostAt = Date.now();
     const hint = code === 1009 ? ` (a frame exceeded --max-payload ${this.o.maxPayload} bytes)` : '';
     this.attempt++;
     const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));

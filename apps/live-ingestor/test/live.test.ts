@@ -111,6 +111,7 @@ describe.skipIf(!haveFixtures)('live-ingestor against a fake vendor and a real n
     expect(ing.stocks!.stats.reconnects).toBe(1);
     expect(ing.options!.stats.reconnects).toBe(1);
     expect(logs.has(/stocks: connection closed .*reconnect #1/)).toBe(true);
+    expect(logs.has(/stocks: authenticated at .* \(reconnected: data gap from \d{4}-\d\d-\d\dT.*Z, \d+ ms/)).toBe(true);
     expect(logs.lines.join('\n')).not.toContain(KEY);
   });
 
