@@ -47,7 +47,16 @@ async function main(): Promise<number> {
     sink = new JetStreamPublisher(nc, { mode: cfg.publishMode, window: cfg.publishWindow, log: (m) => log('warn', m) });
   }
 
-  const ing = new LiveIngestor(cfg, sink, log);
+  let ing: LiveIngestor;
+  try {
+    ing = new LiveIngestor(cfg, sink, log);
+  } catch (e) {
+    // e.g. an --expiry / --option-root / --strike-increment the strike manager refuses
+    process.stderr.write(`live-ingestor: ${redact((e as Error).message)}\n`);
+    await sink.close().catch(() => {});
+    if (nc) await nc.close().catch(() => {});
+    return 2;
+  }
   log(
     'info',
     `starting: ${[cfg.sessions.stocks && `stocks ${cfg.stocksUrl} (${cfg.stocksSource})`, cfg.sessions.options && `options ${cfg.optionsUrl} (${cfg.optionsSource})`]

@@ -40,6 +40,12 @@ describe('live-ingestor process', () => {
     expect(r.out.stderr).toMatch(/no API key: set POLYGON_API_KEY \(or MASSIVE_API_KEY\)/);
   });
 
+  it('an expiry the strike manager refuses: exit 2 with its message', async () => {
+    const r = run(['--sink', 'stdout', '--expiry', '2025-13-01'], { POLYGON_API_KEY: 'k-123456' });
+    expect(await r.exit).toBe(2);
+    expect(r.out.stderr).toMatch(/month 13/);
+  });
+
   for (const mode of ['fail', 'plan'] as const) {
     it(`authentication refused (${mode}): exits 3 with the message, no retry storm, key never printed`, async () => {
       const fv = await FakeVendor.start({ auth: mode });
