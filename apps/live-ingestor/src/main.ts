@@ -34,13 +34,13 @@ async function main(): Promise<number> {
   if (cfg.sink === 'stdout') {
     sink = new StdoutSink(process.stdout);
   } else {
-    const busOpts = { ...busOptionsFromEnv(), name: 'live-ingestor', log: (m: string) => log('info', `nats: ${m}`) };
+    const busOpts = { ...busOptionsFromEnv(), name: 'live-ingestor', log: (m: string) => log('info', m) };
     try {
       nc = await connectBus(busOpts);
       const r = await ensureStream(nc);
       log('info', `nats: stream ${r.info.config.name} ${r.action}`);
     } catch (e) {
-      log('error', `nats: ${redactSecrets((e as Error).message, busOpts)}`);
+      log('error', `${redactSecrets((e as Error).message, busOpts)}`);
       if (nc) await nc.close().catch(() => {});
       return 1;
     }

@@ -46,6 +46,12 @@ describe('live-ingestor process', () => {
     expect(r.out.stderr).toMatch(/month 13/);
   });
 
+  it('NATS unreachable at start: exit 1 with the reason', async () => {
+    const r = run([], { POLYGON_API_KEY: 'k-123456', NATS_URL: 'nats://127.0.0.1:1' });
+    expect(await r.exit).toBe(1);
+    expect(r.out.stderr).toMatch(/cannot connect to NATS at .*127\.0\.0\.1:1/);
+  });
+
   for (const mode of ['fail', 'plan'] as const) {
     it(`authentication refused (${mode}): exits 3 with the message, no retry storm, key never printed`, async () => {
       const fv = await FakeVendor.start({ auth: mode });
