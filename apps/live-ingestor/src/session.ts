@@ -78,6 +78,8 @@ export class VendorSession {
   private frameNo = 0;
   private closeWaiters: (() => void)[] = [];
   private authenticatedOnce = false;
+  /** the first subscription round after auth: if the server refuses every item as "not authorized", the plan lacks the feed */
+  private firstRound: { sent: number; acked: number; refused: number; message: string } | null = null;
   /** wall-clock ms when the streaming connection was lost (null while streaming or before the first) */
   private lostAt: number | null = null;
 
@@ -224,6 +226,7 @@ export class VendorSession {
         );
         this.lostAt = null;
         this.authenticatedOnce = true;
+        this.firstRound = this.desired.size > 0 ? { sent: this.desired.size, acked: 0, refused: 0, message: '' } : null;
         this.sendItems('subscribe', [...this.desired]);
         // reset the backoff only after a stable stretch (not on auth_success: max_connections may follow)
         this.stableTimer = setTimeout(() => {
@@ -261,12 +264,16 @@ export class VendorSession {
         break;
       case 'subscribed':
         this.stats.subscribeAcks++;
+        if (this.firstRound) this.firstRoundReply(true, m.message);
         break;
       case 'unsubscribed':
         this.stats.unsubscribeAcks++;
         break;
       case 'error':
         this.stats.refusals++;
+        if (this.firstRound && /not authorized/i.test(m.message)) {
+          if (this.firstRoundReply(false, m.message)) break;
+        }
         this.o.log(
           'error',
           `${this.name}: request refused: "${m.message}"` +
@@ -280,6 +287,28 @@ export class VendorSession {
         this.stats.unknownStatuses++;
         this.o.log('warn', `${this.name}: unknown status ${JSON.stringify(m.status)}: "${m.message}"`);
     }
+  }
+
+  /** count a reply of the first subscription round; true when it turned out fatal */
+  private firstRoundReply(ok: boolean, message: string): boolean {
+    const r = this.firstRound!;
+    if (ok) r.acked++;
+    else {
+      r.refused++;
+      r.message = message;
+    }
+    if (r.acked + r.refused < r.sent) return false;
+    this.firstRound = null;
+    if (r.acked === 0 && r.refused > 0) {
+      this.fatal(
+        new AuthError(
+          `${this.name}: every subscription (${r.refused}) was refused by ${this.o.url}: "${r.message}". ` +
+            'The account plan does not include this feed (real-time vs delayed host: --feed; channel entitlements). Not retrying.',
+        ),
+      );
+      return true;
+    }
+    return false;
   }
 
   private fatal(err: Error): void {

@@ -238,5 +238,17 @@ describe('resilience without NATS (memory sink)', () => {
     track(ing);
     await until(() => logs.has(/request refused: "not authorized" \(the plan does not include this channel or feed\)/), 10_000, 'refusal log');
     expect(ing.stocks!.stats.refusals).toBe(1);
+    expect(ing.stocks!.isStreaming).toBe(true); // T.SPY was accepted: the session goes on
+  });
+
+  it('every subscription refused "not authorized": the plan lacks the feed -> fatal, no retry', async () => {
+    const fv = await fake({ refuse: /./ });
+    const { ing, logs } = ingestor(testConfig(fv, ['--sessions', 'stocks']), new MemorySink());
+    track(ing);
+    const r = await ing.done;
+    expect(r.code).toBe(3);
+    expect(r.reason).toMatch(/every subscription \(2\) was refused .*"not authorized".*plan does not include this feed/);
+    expect(fv.authAttempts).toBe(1);
+    expect(logs.has(/reconnect #/)).toBe(false);
   });
 });
