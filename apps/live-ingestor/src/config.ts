@@ -60,6 +60,7 @@ Options (flags override the environment variable in brackets):
   --sink nats|stdout          where events go; stdout: "subject<TAB>json" per event, logs on stderr (nats)
   --feed realtime|delayed     host socket.* or delayed.* [LIVE_FEED] (realtime)
   --vendor massive|polygon    host names *.massive.com or legacy *.polygon.io [LIVE_VENDOR] (massive)
+  --host NAME                 any other host (business.massive.com, ...): wss://NAME/stocks, /options [LIVE_HOST]
   --stocks-url URL            full ws:// or wss:// URL of the stocks session [POLYGON_STOCKS_WS_URL]
   --options-url URL           full URL of the options session [POLYGON_OPTIONS_WS_URL]
   --source massive_ws|polygon_ws   event source (default: by host: *.polygon.io -> polygon_ws, else massive_ws)
@@ -141,6 +142,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         sink: { type: 'string' },
         feed: { type: 'string' },
         vendor: { type: 'string' },
+        host: { type: 'string' },
         'stocks-url': { type: 'string' },
         'options-url': { type: 'string' },
         source: { type: 'string' },
@@ -185,7 +187,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
 
   const feed = oneOf<Feed>('--feed', s('feed', 'LIVE_FEED') ?? 'realtime', ['realtime', 'delayed']);
   const vendor = oneOf<Vendor>('--vendor', s('vendor', 'LIVE_VENDOR') ?? 'massive', ['massive', 'polygon']);
-  const host = HOSTS[vendor][feed];
+  const host = s('host', 'LIVE_HOST') ?? HOSTS[vendor][feed];
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) throw new ConfigError(`--host must be a host name (e.g. business.massive.com), got ${JSON.stringify(host)}`);
   const stocksUrl = wsUrl('--stocks-url / POLYGON_STOCKS_WS_URL', s('stocks-url', 'POLYGON_STOCKS_WS_URL') ?? `wss://${host}/stocks`);
   const optionsUrl = wsUrl('--options-url / POLYGON_OPTIONS_WS_URL', s('options-url', 'POLYGON_OPTIONS_WS_URL') ?? `wss://${host}/options`);
   const srcFlag = s('source');

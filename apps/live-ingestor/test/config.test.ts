@@ -16,6 +16,8 @@ describe('config', () => {
       'wss://delayed.polygon.io/stocks', 'wss://delayed.polygon.io/options', 'polygon_ws', 'polygon_ws',
     ]);
     expect(sourceForUrl('wss://socket.polygon.io/stocks')).toBe('polygon_ws');
+    const h = cfg(['--host', 'business.polygon.io']);
+    expect([h.stocksUrl, h.optionsSource]).toEqual(['wss://business.polygon.io/stocks', 'polygon_ws']);
     expect(sourceForUrl('ws://127.0.0.1:9/stocks')).toBe('massive_ws');
   });
   it('env sets, flags override; MASSIVE_API_KEY accepted', () => {
