@@ -40,7 +40,6 @@ export class LiveIngestor {
   /** resolves when the ingestor ends by itself (fatal) or after stop() */
   readonly done: Promise<IngestorResult>;
   private firstPublishErrors = 0;
-  private lastPrice: number | null = null;
 
   constructor(
     private readonly cfg: IngestorConfig,
@@ -187,7 +186,6 @@ export class LiveIngestor {
   }
 
   private onUnderlyingPrice(px: number): void {
-    this.lastPrice = px;
     const d = this.strikes!.onUnderlyingPrice(px);
     if (d) {
       if (d.subscribe.length || d.unsubscribe.length) {

@@ -78,6 +78,15 @@ async function main(): Promise<number> {
     t.unref();
     void ing.stop(`${sig}`, 0);
   };
+  if (cfg.sink === 'stdout') {
+    // the reader went away (`| head`): stop instead of failing every event
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') {
+        log('warn', 'stdout closed (EPIPE): stopping');
+        void ing.stop('stdout closed', 0);
+      }
+    });
+  }
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   ing.start();

@@ -117,4 +117,21 @@ describe('live-ingestor process', () => {
       await bus.close();
     }
   });
+
+  it.skipIf(!haveFixtures)('--sink stdout: the reader goes away (EPIPE) -> stops with exit 0', async () => {
+    const fv = await FakeVendor.start();
+    fakes.push(fv);
+    const r = run(['--sink', 'stdout', '--sessions', 'stocks', '--stats-interval', '0'], {
+      POLYGON_API_KEY: FAKE_API_KEY,
+      POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+    });
+    await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 20_000, 'subscription');
+    const frames = dataFrames('stocks.jsonl');
+    fv.broadcast('stocks', frames[0]);
+    await until(() => r.out.stdout.includes('\n'), 10_000, 'first line');
+    r.p.stdout.destroy();
+    for (let i = 0; i < 50; i++) for (const l of frames) fv.broadcast('stocks', l);
+    expect(await r.exit).toBe(0);
+    expect(r.out.stderr).toMatch(/stdout closed \(EPIPE\): stopping/);
+  });
 });
