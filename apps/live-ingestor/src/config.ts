@@ -1,6 +1,6 @@
 /** Command line + environment -> LiveConfig. Flags override the environment. */
 import { parseArgs } from 'node:util';
-import type { DropPolicy } from '@md/polygon-normalizer';
+import { nyDate, StrikeManager, type DropPolicy } from '@md/polygon-normalizer';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -241,6 +241,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if ((2 * cfg.strikeRange + 1 + 4) * 2 > 900) throw new ConfigError(`--strike-range ${cfg.strikeRange} would hold more than 900 option quote contracts (the vendor allows 1,000 per connection)`);
   if (cfg.sessions.options && !cfg.sessions.stocks && cfg.initialPrice === null && cfg.focusStrike === null) {
     throw new ConfigError('the options session centres its strikes on the stocks session\'s underlying trades: run both sessions, or give --initial-price / --focus-strike');
+  }
+  if (cfg.sessions.options) {
+    try {
+      // the strike manager's own checks (expiry date, root, grid) before anything connects
+      new StrikeManager({ root: cfg.optionRoot, expDate: cfg.expiry ?? nyDate(), range: cfg.strikeRange, increment: cfg.strikeIncrement, recentreThreshold: cfg.recentreThreshold, focusStrike: cfg.focusStrike });
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
   }
   return cfg;
 }

@@ -134,7 +134,14 @@ export class VendorSession {
   private connect(): void {
     this.state = 'connecting';
     this.stats.connects++;
-    const ws = new WebSocket(this.o.url, { maxPayload: this.o.maxPayload, handshakeTimeout: this.o.stepTimeoutMs, perMessageDeflate: false });
+    // skipUTF8Validation: a text frame with invalid UTF-8 would otherwise close the socket (1007); it is
+    // decoded with U+FFFD replacements instead and then refused by parseFrame like any malformed frame.
+    const ws = new WebSocket(this.o.url, {
+      maxPayload: this.o.maxPayload,
+      handshakeTimeout: this.o.stepTimeoutMs,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+    });
     this.ws = ws;
     this.step(`connect to ${this.o.url}`);
     ws.on('open', () => {

@@ -41,9 +41,14 @@ export class FakeConnection {
     readonly market: string,
     readonly ws: WebSocket,
   ) {}
-  /** send one frame (any text, sent as is) */
-  send(frame: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  /** frames sent to this connection (protocol frames included) */
+  framesSent = 0;
+  /** send one frame (any text, sent as is; a Buffer goes out as a TEXT frame with those bytes, even invalid UTF-8) */
+  send(frame: string | Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.framesSent++;
+    if (typeof frame === 'string') this.ws.send(frame);
+    else this.ws.send(frame, { binary: false });
   }
 }
 
@@ -83,7 +88,7 @@ export class FakeVendor {
   }
 
   /** Send a frame to every authenticated connection of a market; returns how many got it. */
-  broadcast(market: string, frame: string): number {
+  broadcast(market: string, frame: string | Buffer): number {
     const cs = this.live(market);
     for (const c of cs) c.send(frame);
     return cs.length;
@@ -132,7 +137,7 @@ export class FakeVendor {
   private onConnection(ws: WebSocket, market: string): void {
     const c = new FakeConnection(this.nextId++, market, ws);
     this.connections.push(c);
-    ws.send(JSON.stringify([{ ev: 'status', status: 'connected', message: 'Connected Successfully' }]));
+    c.send(JSON.stringify([{ ev: 'status', status: 'connected', message: 'Connected Successfully' }]));
     ws.on('message', (data) => this.onMessage(c, data.toString()));
     ws.on('close', () => this.notify());
     ws.on('error', () => {});

@@ -232,6 +232,22 @@ describe('resilience without NATS (memory sink)', () => {
     expect(ing.stocks!.stats.reconnects).toBe(1);
   });
 
+  it('invalid UTF-8 and deeply nested frames are counted as malformed; the session survives', async () => {
+    const fv = await fake();
+    const sink = new MemorySink();
+    const { ing } = ingestor(testConfig(fv, ['--sessions', 'stocks']), sink);
+    track(ing);
+    await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 10_000, 'subscription');
+    const good = '[{"ev":"T","sym":"SPY","x":12,"p":676.41,"s":100,"t":1765898100058,"q":1}]';
+    fv.broadcast('stocks', Buffer.from([0x5b, 0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x5d])); // [{"\xff\xfe"}]
+    fv.broadcast('stocks', '['.repeat(100_000) + ']'.repeat(100_000));
+    fv.broadcast('stocks', good);
+    await until(() => sink.events.length === 1, 5000, 'the good event after the bad frames');
+    expect(ing.counters.malformedFrames).toBe(1);
+    expect(ing.counters.malformedEvents).toBe(1);
+    expect(ing.stocks!.stats.reconnects).toBe(0);
+  });
+
   it('a refused subscription is logged as an entitlement problem', async () => {
     const fv = await fake({ refuse: /^Q\./ });
     const { ing, logs } = ingestor(testConfig(fv, ['--sessions', 'stocks']), new MemorySink());
