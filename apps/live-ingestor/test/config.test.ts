@@ -42,3 +42,16 @@ describe('config', () => {
     expect(r('key abcdef123 and again abcdef123.')).toBe('key *** and again ***.');
   });
 });
+
+describe('TLS', () => {
+  it('nothing in the app turns certificate verification off', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../src/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      expect(text, f).not.toMatch(/rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|checkServerIdentity/);
+    }
+  });
+});
