@@ -4,4 +4,6 @@ export * from './errors.js';
 export * from './records.js';
 export * from './metadata.js';
 export * from './decoder.js';
+export * from './encoder.js';
+export { toV3Record, upgradeInstrumentDef, upgradeStat, upgradeSymbolMapping, upgradeError, upgradeSystem } from './compat.js';
 // --- dbn-events (symbology, mapping, data root, CLI) ---
