@@ -36,6 +36,8 @@ export interface DecodeOptions {
   fileName?: string;
   /** read size for file paths (default 1 MiB) */
   chunkSize?: number;
+  /** records per batch (default 512) */
+  batchSize?: number;
   /** refuse metadata larger than this (default 256 MiB): a corrupt length must not exhaust memory */
   maxMetadataBytes?: number;
 }
@@ -79,6 +81,8 @@ export interface RawRecord {
 
 const DEFAULT_CHUNK = 1 << 20;
 const DEFAULT_MAX_META = 256 << 20;
+/** records per batch: small batches die young (cheap GC); whole-chunk batches cost ~3x more */
+const DEFAULT_BATCH = 512;
 
 // ---------------------------------------------------------------------------------------------
 // byte sources
@@ -282,16 +286,26 @@ class Parser {
     }
   }
 
-  /** Consumes one chunk; decoded records are pushed to `out` (objects mode). */
-  feed(chunk: Uint8Array, out: AnyDbnRecord[]): void {
+  // the chunk being decoded (valid until the source is pulled again)
+  private cur: Uint8Array = new Uint8Array(0);
+  private curDv: DataView = new DataView(new ArrayBuffer(0));
+  private curPos = 0;
+
+  /**
+   * Starts on a new chunk: consumes prelude/metadata bytes and completes a record split across
+   * the previous chunk (pushing it to `out`). Then call `drain` until it returns true.
+   */
+  begin(chunk: Uint8Array, out: AnyDbnRecord[]): void {
     const u8 = chunk;
     let pos = 0;
     const len = chunk.length;
+    this.cur = chunk;
+    this.curDv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.curPos = len;
     if (this.phase === 'prelude') {
       pos = this.feedPrelude(chunk);
       if (this.phase === 'prelude') return;
     }
-    // 1. finish a record split across chunks
     if (this.carryLen > 0) {
       const c = this.carry;
       if (this.carryLen < RECORD_HEADER_LEN) {
@@ -299,17 +313,12 @@ class Parser {
         c.set(u8.subarray(pos, pos + take), this.carryLen);
         this.carryLen += take;
         pos += take;
-        if (this.carryLen < RECORD_HEADER_LEN) {
-          this.stats.bytes += take;
-          return;
-        }
         this.stats.bytes += take;
+        if (this.carryLen < RECORD_HEADER_LEN) return;
       }
       const size = c[0] << 2;
       const recStart = this.offset;
-      if (size < RECORD_HEADER_LEN) {
-        throw this.badLength(size, c[1], recStart);
-      }
+      if (size < RECORD_HEADER_LEN) throw this.badLength(size, c[1], recStart);
       const take = Math.min(size - this.carryLen, len - pos);
       c.set(u8.subarray(pos, pos + take), this.carryLen);
       this.carryLen += take;
@@ -317,18 +326,31 @@ class Parser {
       this.stats.bytes += take;
       if (this.carryLen < size) return;
       this.carryLen = 0;
-      this.one(c, this.carryDv, 0, size, recStart, out);
       this.offset += size;
+      this.curPos = pos;
+      this.one(c, this.carryDv, 0, size, recStart, out);
       if (this.stopped) return;
     }
-    // 2. whole records straight from the chunk
-    const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.curPos = pos;
+  }
+
+  /**
+   * Decodes up to `max` whole records of the current chunk into `out`. Returns true when the
+   * chunk is used up (a trailing partial record is kept in the carry buffer).
+   */
+  drain(out: AnyDbnRecord[], max: number): boolean {
+    const u8 = this.cur;
+    const len = u8.length;
+    let pos = this.curPos;
+    if (pos >= len) return true;
+    const dv = this.curDv;
     const decoders = this.decoders;
     const minSize = this.minSize;
     const stats = this.stats;
     const raw = this.onRaw !== undefined;
     let recs = stats.records;
     const startPos = pos;
+    let n = 0;
     try {
       while (len - pos >= RECORD_HEADER_LEN) {
         const size = u8[pos] << 2;
@@ -337,7 +359,7 @@ class Parser {
         if (raw) {
           this.one(u8, dv, pos, size, this.offset + (pos - startPos), out);
           pos += size;
-          if (this.stopped) return;
+          if (this.stopped) return true;
           continue;
         }
         const rtype = u8[pos + 1];
@@ -351,18 +373,23 @@ class Parser {
         }
         this.index++;
         pos += size;
+        if (++n === max) break;
       }
     } finally {
       if (!raw) stats.records = recs;
       stats.bytes += pos - startPos;
       this.offset += pos - startPos;
+      this.curPos = pos;
     }
-    // 3. keep a partial record for the next chunk
+    if (len - pos >= RECORD_HEADER_LEN && pos + (u8[pos] << 2) <= len) return false;
+    // keep a partial record for the next chunk
     if (pos < len) {
       this.carry.set(u8.subarray(pos, len), 0);
       this.carryLen = len - pos;
       this.stats.bytes += len - pos;
+      this.curPos = len;
     }
+    return true;
   }
 
   /** Decodes (or hands to the raw callback) one complete record at `o`. */
@@ -538,6 +565,7 @@ function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => v
   if (opts.version !== undefined && ![1, 2, 3].includes(opts.version)) {
     throw new RangeError(`decodeDbn: version must be 1, 2 or 3, got ${opts.version}`);
   }
+  const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
   const batches = (async function* (): AsyncGenerator<AnyDbnRecord[], void, undefined> {
     const src = sourceOf(input, file, opts.chunkSize ?? DEFAULT_CHUNK);
     const { head, rest } = await sniff(src);
@@ -569,12 +597,25 @@ function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => v
             throw e;
           }
         }
-        const out: AnyDbnRecord[] = [];
+        let out: AnyDbnRecord[] = [];
         let failure: unknown;
+        let done = false;
         try {
-          parser.feed(chunk, out);
+          parser.begin(chunk, out);
+          if (parser.stopped) done = true;
         } catch (e) {
           failure = e;
+        }
+        while (failure === undefined && !done) {
+          try {
+            done = parser.drain(out, batchSize);
+          } catch (e) {
+            failure = e;
+          }
+          if (out.length >= batchSize || (out.length > 0 && (done || failure !== undefined))) {
+            yield out;
+            out = [];
+          }
         }
         if (out.length > 0) yield out;
         if (failure !== undefined) throw failure;
