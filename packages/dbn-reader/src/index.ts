@@ -7,3 +7,5 @@ export * from './decoder.js';
 export * from './encoder.js';
 export { toV3Record, upgradeInstrumentDef, upgradeStat, upgradeSymbolMapping, upgradeError, upgradeSystem } from './compat.js';
 // --- dbn-events (symbology, mapping, data root, CLI) ---
+export * from './symbology.js';
+export * from './mapping.js';
