@@ -1,0 +1,137 @@
+/**
+ * Zero-configuration helpers: the NATS connection (starting a local nats-server when none is reachable and
+ * no URL was configured) and the sample session (generated once into a cache directory outside git).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSampleSession } from '@md/dbn-reader';
+import {
+  busOptionsFromEnv,
+  connectBus,
+  DEFAULT_NATS_URL,
+  ensureStream,
+  isNatsReachable,
+  redactSecrets,
+  startNatsServer,
+  type BusOptions,
+  type EnsureStreamResult,
+  type LocalNatsServer,
+  type NatsConnection,
+} from '@md/nats-bus';
+
+export interface Bus {
+  nc: NatsConnection;
+  /** the server URL(s) connected to (credentials redacted) */
+  url: string;
+  /** the nats-server this process started (stopped by close()), or null */
+  server: LocalNatsServer | null;
+  stream: EnsureStreamResult;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect to NATS (NATS_URL / natsUrl, credentials from the environment). When `autoServer` and nothing
+ * answers at the URL, start a local nats-server with JetStream on a free loopback port in a temporary
+ * directory instead. Then provision MARKET_DATA (idempotent). Errors name the URL (secrets redacted) and,
+ * for a missing nats-server, the install command.
+ */
+export async function openBus(natsUrl: string | null, autoServer: boolean, log: (msg: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Bus> {
+  const opts: BusOptions = { ...busOptionsFromEnv(env), name: 'replay-publisher', log };
+  if (natsUrl) opts.servers = natsUrl.split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = Array.isArray(opts.servers) ? opts.servers : [opts.servers ?? DEFAULT_NATS_URL];
+  let server: LocalNatsServer | null = null;
+  if (autoServer && !(await isNatsReachable(servers, 1000))) {
+    log(`no NATS server at ${redactSecrets(servers.join(','), opts)}: starting a local nats-server (JetStream, temporary store)`);
+    server = await startNatsServer(); // NatsServerNotInstalledError names `apt-get install -y nats-server`
+    opts.servers = [server.url];
+    log(`local nats-server ${server.url} (pid ${server.pid}, store ${server.storeDir}); it stops when the replay ends`);
+  }
+  let nc: NatsConnection | null = null;
+  try {
+    nc = await connectBus(opts);
+    const stream = await ensureStream(nc);
+    const url = redactSecrets((opts.servers as string[]).join(','), opts);
+    const conn = nc;
+    return {
+      nc,
+      url,
+      server,
+      stream,
+      async close() {
+        try {
+          await conn.drain();
+        } catch {
+          /* already closed */
+        }
+        if (server) await server.dispose();
+      },
+    };
+  } catch (e) {
+    if (nc) await nc.close().catch(() => undefined);
+    if (server) await server.dispose().catch(() => undefined);
+    throw new Error(redactSecrets((e as Error).message, opts), { cause: e });
+  }
+}
+
+/** seed and version of the cached sample session: change either to regenerate */
+export const SAMPLE_SEED = 20_251_216;
+const SAMPLE_TAG = `sample-v1-seed${SAMPLE_SEED}`;
+
+/** node_modules/.cache/md-replay-sample of the nearest node_modules above this module or the cwd, else the OS temp dir */
+export function defaultSampleCacheDir(): string {
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  for (const start of starts) {
+    let d = resolve(start);
+    for (;;) {
+      const nm = join(d, 'node_modules');
+      if (existsSync(nm)) return join(nm, '.cache', 'md-replay-sample');
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+  }
+  return join(tmpdir(), 'md-replay-sample');
+}
+
+/**
+ * The sample session's data root, generated on first use (deterministic seed) and reused afterwards.
+ * Generation goes to a temporary sibling directory renamed into place when complete, so an interrupted
+ * generation is never mistaken for a finished one and two concurrent first runs do not collide.
+ */
+export async function ensureSampleSession(cacheDir: string | null, log: (msg: string) => void): Promise<{ root: string; generated: boolean }> {
+  const base = cacheDir ?? defaultSampleCacheDir();
+  const root = join(base, SAMPLE_TAG);
+  const marker = join(root, '.complete');
+  if (existsSync(marker)) return { root, generated: false };
+  mkdirSync(base, { recursive: true });
+  const tmp = await mkdtemp(join(base, `.${SAMPLE_TAG}.tmp-`));
+  log(`generating the sample session into ${root} (once; seed ${SAMPLE_SEED})`);
+  const t0 = performance.now();
+  try {
+    const files = await generateSampleSession({ root: tmp, seed: SAMPLE_SEED });
+    writeFileSync(join(tmp, '.complete'), JSON.stringify({ seed: SAMPLE_SEED, files: (files as unknown[]).map(String), at: new Date().toISOString() }));
+    if (existsSync(root)) rmSync(root, { recursive: true, force: true }); // an incomplete leftover
+    try {
+      renameSync(tmp, root);
+    } catch (e) {
+      if (!existsSync(marker)) throw e; // another process finished first: use theirs
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  log(`sample session ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { root, generated: true };
+}
+
+export function readSampleInfo(root: string): unknown {
+  try {
+    return JSON.parse(readFileSync(join(root, '.complete'), 'utf8'));
+  } catch {
+    return null;
+  }
+}

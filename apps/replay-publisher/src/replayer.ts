@@ -1,0 +1,198 @@
+/**
+ * The replay itself: per date, the included DBN streams (trades, options, MBP-10: that is also the tie order)
+ * are merged by time with a bounded reorder window (@md/stream-merge), paced by a replay clock when speed > 0,
+ * and handed to an EventSink (JetStream publisher or stdout). The seed's interface: replayDate() and
+ * replayContinuous(), both returning ReplayStats.
+ */
+import type { Publishable } from '@md/event-types';
+import type { EventSink } from '@md/nats-bus';
+import { mergeBatchesByKey, ReplayClock } from '@md/stream-merge';
+import { dayStartNs, type OrderKey } from './config.js';
+import type { ReplaySource } from './source.js';
+import { emptyStats, finishStats, KINDS, type Position, type ReplayKind, type ReplayStats } from './stats.js';
+
+export interface IncludeKinds {
+  trades: boolean;
+  mbp10: boolean;
+  /** 'auto': when the date has an options file */
+  options: boolean | 'auto';
+}
+
+export interface ReplayerOptions {
+  source: ReplaySource;
+  sink: EventSink;
+  /** 0 = as fast as possible */
+  speed: number;
+  /** idle gap cap in ms of wall time (0: none); default 5000 */
+  maxGapMs?: number;
+  reorderWindowNs?: bigint;
+  order?: OrderKey;
+  /** skip every event up to and including this message id (resume after an interrupted run) */
+  resumeAfterMsgId?: string | null;
+  /** called every `progressEvery` events (and at the end of each date) */
+  onProgress?: (stats: ReplayStats, wallMs: number, pos: Position) => void;
+  progressEvery?: number;
+  log?: (msg: string) => void;
+  /** when stopped by stop(): wait at most this long for outstanding confirmations (default 30 s) */
+  shutdownTimeoutMs?: number;
+}
+
+export class ResumePointNotFoundError extends Error {
+  override name = 'ResumePointNotFoundError';
+  constructor(readonly msgId: string) {
+    super(
+      `--resume: the last stored event of this replay (msg id ${msgId}) is not among the events of this replay; ` +
+        'was the interrupted run made with other data, --order or --reorder-window? Nothing was published.',
+    );
+  }
+}
+
+const SUBJECT_KIND: Record<string, ReplayKind> = {
+  'market.futures.trades': 'trades',
+  'market.options.trades': 'options',
+  'market.futures.mbp10': 'mbp10',
+};
+
+const DAY_NS = 86_400_000_000_000n;
+
+/** the YYYY-MM-DD date named in a DBN message id's file name part (…-YYYYMMDD.…), or null */
+export function dateOfMsgId(msgId: string): string | null {
+  const m = /-(\d{4})(\d{2})(\d{2})\.[^:]*:\d+$/.exec(msgId);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
+}
+
+export class Replayer {
+  private stopRequested = false;
+  private stopWake: (() => void) | null = null;
+  private readonly stopPromise: Promise<'stop'>;
+  private clock: ReplayClock | null = null;
+
+  constructor(private readonly o: ReplayerOptions) {
+    if (!(o.speed >= 0) || !Number.isFinite(o.speed)) throw new RangeError(`speed must be a finite number >= 0, got ${o.speed}`);
+    this.stopPromise = new Promise((r) => (this.stopWake = () => r('stop')));
+  }
+
+  /** stop reading: the running replay ends after the event being handed over; its promise resolves with stopped=true */
+  stop(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    this.stopWake?.();
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** The seed's replay_date(date, start, end, include trades/mbp10/options). Times are Unix ns. */
+  async replayDate(date: string, start?: bigint | null, end?: bigint | null, kinds: IncludeKinds = { trades: true, mbp10: true, options: 'auto' }): Promise<ReplayStats> {
+    return this.run([{ date, start: start ?? null, end: end ?? null }], kinds);
+  }
+
+  /** The seed's replay_continuous(dates?): every available date (or the given ones) in order, one clock throughout. */
+  async replayContinuous(
+    dates?: string[] | null,
+    kinds: IncludeKinds = { trades: true, mbp10: true, options: 'auto' },
+    window: { start?: (date: string) => bigint | null; end?: (date: string) => bigint | null } = {},
+  ): Promise<ReplayStats> {
+    const list = dates && dates.length ? [...dates].sort() : await this.o.source.availableDates();
+    return this.run(
+      list.map((date) => ({ date, start: window.start?.(date) ?? null, end: window.end?.(date) ?? null })),
+      kinds,
+    );
+  }
+
+  private async run(days: { date: string; start: bigint | null; end: bigint | null }[], kinds: IncludeKinds): Promise<ReplayStats> {
+    const o = this.o;
+    const stats = emptyStats();
+    const t0 = performance.now();
+    const keyOf: (p: Publishable) => bigint =
+      (o.order ?? 'ts_event') === 'ts_recv' ? (p) => (p.event as { ts_recv_ns: bigint }).ts_recv_ns : (p) => (p.event as { ts_event_ns: bigint }).ts_event_ns;
+    if (o.speed > 0 && !this.clock) this.clock = new ReplayClock({ speed: o.speed, maxGapMs: o.maxGapMs ?? 5000 });
+    const clock = this.clock;
+    const every = o.progressEvery ?? 10_000;
+    let resumeId = o.resumeAfterMsgId ?? null;
+    const resumeDate = resumeId ? dateOfMsgId(resumeId) : null;
+    const sink = o.sink;
+    const stop = this.stopPromise;
+    let minTs: bigint | null = null;
+    let maxTs: bigint | null = null;
+
+    for (const day of days) {
+      if (this.stopRequested) break;
+      if (resumeId && resumeDate && day.date < resumeDate) {
+        o.log?.(`resume: ${day.date} is before the resume point (${resumeDate}): skipped`);
+        continue;
+      }
+      const included: ReplayKind[] = [];
+      for (const k of KINDS) {
+        const want = k === 'trades' ? kinds.trades : k === 'mbp10' ? kinds.mbp10 : kinds.options;
+        if (want === false) continue;
+        if (want === 'auto' && !(await o.source.has(k, day.date))) continue;
+        included.push(k);
+      }
+      stats.dates.push(day.date);
+      if (included.length === 0) continue;
+      const range = { start: day.start ?? undefined, end: day.end ?? undefined };
+      const pos: Position = { nowNs: null, fromNs: day.start ?? dayStartNs(day.date), toNs: day.end ?? dayStartNs(day.date) + DAY_NS };
+      o.log?.(`replaying ${day.date}: ${included.join(' + ')}${day.start !== null || day.end !== null ? ` [${day.start ?? '-'}, ${day.end ?? '-'})` : ''}`);
+      const merged = mergeBatchesByKey(
+        included.map((k) => o.source.batches(k, day.date, range)),
+        { key: keyOf, reorderWindowNs: o.reorderWindowNs ?? 0n, onLate: () => stats.late++ },
+      );
+      const it = merged[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const r = await Promise.race([it.next(), stop]);
+          if (r === 'stop' || r.done) break;
+          const batch = r.value;
+          for (let i = 0; i < batch.length; i++) {
+            const p = batch[i];
+            if (resumeId) {
+              stats.skipped++;
+              if (p.msgId === resumeId) {
+                resumeId = null;
+                o.log?.(`resume: skipped ${stats.skipped} events already in the stream; continuing after ${p.msgId}`);
+              }
+              continue;
+            }
+            if (clock) {
+              const w = clock.waitFor(keyOf(p));
+              if (w && (await Promise.race([w, stop])) === 'stop') break;
+            }
+            if (this.stopRequested) break;
+            await sink.publish(p);
+            stats.events++;
+            const kind = SUBJECT_KIND[p.subject];
+            if (kind) stats.perKind[kind]++;
+            const ts = (p.event as { ts_event_ns: bigint }).ts_event_ns;
+            if (minTs === null || ts < minTs) minTs = ts;
+            if (maxTs === null || ts > maxTs) maxTs = ts;
+            if (every > 0 && stats.events % every === 0 && o.onProgress) {
+              pos.nowNs = keyOf(p);
+              stats.firstEventNs = minTs;
+              stats.lastEventNs = maxTs;
+              o.onProgress(stats, performance.now() - t0, pos);
+            }
+          }
+          if (this.stopRequested) break;
+        }
+      } finally {
+        // close the files; a generator parked in a sleep finishes its step first, so do not wait for it forever
+        const ret = it.return?.();
+        if (ret) await Promise.race([ret.catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
+      }
+    }
+    if (resumeId && !this.stopRequested) throw new ResumePointNotFoundError(resumeId);
+    // the wall time includes the confirmations: an event counts once it is stored
+    try {
+      await (sink.flush as (timeoutMs?: number) => Promise<void>).call(sink, this.stopRequested ? (o.shutdownTimeoutMs ?? 30_000) : undefined);
+    } catch (e) {
+      stats.error = (e as Error).message;
+    }
+    stats.sink = sink.stats;
+    stats.firstEventNs = minTs;
+    stats.lastEventNs = maxTs;
+    stats.stopped = this.stopRequested;
+    return finishStats(stats, performance.now() - t0);
+  }
+}
