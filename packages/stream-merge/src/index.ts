@@ -1,1 +1,16 @@
-export {};
+export {
+  mergeByKey,
+  mergeBatchesByKey,
+  MergeError,
+  type Input,
+  type LateInfo,
+  type MergeOptions,
+  type BatchMergeOptions,
+  type MergeStats,
+  type MergedStream,
+  type MergedBatchStream,
+} from './merge.js';
+export { ReplayClock, type ReplayClockOptions, type ReplayClockStats } from './clock.js';
+export { pace, paceBatches } from './pace.js';
+export { Histogram, type LatenessSummary } from './histogram.js';
+export { eventTimeKey, recvTimeKey, dbnEventTimeKey, dbnRecvTimeKey, orderingKey, type Ordering } from './keys.js';

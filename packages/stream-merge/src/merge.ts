@@ -1,0 +1,447 @@
+/**
+ * K-way merge of async (or sync) iterables by a bigint key, with a bounded reorder window.
+ *
+ * Algorithm. Every input has a *frontier*: the largest key read from it so far. We assume an input never
+ * steps back by more than `reorderWindowNs` below its own frontier, so no future item of input j can have a
+ * key below `frontier_j - W`. Items read are kept in one min-heap ("held"), ordered by (key, input index,
+ * arrival). The top of the heap is released once no input can still produce something that sorts before it,
+ * i.e. when (key, input) < (frontier_L - W, L) for the lagging input L (smallest (frontier, index) among the
+ * inputs not yet exhausted), or key == frontier_L - W and the item comes from L itself or an input before it.
+ * We only ever read from the lagging input, so memory is one head per input plus the items inside the window.
+ * With W = 0 and sorted inputs this is the classic heap merge (ties: lower input index first, and within one
+ * input, arrival order).
+ *
+ * An item whose key is below the largest key already emitted (it stepped back further than the window allows)
+ * is still emitted, as soon as possible (it sorts first), counted in `stats.late` and passed to `onLate`.
+ */
+
+/** Something `for await` accepts: an async iterable, or a plain (sync) iterable such as an array. */
+export type Input<T> = AsyncIterable<T> | Iterable<T>;
+
+export interface LateInfo {
+  /** the key of the late item */
+  key: bigint;
+  /** the largest key emitted before it arrived */
+  watermark: bigint;
+  /** how far behind the watermark it is, in key units (ns): watermark - key (> 0) */
+  behindNs: bigint;
+  /** the index of the input it came from */
+  input: number;
+}
+
+export interface MergeOptions<T> {
+  /** The ordering key, e.g. `(p) => p.event.ts_event_ns` (see `eventTimeKey` / `recvTimeKey`). Must return a bigint. */
+  key: (item: T) => bigint;
+  /**
+   * How far (in key units, ns) an input may step backwards below its own largest key so far and still come
+   * out in order. Default 0n (inputs assumed sorted). Memory grows with the number of items inside the window.
+   */
+  reorderWindowNs?: bigint;
+  /** Called for every item that arrives after the merge has already emitted a larger key. The item is still emitted. */
+  onLate?: (item: T, info: LateInfo) => void;
+}
+
+export interface BatchMergeOptions<T> extends MergeOptions<T> {
+  /** Largest output batch (default 1024). */
+  batchSize?: number;
+  /**
+   * When an input has to be awaited for its next batch, first yield what is already released (default true).
+   * Keeps latency low for live sources; set false to always fill output batches to `batchSize`.
+   */
+  flushBeforeWait?: boolean;
+}
+
+export interface MergeStats {
+  /** items released so far */
+  emitted: number;
+  /** items that arrived behind the emitted watermark (emitted anyway, out of order) */
+  late: number;
+  /** largest `behindNs` of a late item (0n when none) */
+  maxLateNs: bigint;
+  /** items currently held (heads + reorder window) */
+  held: number;
+  /** the most items ever held at once (bounded by one head per input plus the items inside the window) */
+  maxHeld: number;
+  /** items read from each input (index = input index) */
+  perInput: number[];
+}
+
+/** The merged stream: iterate it once; `stats` is live. */
+export interface MergedStream<T> extends AsyncIterable<T> {
+  readonly stats: MergeStats;
+}
+
+export interface MergedBatchStream<T> extends AsyncIterable<T[]> {
+  readonly stats: MergeStats;
+}
+
+export class MergeError extends Error {
+  override readonly name = 'MergeError';
+}
+
+/** A key smaller than any real one: an input not read yet. */
+const NEG_INF = -(1n << 255n);
+
+interface Source<T> {
+  index: number;
+  it: AsyncIterator<unknown> | Iterator<unknown> | null;
+  sync: boolean;
+  buf: T[];
+  pos: number;
+  len: number;
+  frontier: bigint;
+  done: boolean;
+}
+
+class MergeCore<T> {
+  readonly stats: MergeStats;
+  finished = false;
+  private readonly key: (item: T) => bigint;
+  private readonly window: bigint;
+  private readonly onLate: ((item: T, info: LateInfo) => void) | undefined;
+  private readonly sources: Source<T>[];
+  private started = false;
+  // held heap, as parallel arrays
+  private hk: bigint[] = [];
+  private hi: number[] = [];
+  private hs: number[] = [];
+  private hv: T[] = [];
+  private size = 0;
+  private seq = 0;
+  // lagging-input heap: indices of unexhausted inputs ordered by (frontier, index)
+  private lag: number[] = [];
+  private watermark = NEG_INF;
+
+  constructor(private readonly inputs: Array<Input<T> | Input<T[]>>, opts: MergeOptions<T>, private readonly batched: boolean) {
+    if (!Array.isArray(inputs)) throw new TypeError('mergeByKey: inputs must be an array of (async) iterables');
+    if (!opts || typeof opts.key !== 'function') throw new TypeError('mergeByKey: options.key must be a function returning a bigint');
+    const w = opts.reorderWindowNs ?? 0n;
+    if (typeof w !== 'bigint' || w < 0n) throw new TypeError(`mergeByKey: reorderWindowNs must be a bigint >= 0n, got ${String(w)}`);
+    inputs.forEach((inp, i) => {
+      const o = inp as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+      if (o == null || (typeof o[Symbol.asyncIterator] !== 'function' && typeof o[Symbol.iterator] !== 'function')) {
+        throw new TypeError(`mergeByKey: input ${i} is not an async iterable or iterable`);
+      }
+    });
+    this.key = opts.key;
+    this.window = w;
+    this.onLate = opts.onLate;
+    this.sources = inputs.map((_, index) => ({ index, it: null, sync: false, buf: [], pos: 0, len: 0, frontier: NEG_INF, done: false }));
+    this.stats = { emitted: 0, late: 0, maxLateNs: 0n, held: 0, maxHeld: 0, perInput: inputs.map(() => 0) };
+  }
+
+  start(): void {
+    if (this.started) throw new MergeError('a merged stream can be iterated only once');
+    this.started = true;
+    for (const s of this.sources) {
+      const inp = this.inputs[s.index] as AsyncIterable<unknown> & Iterable<unknown>;
+      if (typeof inp[Symbol.asyncIterator] === 'function') {
+        s.it = inp[Symbol.asyncIterator]();
+      } else {
+        s.it = inp[Symbol.iterator]();
+        s.sync = true;
+      }
+      this.lag.push(s.index); // all frontiers equal (NEG_INF): index order is a valid heap
+    }
+    if (this.sources.length === 0) this.finished = true;
+  }
+
+  /**
+   * Release items into `out` until it holds `max`, or an async input must be awaited (returns its index),
+   * or everything is done (returns -1 with `finished` set). Returns -1 as well when `out` is full.
+   */
+  fill(out: T[], max: number): number {
+    const W = this.window;
+    const sources = this.sources;
+    const lag = this.lag;
+    while (out.length < max) {
+      if (this.size > 0) {
+        if (lag.length === 0) {
+          out.push(this.pop());
+          continue;
+        }
+        const L = lag[0];
+        const f = sources[L].frontier - W;
+        const k = this.hk[0];
+        if (k < f || (k === f && this.hi[0] <= L)) {
+          out.push(this.pop());
+          continue;
+        }
+      } else if (lag.length === 0) {
+        this.finished = true;
+        return -1;
+      }
+      // read from the lagging input
+      const s = sources[lag[0]];
+      if (s.pos < s.len) {
+        this.take(s, s.buf[s.pos++]);
+      } else if (s.sync) {
+        let r: IteratorResult<unknown>;
+        try {
+          r = (s.it as Iterator<unknown>).next();
+        } catch (e) {
+          s.done = true;
+          s.it = null;
+          throw e;
+        }
+        this.accept(s, r);
+      } else {
+        return s.index;
+      }
+    }
+    return -1;
+  }
+
+  /** Await the next value of input `i` (the lagging one, as returned by fill). */
+  async refill(i: number): Promise<void> {
+    const s = this.sources[i];
+    let r: IteratorResult<unknown>;
+    try {
+      r = await (s.it as AsyncIterator<unknown>).next();
+    } catch (e) {
+      s.done = true; // an iterator that threw is finished: do not call its return()
+      s.it = null;
+      throw e;
+    }
+    this.accept(s, r);
+  }
+
+  private accept(s: Source<T>, r: IteratorResult<unknown>): void {
+    if (r.done) {
+      s.done = true;
+      s.it = null;
+      s.buf = [];
+      s.pos = s.len = 0;
+      this.removeLagRoot();
+      return;
+    }
+    if (this.batched) {
+      const b = r.value;
+      if (!Array.isArray(b)) {
+        throw new MergeError(`mergeBatchesByKey: input ${s.index} yielded ${b === null ? 'null' : typeof b}, expected an array (a batch)`);
+      }
+      s.buf = b as T[];
+      s.pos = 0;
+      s.len = b.length;
+    } else {
+      s.buf[0] = r.value as T;
+      s.pos = 0;
+      s.len = 1;
+    }
+  }
+
+  private take(s: Source<T>, item: T): void {
+    const key = this.key(item);
+    if (typeof key !== 'bigint') {
+      throw new MergeError(`mergeByKey: key() returned ${typeof key} for item ${this.stats.perInput[s.index]} of input ${s.index}; expected a bigint`);
+    }
+    this.stats.perInput[s.index]++;
+    if (key < this.watermark) {
+      const behind = this.watermark - key;
+      this.stats.late++;
+      if (behind > this.stats.maxLateNs) this.stats.maxLateNs = behind;
+      if (this.onLate) this.onLate(item, { key, watermark: this.watermark, behindNs: behind, input: s.index });
+    }
+    this.push(key, s.index, item);
+    if (key > s.frontier) {
+      s.frontier = key;
+      this.siftLag(); // s is the lag root, its frontier grew
+    }
+  }
+
+  // ---- held heap ----
+  private less(a: number, b: number): boolean {
+    const ka = this.hk[a];
+    const kb = this.hk[b];
+    if (ka !== kb) return ka < kb;
+    const ia = this.hi[a];
+    const ib = this.hi[b];
+    if (ia !== ib) return ia < ib;
+    return this.hs[a] < this.hs[b];
+  }
+
+  private swap(a: number, b: number): void {
+    const hk = this.hk, hi = this.hi, hs = this.hs, hv = this.hv;
+    const k = hk[a]; hk[a] = hk[b]; hk[b] = k;
+    const i = hi[a]; hi[a] = hi[b]; hi[b] = i;
+    const s = hs[a]; hs[a] = hs[b]; hs[b] = s;
+    const v = hv[a]; hv[a] = hv[b]; hv[b] = v;
+  }
+
+  private push(key: bigint, input: number, item: T): void {
+    let n = this.size++;
+    this.hk[n] = key;
+    this.hi[n] = input;
+    this.hs[n] = this.seq++;
+    this.hv[n] = item;
+    while (n > 0) {
+      const p = (n - 1) >> 1;
+      if (!this.less(n, p)) break;
+      this.swap(n, p);
+      n = p;
+    }
+    this.stats.held = this.size;
+    if (this.size > this.stats.maxHeld) this.stats.maxHeld = this.size;
+  }
+
+  private pop(): T {
+    const top = this.hv[0];
+    const key = this.hk[0];
+    const n = --this.size;
+    if (n > 0) {
+      this.hk[0] = this.hk[n];
+      this.hi[0] = this.hi[n];
+      this.hs[0] = this.hs[n];
+      this.hv[0] = this.hv[n];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const m = r < n && this.less(r, l) ? r : l;
+        if (!this.less(m, i)) break;
+        this.swap(m, i);
+        i = m;
+      }
+    }
+    this.hv[n] = undefined as T; // let the item go
+    this.stats.held = n;
+    this.stats.emitted++;
+    if (key > this.watermark) this.watermark = key;
+    return top;
+  }
+
+  // ---- lagging-input heap ----
+  private lagLess(a: number, b: number): boolean {
+    const fa = this.sources[a].frontier;
+    const fb = this.sources[b].frontier;
+    return fa < fb || (fa === fb && a < b);
+  }
+
+  private siftLag(): void {
+    const lag = this.lag;
+    const n = lag.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && this.lagLess(lag[r], lag[l]) ? r : l;
+      if (!this.lagLess(lag[m], lag[i])) break;
+      const t = lag[m]; lag[m] = lag[i]; lag[i] = t;
+      i = m;
+    }
+  }
+
+  private removeLagRoot(): void {
+    const last = this.lag.pop() as number;
+    if (this.lag.length > 0) {
+      this.lag[0] = last;
+      this.siftLag();
+    }
+  }
+
+  /** Close every input that is still open (runs their finally blocks). */
+  async close(): Promise<void> {
+    const pending: Array<Promise<unknown>> = [];
+    let syncError: unknown;
+    let hasSyncError = false;
+    for (const s of this.sources) {
+      if (s.done || !s.it) continue;
+      const it = s.it;
+      s.done = true;
+      s.it = null;
+      if (typeof it.return === 'function') {
+        try {
+          const r = it.return();
+          if (!s.sync) pending.push(Promise.resolve(r));
+        } catch (e) {
+          if (!hasSyncError) { syncError = e; hasSyncError = true; }
+        }
+      }
+    }
+    this.lag.length = 0;
+    const results = await Promise.allSettled(pending);
+    if (hasSyncError) throw syncError;
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+}
+
+async function* mergeItems<T>(core: MergeCore<T>): AsyncGenerator<T, void, undefined> {
+  core.start();
+  const out: T[] = [];
+  let failed = false;
+  try {
+    for (;;) {
+      const need = core.fill(out, 256);
+      for (let i = 0; i < out.length; i++) yield out[i];
+      out.length = 0;
+      if (need >= 0) await core.refill(need);
+      else if (core.finished) return;
+    }
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    if (failed) await core.close().catch(() => undefined); // the input's error wins
+    else await core.close();
+  }
+}
+
+async function* mergeBatches<T>(core: MergeCore<T>, batchSize: number, flushBeforeWait: boolean): AsyncGenerator<T[], void, undefined> {
+  core.start();
+  let out: T[] = [];
+  let failed = false;
+  try {
+    for (;;) {
+      const need = core.fill(out, batchSize);
+      if (need >= 0) {
+        if (flushBeforeWait && out.length > 0) {
+          yield out;
+          out = [];
+        }
+        await core.refill(need);
+      } else if (core.finished) {
+        if (out.length > 0) yield out;
+        return;
+      } else {
+        yield out;
+        out = [];
+      }
+    }
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    if (failed) await core.close().catch(() => undefined);
+    else await core.close();
+  }
+}
+
+/**
+ * Merge `inputs` into one stream in `key` order. Ties (equal keys) come out by input index: lower first
+ * (the replay app passes trades, then options, then MBP-10, the order the system it replaces used).
+ * Errors of any input reject the consumer; ending the iteration early (`break`, `return()`) closes every input.
+ */
+export function mergeByKey<T>(inputs: Array<Input<T>>, options: MergeOptions<T>): MergedStream<T> {
+  const core = new MergeCore<T>(inputs, options, false);
+  return {
+    stats: core.stats,
+    [Symbol.asyncIterator]: () => mergeItems(core),
+  };
+}
+
+/**
+ * The batched fast path: each input yields arrays of items (each array in order, subject to the same reorder
+ * window), and the result yields arrays of items in merged order (at most `batchSize` each, never empty).
+ * Input arrays are read, never modified. One promise per batch instead of one per item.
+ */
+export function mergeBatchesByKey<T>(inputs: Array<Input<T[]>>, options: BatchMergeOptions<T>): MergedBatchStream<T> {
+  const batchSize = options.batchSize ?? 1024;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`mergeBatchesByKey: batchSize must be an integer >= 1, got ${batchSize}`);
+  const core = new MergeCore<T>(inputs, options, true);
+  return {
+    stats: core.stats,
+    [Symbol.asyncIterator]: () => mergeBatches(core, batchSize, options.flushBeforeWait ?? true),
+  };
+}
