@@ -187,11 +187,25 @@ export function parseDurationNs(name: string, v: string, bareUnit: 'ms' | 's'): 
 
 export const DEFAULT_REORDER_WINDOW = '100ms';
 
+const STRING_FLAGS = new Set(['--data-root', '--date', '--start', '--end', '--speed', '--max-gap', '--order', '--reorder-window', '--sink', '--nats-url', '--mode', '--window', '--progress-every', '--sample-dir', '--shutdown-timeout']);
+
+/** `--speed -1` -> `--speed=-1`, so a negative number is refused for what it is, not as a missing argument */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (STRING_FLAGS.has(argv[i]) && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ReplayConfig | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: {

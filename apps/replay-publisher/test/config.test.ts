@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, dayStartNs, parseConfig, parseDate, parseDurationNs, parseTimeSpec, resolveTime, type ReplayConfig } from '../src/config';
+
+const cfg = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env) as ReplayConfig;
+
+describe('config', () => {
+  it('defaults: sample session at speed 0, batch mode, ts_event order, options auto, 100 ms reorder window', () => {
+    const c = cfg([]);
+    expect([c.dataRoot, c.speed, c.mode, c.order, c.options, c.trades, c.mbp10, c.sink, c.natsUrl, c.autoServer, c.resume]).toEqual([
+      null, 0, 'batch', 'ts_event', 'auto', true, true, 'nats', null, true, false,
+    ]);
+    expect(c.reorderWindowNs).toBe(100_000_000n);
+    expect(c.maxGapMs).toBe(5000);
+    expect(c.progressEvery).toBe(10_000);
+    // with a data root the default speed is real time
+    expect(cfg(['--data-root', '/d']).speed).toBe(1);
+  });
+
+  it('environment sets, flags override', () => {
+    const env = { REPLAY_SPEED: '10', REPLAY_DATE: '2025-12-16', REPLAY_INCLUDE_OPTIONS: 'false', NATS_URL: 'nats://a:4222,nats://b:4222', REPLAY_DATA_ROOT: '/data' };
+    const a = cfg([], env);
+    expect([a.speed, a.dates, a.options, a.natsUrl, a.autoServer, a.dataRoot]).toEqual([10, ['2025-12-16'], false, 'nats://a:4222,nats://b:4222', false, '/data']);
+    const b = cfg(['--speed', '0.5', '--date', '20251217', '--options', '--nats-url', 'nats://c:1', '--data-root', '/other', '--mode', 'ack', '--window', '64'], env);
+    expect([b.speed, b.dates, b.options, b.natsUrl, b.dataRoot, b.mode, b.window]).toEqual([0.5, ['2025-12-17'], true, 'nats://c:1', '/other', 'ack', 64]);
+    expect(cfg(['--no-options'], { REPLAY_INCLUDE_OPTIONS: '1' }).options).toBe(false);
+    expect(cfg(['--no-local-server']).autoServer).toBe(false);
+  });
+
+  it('start/end, reorder window, max gap, order, continuous', () => {
+    const c = cfg(['--start', '14:30', '--end', '2020-12-28T21:00:00.5Z', '--reorder-window', '250us', '--max-gap', '0', '--order', 'ts_recv', '--continuous', '--date', '2020-12-28,2020-12-29']);
+    expect(c.start).toEqual({ kind: 'time-of-day', ns: 52_200_000_000_000n, text: '14:30' });
+    expect(c.end?.ns).toBe(1609189200_500_000_000n);
+    expect(c.reorderWindowNs).toBe(250_000n);
+    expect(c.maxGapMs).toBe(0);
+    expect(c.order).toBe('ts_recv');
+    expect([c.continuous, c.dates]).toEqual([true, ['2020-12-28', '2020-12-29']]);
+    expect(resolveTime(c.start!, '2020-12-28')).toBe(dayStartNs('2020-12-28') + 52_200_000_000_000n);
+    expect(parseTimeSpec('x', '1609165800123456789')).toEqual({ kind: 'instant', ns: 1609165800123456789n, text: '1609165800123456789' });
+    expect(parseTimeSpec('x', '09:30:00.000000001').ns).toBe(34_200_000_000_001n);
+    expect(parseDurationNs('x', '1.5', 's')).toBe(1_500_000_000n);
+    expect(parseDurationNs('x', '7', 'ms')).toBe(7_000_000n);
+    expect(parseDate('x', '2024-02-29')).toBe('2024-02-29');
+  });
+
+  it('refuses bad values with a clear message naming the option', () => {
+    expect(() => cfg(['--speed', '-1'])).toThrow(/--speed \/ REPLAY_SPEED must be a number >= 0, got "-1"/);
+    expect(() => cfg([], { REPLAY_SPEED: 'fast' })).toThrow(/REPLAY_SPEED must be a number/);
+    expect(() => cfg(['--date', '2025-13-01'])).toThrow(/is not a calendar date/);
+    expect(() => cfg(['--date', '2023-02-29'])).toThrow(/is not a calendar date/);
+    expect(() => cfg(['--date', 'yesterday'])).toThrow(/must be a date YYYY-MM-DD/);
+    expect(() => cfg(['--date', '2025-12-16,2025-12-17'])).toThrow(/need --continuous/);
+    expect(() => cfg(['--start', '25:00'])).toThrow(/not a time of day/);
+    expect(() => cfg(['--start', '10:00', '--end', '09:00'])).toThrow(/--end \(09:00\) must be after --start \(10:00\)/);
+    expect(() => cfg(['--sink', 'kafka'])).toThrow(/--sink must be one of nats, stdout/);
+    expect(() => cfg(['--mode', 'fast'])).toThrow(/must be one of batch, ack/);
+    expect(() => cfg(['--order', 'seq'])).toThrow(/--order must be one of ts_event, ts_recv/);
+    expect(() => cfg(['--window', '0'])).toThrow(/--window must be an integer >= 1/);
+    expect(() => cfg(['--reorder-window', '5 minutes'])).toThrow(/--reorder-window/);
+    expect(() => cfg(['--nope'])).toThrow(/Unknown option '--nope'/);
+    expect(() => cfg(['positional'])).toThrow(ConfigError);
+    expect(() => cfg(['--options', '--no-options'])).toThrow(/contradict/);
+    expect(() => cfg([], { REPLAY_INCLUDE_OPTIONS: 'maybe' })).toThrow(/REPLAY_INCLUDE_OPTIONS must be true or false/);
+    expect(() => cfg(['--no-trades', '--no-mbp10', '--no-options'])).toThrow(/nothing to replay/);
+    expect(() => cfg(['--resume', '--sink', 'stdout'])).toThrow(/--resume needs --sink nats/);
+    expect(parseConfig(['--help'], {})).toBe('help');
+    expect(parseConfig(['-h', '--speed', '-1'], {})).toBe('help');
+  });
+});
