@@ -83,7 +83,8 @@ Options (flags override the environment variable in brackets):
                              500us, or a number of ms (100ms) [REPLAY_REORDER_WINDOW]
   --sink nats|stdout         where events go; stdout: "subject<TAB>json" per event, logs on stderr (nats)
   --nats-url URL[,URL]       NATS server(s) [NATS_URL] (nats://localhost:4222)
-  --no-local-server          never start a local nats-server (fail when none is reachable)
+  --local-server / --no-local-server   start a local nats-server when none answers at the URL
+                             [REPLAY_LOCAL_SERVER] (default: only when no URL was configured)
   --mode batch|ack           JetStream publisher mode [REPLAY_PUBLISH_MODE] (batch: core publishes
                              confirmed in bulk, fastest; use ack for replicated (R>1) streams)
   --window N                 max unconfirmed events (publisher default: batch 16384, ack 1024)
@@ -225,6 +226,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'reorder-window': { type: 'string' },
         sink: { type: 'string' },
         'nats-url': { type: 'string' },
+        'local-server': { type: 'boolean' },
         'no-local-server': { type: 'boolean' },
         mode: { type: 'string' },
         window: { type: 'string' },
@@ -275,6 +277,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const reorderWindowNs = parseDurationNs('--reorder-window / REPLAY_REORDER_WINDOW', s('reorder-window', 'REPLAY_REORDER_WINDOW') ?? DEFAULT_REORDER_WINDOW, 'ms');
   if (reorderWindowNs > 3_600_000_000_000n) throw new ConfigError('--reorder-window must be at most 1h');
 
+  if (values['local-server'] && values['no-local-server']) throw new ConfigError('--local-server and --no-local-server contradict each other');
   if (values['progress-bar'] && values['no-progress-bar']) throw new ConfigError('--progress-bar and --no-progress-bar contradict each other');
   const nurl = s('nats-url', 'NATS_URL') ?? null;
   const win = s('window', 'REPLAY_PUBLISH_WINDOW');
@@ -297,7 +300,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     order: oneOf<OrderKey>('--order', s('order', 'REPLAY_ORDER') ?? 'ts_event', ['ts_event', 'ts_recv']),
     sink,
     natsUrl: nurl === null ? null : nurl.trim(),
-    autoServer: !values['no-local-server'] && nurl === null,
+    autoServer: values['local-server'] ? true : values['no-local-server'] ? false : env.REPLAY_LOCAL_SERVER !== undefined && env.REPLAY_LOCAL_SERVER.trim() !== '' ? bool('REPLAY_LOCAL_SERVER', env.REPLAY_LOCAL_SERVER) : nurl === null,
     mode: oneOf<PublishMode>('--mode / REPLAY_PUBLISH_MODE', s('mode', 'REPLAY_PUBLISH_MODE') ?? 'batch', ['batch', 'ack']),
     window: win === undefined ? undefined : number('--window', win, { int: true, min: 1 }),
     resume,

@@ -47,7 +47,7 @@ async function main(): Promise<number> {
       rootDir = cfg.dataRoot;
       checkDataRootDir(rootDir);
     }
-    source = new DataRootSource(rootDir);
+    source = new DataRootSource(rootDir, (m) => log(`warning: ${m}`));
     plan = await planReplay(cfg, source, rootDir);
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -79,6 +79,11 @@ export class Replayer {
     this.stopWake?.();
   }
 
+  /** the replay clock (speed > 0): pause(), resume(), setSpeed(), stats() */
+  get replayClock(): ReplayClock | null {
+    return this.clock;
+  }
+
   get stopping(): boolean {
     return this.stopRequested;
   }
@@ -107,7 +112,7 @@ export class Replayer {
     const t0 = performance.now();
     const keyOf: (p: Publishable) => bigint =
       (o.order ?? 'ts_event') === 'ts_recv' ? (p) => (p.event as { ts_recv_ns: bigint }).ts_recv_ns : (p) => (p.event as { ts_event_ns: bigint }).ts_event_ns;
-    if (o.speed > 0 && !this.clock) this.clock = new ReplayClock({ speed: o.speed, maxGapMs: o.maxGapMs ?? 5000 });
+    if (o.speed > 0 && !this.clock) this.clock = new ReplayClock({ speed: o.speed, maxGapMs: o.maxGapMs === 0 ? Infinity : (o.maxGapMs ?? 5000) });
     const clock = this.clock;
     const every = o.progressEvery ?? 10_000;
     let resumeId = o.resumeAfterMsgId ?? null;
@@ -156,8 +161,15 @@ export class Replayer {
               continue;
             }
             if (clock) {
-              const w = clock.waitFor(keyOf(p));
-              if (w && (await Promise.race([w, stop])) === 'stop') break;
+              // anchor-based schedule; wait only when not yet due (everything due goes out together)
+              const ts = keyOf(p);
+              const due = clock.schedule(ts);
+              let now = clock.now();
+              if (due > now || clock.paused) {
+                if ((await Promise.race([clock.untilDue(ts), stop])) === 'stop') break;
+                now = clock.now();
+              }
+              clock.recordRelease(clock.dueAt(ts), now);
             }
             if (this.stopRequested) break;
             await sink.publish(p);
@@ -190,6 +202,10 @@ export class Replayer {
       stats.error = (e as Error).message;
     }
     stats.sink = sink.stats;
+    if (clock) {
+      const l = clock.stats().lateness;
+      stats.lateness = { p50Ms: l.p50, p99Ms: l.p99, maxMs: l.max, count: l.count };
+    }
     stats.firstEventNs = minTs;
     stats.lastEventNs = maxTs;
     stats.stopped = this.stopRequested;

@@ -17,8 +17,11 @@ export interface ReplaySource {
 
 export class DataRootSource implements ReplaySource {
   readonly root: DbnDataRoot;
-  constructor(readonly dir: string) {
-    this.root = new DbnDataRoot(dir);
+  constructor(
+    readonly dir: string,
+    onWarning?: (msg: string) => void,
+  ) {
+    this.root = new DbnDataRoot(dir, onWarning ? { onWarning: (w) => onWarning(w.message) } : {});
   }
 
   availableDates(kind?: ReplayKind): Promise<string[]> {

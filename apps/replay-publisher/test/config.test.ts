@@ -24,6 +24,8 @@ describe('config', () => {
     expect([b.speed, b.dates, b.options, b.natsUrl, b.dataRoot, b.mode, b.window]).toEqual([0.5, ['2025-12-17'], true, 'nats://c:1', '/other', 'ack', 64]);
     expect(cfg(['--no-options'], { REPLAY_INCLUDE_OPTIONS: '1' }).options).toBe(false);
     expect(cfg(['--no-local-server']).autoServer).toBe(false);
+    expect(cfg(['--local-server'], { NATS_URL: 'nats://127.0.0.1:1' }).autoServer).toBe(true);
+    expect(cfg([], { NATS_URL: 'nats://127.0.0.1:1', REPLAY_LOCAL_SERVER: 'true' }).autoServer).toBe(true);
   });
 
   it('start/end, reorder window, max gap, order, continuous', () => {
