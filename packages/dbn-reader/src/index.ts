@@ -9,3 +9,5 @@ export { toV3Record, upgradeInstrumentDef, upgradeStat, upgradeSymbolMapping, up
 // --- dbn-events (symbology, mapping, data root, CLI) ---
 export * from './symbology.js';
 export * from './mapping.js';
+export * from './data-root.js';
+export * from './sample.js';
