@@ -111,8 +111,8 @@ export async function ensureSampleSession(cacheDir: string | null, log: (msg: st
   log(`generating the sample session into ${root} (once; seed ${SAMPLE_SEED})`);
   const t0 = performance.now();
   try {
-    const files = await generateSampleSession({ root: tmp, seed: SAMPLE_SEED });
-    writeFileSync(join(tmp, '.complete'), JSON.stringify({ seed: SAMPLE_SEED, files: (files as unknown[]).map(String), at: new Date().toISOString() }));
+    const r = await generateSampleSession({ root: tmp, seed: SAMPLE_SEED });
+    writeFileSync(join(tmp, '.complete'), JSON.stringify({ seed: SAMPLE_SEED, date: r.date, counts: r.counts, at: new Date().toISOString() }));
     if (existsSync(root)) rmSync(root, { recursive: true, force: true }); // an incomplete leftover
     try {
       renameSync(tmp, root);

@@ -25,6 +25,8 @@ export interface Bus {
   server: LocalNatsServer;
   nc: NatsConnection;
   count(): Promise<number>;
+  /** a new, empty MARKET_DATA (deleted and created again: a purge would keep the duplicate window's ids) */
+  purge(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,12 @@ export async function startBus(): Promise<Bus> {
     nc,
     async count() {
       return Number((await ensureStream(nc)).info.state.messages);
+    },
+    async purge() {
+      const r = await nc.request('$JS.API.STREAM.DELETE.MARKET_DATA', new Uint8Array(0), { timeout: 10_000 });
+      const body = JSON.parse(new TextDecoder().decode(r.data)) as { success?: boolean; error?: unknown };
+      if (!body.success) throw new Error(`stream delete failed: ${JSON.stringify(body.error)}`);
+      await ensureStream(nc);
     },
     async close() {
       await nc.close();
