@@ -607,10 +607,14 @@ function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => v
           failure = e;
         }
         while (failure === undefined && !done) {
-          try {
-            done = parser.drain(out, batchSize);
-          } catch (e) {
-            failure = e;
+          // `begin` may already have put the record completed from the previous chunk in `out`:
+          // never let a batch grow past batchSize
+          if (out.length < batchSize) {
+            try {
+              done = parser.drain(out, batchSize - out.length);
+            } catch (e) {
+              failure = e;
+            }
           }
           if (out.length >= batchSize || (out.length > 0 && (done || failure !== undefined))) {
             yield out;
