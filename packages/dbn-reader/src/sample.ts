@@ -268,6 +268,16 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
   let bid0 = 23_600 + Math.round((rng() - 0.5) * 80); // ~5900
   const bidSz = new Int32Array(10);
   const askSz = new Int32Array(10);
+  // fixed-point prices of ticks, cached (BigInt arithmetic per level per record is the hot spot)
+  const pxCache = new Map<number, bigint>();
+  const pxOf = (tick: number): bigint => {
+    let v = pxCache.get(tick);
+    if (v === undefined) {
+      v = BigInt(tick) * TICK;
+      pxCache.set(tick, v);
+    }
+    return v;
+  };
   const newSize = (lvl: number): number => 5 + Math.floor(rng() * (20 + lvl * 12));
   for (let i = 0; i < 10; i++) {
     bidSz[i] = newSize(i);
@@ -314,7 +324,7 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
     for (let i = 0; i < 10; i++) {
       const l = levels[i];
       if (i < bidDepth) {
-        l.bid_px = BigInt(bid0 - i) * TICK;
+        l.bid_px = pxOf(bid0 - i);
         l.bid_sz = bidSz[i];
         l.bid_ct = 1 + Math.floor(bidSz[i] / 3);
       } else {
@@ -323,7 +333,7 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
         l.bid_ct = 0;
       }
       if (i < askDepth) {
-        l.ask_px = BigInt(bid0 + 1 + i) * TICK;
+        l.ask_px = pxOf(bid0 + 1 + i);
         l.ask_sz = askSz[i];
         l.ask_ct = 1 + Math.floor(askSz[i] / 3);
       } else {
@@ -404,7 +414,7 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
           if (rng() < 0.02) size *= 5 + Math.floor(rng() * 20);
           trade.side = side;
           trade.size = size;
-          trade.price = BigInt(buy ? bid0 + 1 : bid0) * TICK;
+          trade.price = pxOf(buy ? bid0 + 1 : bid0);
           trade.sequence = seq;
           trade.flags = 0x80;
           stamp(trade, t, lastEventT, lastRecvT);
@@ -474,7 +484,7 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
               size = 1 + Math.floor(expRand(rng, 2.5));
               side = rng() < 0.5 ? 'B' : 'A';
             }
-            px = action === 'T' ? BigInt(side === 'B' ? bid0 + 1 : bid0) * TICK : BigInt(side === 'B' ? bid0 - depth : bid0 + 1 + depth) * TICK;
+            px = action === 'T' ? pxOf(side === 'B' ? bid0 + 1 : bid0) : pxOf(side === 'B' ? bid0 - depth : bid0 + 1 + depth);
           }
           fillLevels();
           book.action = action;

@@ -1,0 +1,410 @@
+/**
+ * The `dbn` command:
+ *
+ *   dbn metadata FILE            the metadata as one JSON object
+ *   dbn json FILE                one JSON line per record, shaped like Databento's `dbn FILE --json`
+ *   dbn events FILE              canonical events, `subject<TAB>body` per line
+ *
+ * Options: --limit N, --pretty (json/metadata: ISO 8601 times, decimal prices, like `dbn --pretty`),
+ * --upgrade (json/metadata: present v1/v2 data in the v3 layout; the official tool's default is
+ * as-is), --kind trades|mbp10|options (events; default from the metadata), --fragment V (read a
+ * fragment of DBN version V), --help. Errors go to stderr (with the file and byte offset) and exit
+ * non-zero: 1 for bad data or I/O, 2 for bad usage.
+ */
+import { basename } from 'node:path';
+import { encodeToString } from '@md/event-types';
+import { UNDEF_PRICE, UNDEF_TIMESTAMP } from './constants.js';
+import { decodeDbn } from './decoder.js';
+import { DbnError } from './errors.js';
+import { layoutTable, type Field, type Layout } from './layouts.js';
+import { mapDbnFile, type DbnEventKind } from './mapping.js';
+import type { DbnMetadata } from './metadata.js';
+import type { AnyDbnRecord } from './records.js';
+
+const USAGE = `Usage: dbn <command> FILE [options]
+
+Commands:
+  metadata FILE   print the file's metadata as JSON
+  json FILE       print one JSON line per record (the shape of Databento's \`dbn FILE --json\`:
+                  \`hd\` nested, 64-bit integers as strings, prices as raw fixed-point integers)
+  events FILE     print the canonical events, one \`subject<TAB>json\` line each
+
+Options:
+  --limit N       stop after N records (json) or N events (events)
+  --pretty        json/metadata: timestamps as ISO 8601, prices as decimals (like \`dbn --pretty\`)
+  --upgrade       json/metadata: present DBN v1/v2 data in the v3 layout (default: as in the file)
+  --kind K        events: trades | mbp10 | options (default: from the metadata: mbp-10 -> mbp10,
+                  trades of OPRA.* -> options, other trades -> trades)
+  --fragment V    the input is a fragment (records without metadata) of DBN version V (1, 2, 3)
+  -h, --help      show this help
+
+Input may be plain or zstd-compressed DBN (detected from its first bytes).
+Exit status: 0 ok, 1 bad data or I/O error (the message names the file and byte offset), 2 usage.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: 'metadata' | 'json' | 'events';
+  file: string;
+  limit: number;
+  pretty: boolean;
+  upgrade: boolean;
+  kind?: DbnEventKind;
+  fragment?: 1 | 2 | 3;
+}
+
+function parseArgs(argv: string[]): Args | 'help' {
+  const pos: string[] = [];
+  let limit = Infinity;
+  let pretty = false;
+  let upgrade = false;
+  let kind: DbnEventKind | undefined;
+  let fragment: 1 | 2 | 3 | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    switch (name) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--limit': {
+        const v = value();
+        if (!/^\d+$/.test(v)) throw new UsageError(`--limit must be an integer >= 0, got ${JSON.stringify(v)}`);
+        limit = Number(v);
+        break;
+      }
+      case '--pretty':
+        pretty = true;
+        break;
+      case '--upgrade':
+        upgrade = true;
+        break;
+      case '--kind': {
+        const v = value();
+        if (v !== 'trades' && v !== 'mbp10' && v !== 'options') throw new UsageError(`--kind must be trades, mbp10 or options, got ${JSON.stringify(v)}`);
+        kind = v;
+        break;
+      }
+      case '--fragment': {
+        const v = value();
+        if (v !== '1' && v !== '2' && v !== '3') throw new UsageError(`--fragment must be a DBN version 1, 2 or 3, got ${JSON.stringify(v)}`);
+        fragment = Number(v) as 1 | 2 | 3;
+        break;
+      }
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+        pos.push(a);
+    }
+  }
+  if (pos.length === 0) throw new UsageError('missing command');
+  const command = pos[0];
+  if (command !== 'metadata' && command !== 'json' && command !== 'events') {
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (metadata, json or events)`);
+  }
+  if (pos.length < 2) throw new UsageError(`${command}: missing FILE`);
+  if (pos.length > 2) throw new UsageError(`${command}: one FILE only, got ${pos.length - 1}`);
+  if (command === 'events' && fragment !== undefined) throw new UsageError('events: fragments have no metadata to map symbols with; use a file with metadata');
+  return { command, file: pos[1], limit, pretty, upgrade, kind, fragment };
+}
+
+// ---------------------------------------------------------------------------------------------
+// output with backpressure
+
+class Out {
+  private buf: string[] = [];
+  private len = 0;
+  closed = false;
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') this.closed = true;
+      else throw e;
+    });
+  }
+  async line(s: string): Promise<void> {
+    this.buf.push(s);
+    this.len += s.length + 1;
+    if (this.len >= 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.buf.length === 0 || this.closed) return;
+    const text = this.buf.join('\n') + '\n';
+    this.buf = [];
+    this.len = 0;
+    if (!process.stdout.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.stdout.off('drain', done);
+          process.stdout.off('error', done);
+          resolve();
+        };
+        process.stdout.once('drain', done);
+        process.stdout.once('error', done);
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databento JSON shape
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}
+
+/** `dbn --pretty` timestamp: ISO 8601 with 9 fractional digits, null for 0 / undefined. */
+export function prettyTs(ns: bigint): string | null {
+  if (ns === 0n || ns === UNDEF_TIMESTAMP) return null;
+  const secs = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  const d = new Date(Number(secs) * 1000);
+  const iso = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  return `${iso}.${frac.toString().padStart(9, '0')}Z`;
+}
+
+/** `dbn --pretty` price: decimal with 9 fractional digits, null for UNDEF_PRICE. */
+export function prettyPx(px: bigint): string | null {
+  if (px === UNDEF_PRICE) return null;
+  const neg = px < 0n;
+  const a = neg ? -px : px;
+  return `${neg ? '-' : ''}${a / 1_000_000_000n}.${(a % 1_000_000_000n).toString().padStart(9, '0')}`;
+}
+
+/** Fields the official encoder writes first (its `encode_order`), after `ts_recv` and `hd`. */
+const ENCODE_FIRST: Record<string, string[]> = {
+  TradeMsg: ['action', 'side', 'depth'],
+  Mbp1Msg: ['action', 'side', 'depth'],
+  Mbp10Msg: ['action', 'side', 'depth'],
+  MboMsg: ['action', 'side', 'price', 'size', 'channel_id'],
+  BboMsg: ['side'],
+  CbboMsg: ['side'],
+  Cmbp1Msg: ['action', 'side'],
+};
+
+/** The official v3 InstrumentDefMsg JSON order (after ts_recv and hd). */
+const DEFINITION_ORDER = (
+  'raw_symbol security_update_action instrument_class min_price_increment display_factor expiration activation ' +
+  'high_limit_price low_limit_price max_price_variation unit_of_measure_qty min_price_increment_amount price_ratio ' +
+  'inst_attrib_value underlying_id raw_instrument_id market_depth_implied market_depth market_segment_id max_trade_vol ' +
+  'min_lot_size min_lot_size_block min_lot_size_round_lot min_trade_vol contract_multiplier decay_quantity ' +
+  'original_contract_size appl_id maturity_year decay_start_date channel_id currency settl_currency secsubtype group ' +
+  'exchange asset cfi security_type unit_of_measure underlying strike_price_currency strike_price match_algorithm ' +
+  'main_fraction price_display_format sub_fraction underlying_product maturity_month maturity_day maturity_week ' +
+  'user_defined_instrument contract_multiplier_unit flow_schedule_type tick_rule leg_count leg_index leg_instrument_id ' +
+  'leg_raw_symbol leg_instrument_class leg_side leg_price leg_delta leg_ratio_price_numerator leg_ratio_price_denominator ' +
+  'leg_ratio_qty_numerator leg_ratio_qty_denominator leg_underlying_id'
+).split(' ');
+
+/** enum-typed char fields: always written as a one-character string (never null) */
+const ENUM_CHARS = new Set(['security_update_action', 'user_defined_instrument']);
+
+/** Fields holding a timestamp (pretty: ISO) rather than a price (pretty: decimal) or a plain integer. */
+const TS_FIELDS = new Set(['ts_recv', 'ts_ref', 'expiration', 'activation', 'auction_time', 'start_ts', 'end_ts', 'ts_out']);
+const PX_FIELDS = new Set([
+  'price', 'open', 'high', 'low', 'close', 'min_price_increment', 'display_factor', 'high_limit_price', 'low_limit_price',
+  'max_price_variation', 'unit_of_measure_qty', 'min_price_increment_amount', 'price_ratio', 'strike_price', 'leg_price',
+  'leg_delta', 'trading_reference_price', 'ref_price', 'cont_book_clr_price', 'auct_interest_clr_price', 'ssr_filling_price',
+  'ind_match_price', 'upper_collar', 'lower_collar', 'bid_px', 'ask_px',
+]);
+
+interface JsonPlan {
+  fields: Field[];
+}
+const plans = new Map<Layout, JsonPlan>();
+
+function planFor(layout: Layout): JsonPlan {
+  let p = plans.get(layout);
+  if (p !== undefined) return p;
+  const byName = new Map(layout.fields.map((f) => [f[0], f]));
+  const order: string[] = [];
+  const take = (n: string): void => {
+    if (byName.has(n) && !order.includes(n)) order.push(n);
+  };
+  take('ts_recv');
+  order.push('hd');
+  if (layout.name === 'InstrumentDefMsg') for (const n of DEFINITION_ORDER) take(n);
+  for (const n of ENCODE_FIRST[layout.name] ?? []) take(n);
+  for (const f of layout.fields) take(f[0]);
+  const fields = order.map((n) => (n === 'hd' ? (['hd', 'u8', 0] as Field) : byName.get(n)!));
+  p = { fields };
+  plans.set(layout, p);
+  return p;
+}
+
+function str(v: string): string {
+  return JSON.stringify(v);
+}
+
+function int64(name: string, v: bigint, pretty: boolean): string {
+  if (pretty) {
+    if (TS_FIELDS.has(name)) {
+      const t = prettyTs(v);
+      return t === null ? 'null' : str(t);
+    }
+    if (PX_FIELDS.has(name)) {
+      const p = prettyPx(v);
+      return p === null ? 'null' : str(p);
+    }
+  }
+  return `"${v}"`;
+}
+
+function levelsJson(levels: Array<Record<string, bigint | number>>, consolidated: boolean, pretty: boolean): string {
+  const parts: string[] = [];
+  for (const l of levels) {
+    parts.push(
+      `{"bid_px":${int64('bid_px', l.bid_px as bigint, pretty)},"ask_px":${int64('ask_px', l.ask_px as bigint, pretty)},` +
+        `"bid_sz":${l.bid_sz},"ask_sz":${l.ask_sz},` +
+        (consolidated ? `"bid_pb":${l.bid_pb},"ask_pb":${l.ask_pb}}` : `"bid_ct":${l.bid_ct},"ask_ct":${l.ask_ct}}`),
+    );
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/**
+ * One record as Databento's JSON encoder writes it (`dbn FILE --json`): `ts_recv` first when the
+ * record has one, then `hd` ({ts_event, rtype, publisher_id, instrument_id}), then the fields in
+ * the official order; 64-bit integers as strings, prices as the raw fixed-point integer (or
+ * decimals with `pretty`), one-byte chars as strings (NUL as null), `ts_out` last when present.
+ */
+export function recordToDbnJson(rec: AnyDbnRecord, version: number, pretty = false): string {
+  const layout = layoutTable(version)[rec.hd.rtype];
+  if (layout === undefined) throw new Error(`no DBN v${version} layout for rtype ${rec.hd.rtype}`);
+  const r = rec as unknown as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const [name, type] of planFor(layout).fields) {
+    let v: string;
+    if (name === 'hd') {
+      const h = rec.hd;
+      const ts = pretty ? (prettyTs(h.ts_event) === null ? 'null' : str(prettyTs(h.ts_event)!)) : `"${h.ts_event}"`;
+      v = `{"ts_event":${ts},"rtype":${h.rtype},"publisher_id":${h.publisher_id},"instrument_id":${h.instrument_id}}`;
+    } else {
+      const x = r[name];
+      if (type === 'u64' || type === 'i64') v = int64(name, x as bigint, pretty);
+      else if (type === 'c') v = x === '\0' && !ENUM_CHARS.has(name) ? 'null' : str(x as string);
+      else if (type === 'ba1' || type === 'ba10' || type === 'cba1') v = levelsJson(x as Array<Record<string, bigint | number>>, type === 'cba1', pretty);
+      else if (type.startsWith('s')) v = str(x as string);
+      else v = String(x);
+    }
+    parts.push(`"${name}":${v}`);
+  }
+  if (rec.ts_out !== undefined) parts.push(`"ts_out":${int64('ts_out', rec.ts_out, pretty)}`);
+  return `{${parts.join(',')}}`;
+}
+
+function dateInt(d: string): number {
+  return Number(d.replaceAll('-', ''));
+}
+
+/** The metadata as Databento's JSON encoder writes it (`dbn FILE --json --metadata`). */
+export function metadataToDbnJson(m: DbnMetadata, pretty = false): string {
+  const ts = (v: bigint): string => (pretty ? (prettyTs(v) === null ? 'null' : str(prettyTs(v)!)) : `"${v}"`);
+  const list = (xs: string[]): string => `[${xs.map(str).join(',')}]`;
+  const mappings = m.mappings.map(
+    (mp) =>
+      `{"raw_symbol":${str(mp.rawSymbol)},"intervals":[${mp.intervals
+        .map((iv) => `{"start_date":${pretty ? str(iv.startDate) : dateInt(iv.startDate)},"end_date":${pretty ? str(iv.endDate) : dateInt(iv.endDate)},"symbol":${str(iv.symbol)}}`)
+        .join(',')}]}`,
+  );
+  return (
+    `{"version":${m.version},"dataset":${str(m.dataset)},"schema":${m.schema === null ? 'null' : str(m.schema)},` +
+    `"start":${ts(m.start)},"end":${m.end === null ? 'null' : ts(m.end)},"limit":${m.limit === 0n ? 'null' : `"${m.limit}"`},` +
+    `"stype_in":${m.stypeIn === null ? 'null' : str(m.stypeIn)},"stype_out":${m.stypeOut === null ? 'null' : str(m.stypeOut)},` +
+    `"ts_out":${m.tsOut},"symbol_cstr_len":${m.symbolCstrLen},"symbols":${list(m.symbols)},"partial":${list(m.partial)},` +
+    `"not_found":${list(m.notFound)},"mappings":[${mappings.join(',')}]}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function run(args: Args, out: Out): Promise<void> {
+  const { file, limit } = args;
+  if (args.command === 'metadata') {
+    const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
+    const m = await s.metadata();
+    if (m === null) throw new UsageError(`${file}: a fragment has no metadata`);
+    await out.line(metadataToDbnJson(m, args.pretty));
+    return;
+  }
+  if (args.command === 'json') {
+    if (limit === 0) return;
+    const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
+    const m = await s.metadata();
+    const version = args.upgrade ? 3 : (m?.sourceVersion ?? args.fragment ?? 3);
+    let n = 0;
+    for await (const batch of s.batches()) {
+      for (const rec of batch) {
+        await out.line(recordToDbnJson(rec, version, args.pretty));
+        if (++n >= limit || out.closed) return;
+      }
+    }
+    return;
+  }
+  // events
+  let kind = args.kind;
+  if (kind === undefined) {
+    const m = await decodeDbn(file).metadata();
+    if (m?.schema === 'mbp-10') kind = 'mbp10';
+    else if (m?.schema === 'trades' || m?.schema === 'tbbo') kind = m.dataset.startsWith('OPRA') ? 'options' : 'trades';
+    else throw new UsageError(`${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`);
+  }
+  if (limit === 0) return;
+  const ev = mapDbnFile(file, {
+    kind,
+    fileBaseName: basename(file),
+    onWarning: (w) => process.stderr.write(`dbn: warning: ${w.file}${w.recordIndex !== undefined ? ` record #${w.recordIndex}` : ''}: ${w.message}\n`),
+  });
+  let n = 0;
+  for await (const batch of ev.batches()) {
+    for (const p of batch) {
+      await out.line(`${p.subject}\t${encodeToString(p.event, p.subject)}`);
+      if (++n >= limit || out.closed) return;
+    }
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`dbn: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const out = new Out();
+  try {
+    await run(args, out);
+    await out.flush();
+    return 0;
+  } catch (e) {
+    await out.flush().catch(() => undefined);
+    if (e instanceof UsageError) {
+      process.stderr.write(`dbn: ${e.message}\n`);
+      return 2;
+    }
+    // DbnError messages name the file and byte offset already
+    const msg = e instanceof DbnError ? `${e.name}: ${e.message}` : `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)} [${args.file}]`;
+    process.stderr.write(`dbn: ${msg}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`dbn: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
