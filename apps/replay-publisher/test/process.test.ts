@@ -1,0 +1,188 @@
+/** The app as a process (tsx running src/main.ts against the built libraries): exit codes, messages, sinks, signals, resume. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateSampleSession, mapDbnFile } from '@md/dbn-reader';
+import { encode, type Publishable } from '@md/event-types';
+import { SAMPLE_SEED } from '../src/bootstrap';
+import { fixtureDataRoot, haveDbnFixtures, killAll, readAll, run, startBus, until, type Bus } from './helpers';
+
+afterEach(() => killAll());
+
+/** a TCP listener standing in for NATS: counts connections (config errors must not connect) */
+let trap: Server;
+let trapConnections = 0;
+let trapUrl = '';
+beforeAll(async () => {
+  trap = createServer((s) => {
+    trapConnections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => trap.listen(0, '127.0.0.1', () => r()));
+  trapUrl = `nats://127.0.0.1:${(trap.address() as { port: number }).port}`;
+});
+afterAll(() => trap?.close());
+
+async function mapAll(paths: [string, 'trades' | 'mbp10' | 'options'][]): Promise<Publishable[]> {
+  const out: Publishable[] = [];
+  for (const [path, kind] of paths) for await (const p of mapDbnFile(path, { kind })) out.push(p);
+  return out;
+}
+
+describe('replay-publisher process: configuration', () => {
+  it('--help prints the usage, the flags and the environment variables, exit 0', async () => {
+    const r = run(['--help']);
+    expect(await r.exit).toBe(0);
+    expect(r.out.stdout).toMatch(/^replay-publisher: /);
+    expect(r.out.stdout).toMatch(/Usage: replay-publisher \[options\]/);
+    for (const s of ['REPLAY_SPEED', 'REPLAY_DATE', 'REPLAY_INCLUDE_OPTIONS', 'REPLAY_DATA_ROOT', 'NATS_URL', '--sink nats|stdout', '--mode batch|ack', '--resume', '--reorder-window', '--max-gap']) {
+      expect(r.out.stdout).toContain(s);
+    }
+  });
+
+  it.skipIf(!haveDbnFixtures)('invalid values: exit 2 with a clear message, nothing connects', async () => {
+    const root = fixtureDataRoot();
+    const empty = mkdtempSync(join(tmpdir(), 'replay-empty-'));
+    mkdirSync(join(empty, 'trades'));
+    writeFileSync(join(empty, 'trades', 'README.txt'), 'not a DBN file');
+    const cases: [string[], RegExp][] = [
+      [['--data-root', root, '--speed', '-1'], /--speed \/ REPLAY_SPEED must be a number >= 0, got "-1"/],
+      [['--data-root', root, '--date', '2020-12-29'], /no DBN files for 2020-12-29 under data root .* \(available: 2020-12-28\)/],
+      [['--data-root', root, '--date', '2020-12-28', '--options'], /--options: no options file for 2020-12-28/],
+      [['--data-root', empty], /data root .* has no DBN files \(expected trades\/glbx-mdp3-YYYYMMDD\.trades\.dbn\[\.zst\]/],
+      [['--data-root', join(empty, 'nope')], /data root .*nope does not exist/],
+      [['--data-root', root, '--bogus'], /Unknown option '--bogus'/],
+      [['--data-root', root, '--mode', 'fire-and-forget'], /--mode \/ REPLAY_PUBLISH_MODE must be one of batch, ack/],
+    ];
+    for (const [args, re] of cases) {
+      const r = run(args, { NATS_URL: trapUrl });
+      expect(await r.exit, args.join(' ')).toBe(2);
+      expect(r.out.stderr, args.join(' ')).toMatch(re);
+      expect(r.out.stdout).toBe('');
+    }
+    const env = run(['--data-root', root], { NATS_URL: trapUrl, REPLAY_SPEED: '-1' });
+    expect(await env.exit).toBe(2);
+    expect(env.out.stderr).toMatch(/REPLAY_SPEED must be a number >= 0/);
+    expect(trapConnections).toBe(0);
+  });
+
+  it('NATS unreachable at a configured URL: exit 1 naming the URL', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    await generateSampleSession({ root, seed: 3, trades: 50, mbp10: 50, options: 0 });
+    const r = run(['--data-root', root, '--speed', '0'], { NATS_URL: 'nats://127.0.0.1:1' });
+    expect(await r.exit).toBe(1);
+    expect(r.out.stderr).toMatch(/127\.0\.0\.1:1/);
+  });
+});
+
+describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () => {
+  it('one "subject<TAB>json" line per event, the exact body, in order; statistics on stderr; no NATS', async () => {
+    const root = fixtureDataRoot();
+    const expected = await mapAll([
+      [join(root, 'trades', 'glbx-mdp3-20201228.trades.dbn.zst'), 'trades'],
+      [join(root, 'MBP-10', 'glbx-mdp3-20201228.mbp-10.dbn.zst'), 'mbp10'],
+    ]);
+    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trapUrl });
+    expect(await r.exit).toBe(0);
+    const lines = r.out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    const byId = new Map(expected.map((p) => [`${p.subject}\t${Buffer.from(encode(p.event, p.subject)).toString('utf8')}`, p]));
+    for (const l of lines) expect(byId.has(l), l).toBe(true);
+    const ts = lines.map((l) => BigInt(/"ts_event_ns":(\d+)/.exec(l)![1]));
+    for (let i = 1; i < ts.length; i++) expect(ts[i] >= ts[i - 1]).toBe(true);
+    expect(lines[0]).toMatch(/^market\.futures\.(trades|mbp10)\t\{"ts_event_ns":\d{19},"ts_recv_ns":\d{19},"source":"replay","symbol":"ESH1",/);
+    expect(r.out.stderr).toMatch(/replay complete: 4 events/);
+    expect(r.out.stderr).toMatch(/futures trades\s+2\n\s+option trades\s+0\n\s+MBP-10 books\s+2/);
+    expect(trapConnections).toBe(0);
+  });
+});
+
+describe('replay-publisher process: NATS', () => {
+  let bus: Bus;
+  let root: string;
+  let date: string;
+  let total: number;
+  beforeAll(async () => {
+    bus = await startBus();
+    root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    const g = await generateSampleSession({ root, seed: 11, trades: 60_000, mbp10: 30_000, options: 3000 });
+    date = g.date;
+    total = g.counts.trades + g.counts.mbp10 + g.counts.options;
+  }, 120_000);
+  afterAll(async () => {
+    await bus?.close();
+  });
+
+  it('SIGTERM mid-replay: stops reading, waits for the acks, prints the statistics, publishes the status, exit 0', async () => {
+    await bus.purge();
+    const statuses: string[] = [];
+    const sub = bus.nc.subscribe('md.replay.status', { callback: (_e, m) => statuses.push(m.string()) });
+    await bus.nc.flush();
+    const r = run(['--data-root', root, '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'], { NATS_URL: bus.server.url });
+    await until(() => /progress events=200 /.test(r.out.stderr), 30_000, '200 events');
+    r.p.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    expect(r.out.stderr).toMatch(/SIGTERM: stopping, waiting for outstanding confirmations/);
+    const m = /replay stopped: (\d+) events/.exec(r.out.stdout);
+    expect(m, r.out.stdout + r.out.stderr).not.toBeNull();
+    const n = Number(m![1]);
+    expect(n).toBeGreaterThanOrEqual(200);
+    expect(n).toBeLessThan(total);
+    expect(r.out.stdout).toMatch(/stopped early\s+yes/);
+    expect(r.out.stdout).toMatch(new RegExp(`sink published / confirmed\\s+${n.toLocaleString('en-US')} / ${n.toLocaleString('en-US')}`));
+    expect(await bus.count()).toBe(n);
+    await until(() => statuses.length >= 2, 5000, 'status messages');
+    sub.unsubscribe();
+    const [start, end] = statuses.map((s) => JSON.parse(s) as Record<string, unknown>);
+    expect(start.type).toBe('started');
+    expect(start.dates).toEqual([date]);
+    expect(end.type).toBe('stopped');
+    expect((end.stats as { events: number }).events).toBe(n);
+    // ns timestamps are exact JSON integers in the status body
+    expect(statuses[1]).toMatch(/"first_ts_event_ns":\d{19},"last_ts_event_ns":\d{19}/);
+  });
+
+  it('SIGKILL mid-way, then --resume: every event stored exactly once, in order', async () => {
+    await bus.purge();
+    const first = run(['--data-root', root, '--speed', '0', '--mode', 'batch', '--progress-every', '5000'], { NATS_URL: bus.server.url });
+    await until(() => /progress events=(2\d|[3-9]\d)000 /.test(first.out.stderr), 60_000, '20,000 events');
+    first.p.kill('SIGKILL');
+    await first.exit;
+    const stored = await bus.count();
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(total);
+    const second = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
+    expect(await second.exit, second.out.stderr).toBe(0);
+    expect(second.out.stderr).toMatch(/resume: the stream holds this replay up to market\.\S+ seq \d+/);
+    const skipped = Number(/skipped \(--resume\)\s+([\d,]+)/.exec(second.out.stdout)![1].replace(/,/g, ''));
+    expect(skipped).toBeGreaterThanOrEqual(stored);
+    expect(await bus.count()).toBe(total);
+    const all = await readAll(bus.nc, total);
+    expect(new Set(all.map((m) => m.msgId)).size).toBe(total);
+    for (let i = 1; i < all.length; i++) if (all[i].tsEvent < all[i - 1].tsEvent) throw new Error(`out of order at stream seq ${all[i].seq}`);
+    // a third run with --resume finds everything there and publishes nothing
+    const third = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
+    expect(await third.exit).toBe(0);
+    expect(third.out.stdout).toMatch(/replay complete: 0 events/);
+    expect(await bus.count()).toBe(total);
+  }, 120_000);
+
+  it('zero configuration: reuses the cached sample session, starts a local nats-server when none answers, replays, stops it', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'replay-cache-'));
+    const sampleRoot = join(cache, `sample-v1-seed${SAMPLE_SEED}`);
+    await generateSampleSession({ root: sampleRoot, seed: SAMPLE_SEED, trades: 3000, mbp10: 1500, options: 100 });
+    writeFileSync(join(sampleRoot, '.complete'), '{}');
+    // nothing answers at the URL, and the local-server fallback is allowed
+    const r = run(['--progress-every', '0'], { REPLAY_SAMPLE_DIR: cache, NATS_URL: 'nats://127.0.0.1:1', REPLAY_LOCAL_SERVER: 'true' });
+    expect(await r.exit, r.out.stderr).toBe(0);
+    expect(r.out.stderr).toMatch(/replaying the sample session .*sample-v1-seed/);
+    expect(r.out.stderr).not.toMatch(/generating the sample session/);
+    expect(r.out.stderr).toMatch(/no NATS server at nats:\/\/127\.0\.0\.1:1: starting a local nats-server/);
+    expect(r.out.stderr).toMatch(/nats: nats:\/\/127\.0\.0\.1:\d+, stream MARKET_DATA created/);
+    expect(r.out.stdout).toMatch(/replay complete: 4600 events/);
+    const pid = Number(/local nats-server nats:\/\/127\.0\.0\.1:\d+ \(pid (\d+)/.exec(r.out.stderr)![1]);
+    expect(() => process.kill(pid, 0)).toThrow(); // stopped
+  });
+});
