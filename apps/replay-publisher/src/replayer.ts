@@ -202,6 +202,7 @@ export class Replayer {
       stats.error = (e as Error).message;
     }
     stats.sink = sink.stats;
+    stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     if (clock) {
       const l = clock.stats().lateness;
       stats.lateness = { p50Ms: l.p50, p99Ms: l.p99, maxMs: l.max, count: l.count };

@@ -27,6 +27,8 @@ export interface ReplayStats {
   stopped: boolean;
   /** the sink's counters at the end */
   sink: SinkStats | null;
+  /** the process's peak resident set size so far (bytes) */
+  peakRssBytes?: number;
   /** speed > 0: how late publishes were against their schedule */
   lateness?: { p50Ms: number; p99Ms: number; maxMs: number; count: number };
   /** the final flush failed (events not confirmed): its message */
@@ -142,6 +144,7 @@ export function statsTable(s: ReplayStats): string {
     rows.push(['sink duplicates / retried / failed', `${fmtInt(s.sink.duplicates)} / ${fmtInt(s.sink.retried)} / ${fmtInt(s.sink.failed)}`]);
   }
   if (s.lateness) rows.push(['lateness vs schedule p50 / p99 / max', `${s.lateness.p50Ms.toFixed(3)} / ${s.lateness.p99Ms.toFixed(3)} / ${s.lateness.maxMs.toFixed(3)} ms`]);
+  if (s.peakRssBytes) rows.push(['peak RSS', `${(s.peakRssBytes / 2 ** 20).toFixed(0)} MB`]);
   if (s.stopped) rows.push(['stopped early', 'yes']);
   if (s.error) rows.push(['error', s.error]);
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -178,6 +181,7 @@ export function statsForJson(s: ReplayStats): Record<string, unknown> {
     dates: s.dates,
     stopped: s.stopped,
     sink: s.sink,
+    ...(s.peakRssBytes ? { peak_rss_bytes: s.peakRssBytes } : {}),
     ...(s.lateness ? { lateness_ms: { p50: s.lateness.p50Ms, p99: s.lateness.p99Ms, max: s.lateness.maxMs } } : {}),
     ...(s.error ? { error: s.error } : {}),
   };
