@@ -328,6 +328,7 @@ async function run(args: Args, out: Out): Promise<void> {
   if (args.command === 'metadata') {
     const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
     const m = await s.metadata();
+    for await (const _ of s.batches()) break; // closes the file
     if (m === null) throw new UsageError(`${file}: a fragment has no metadata`);
     await out.line(metadataToDbnJson(m, args.pretty));
     return;
@@ -349,7 +350,9 @@ async function run(args: Args, out: Out): Promise<void> {
   // events
   let kind = args.kind;
   if (kind === undefined) {
-    const m = await decodeDbn(file).metadata();
+    const probe = decodeDbn(file);
+    const m = await probe.metadata();
+    for await (const _ of probe.batches()) break; // closes the file
     if (m?.schema === 'mbp-10') kind = 'mbp10';
     else if (m?.schema === 'trades' || m?.schema === 'tbbo') kind = m.dataset.startsWith('OPRA') ? 'options' : 'trades';
     else throw new UsageError(`${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`);
