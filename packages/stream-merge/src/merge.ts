@@ -79,8 +79,11 @@ export class MergeError extends Error {
   override readonly name = 'MergeError';
 }
 
-/** A key smaller than any real one: an input not read yet. */
-const NEG_INF = -(1n << 255n);
+/**
+ * The frontier of an input not read yet: the smallest int64 (keys are nanosecond timestamps; staying within
+ * int64 keeps V8 on its fast BigInt64 comparisons).
+ */
+const NEG_INF = -(1n << 63n);
 
 interface Source<T> {
   index: number;
@@ -89,7 +92,10 @@ interface Source<T> {
   buf: T[];
   pos: number;
   len: number;
+  /** largest key read so far */
   frontier: bigint;
+  /** frontier - window: no future item of this input sorts below it */
+  limit: bigint;
   done: boolean;
 }
 
@@ -101,7 +107,8 @@ class MergeCore<T> {
   private readonly onLate: ((item: T, info: LateInfo) => void) | undefined;
   private readonly sources: Source<T>[];
   private started = false;
-  // held heap, as parallel arrays
+  // held heap, as parallel arrays (bigint comparisons of int64-sized keys are fast in V8: no Number() here,
+  // converting is slower than comparing)
   private hk: bigint[] = [];
   private hi: number[] = [];
   private hs: number[] = [];
@@ -126,7 +133,9 @@ class MergeCore<T> {
     this.key = opts.key;
     this.window = w;
     this.onLate = opts.onLate;
-    this.sources = inputs.map((_, index) => ({ index, it: null, sync: false, buf: [], pos: 0, len: 0, frontier: NEG_INF, done: false }));
+    this.sources = inputs.map((_, index) => ({
+      index, it: null, sync: false, buf: [], pos: 0, len: 0, frontier: NEG_INF, limit: NEG_INF, done: false,
+    }));
     this.stats = { emitted: 0, late: 0, maxLateNs: 0n, held: 0, maxHeld: 0, perInput: inputs.map(() => 0) };
   }
 
@@ -151,7 +160,6 @@ class MergeCore<T> {
    * or everything is done (returns -1 with `finished` set). Returns -1 as well when `out` is full.
    */
   fill(out: T[], max: number): number {
-    const W = this.window;
     const sources = this.sources;
     const lag = this.lag;
     while (out.length < max) {
@@ -161,8 +169,8 @@ class MergeCore<T> {
           continue;
         }
         const L = lag[0];
-        const f = sources[L].frontier - W;
         const k = this.hk[0];
+        const f = sources[L].limit;
         if (k < f || (k === f && this.hi[0] <= L)) {
           out.push(this.pop());
           continue;
@@ -174,7 +182,7 @@ class MergeCore<T> {
       // read from the lagging input
       const s = sources[lag[0]];
       if (s.pos < s.len) {
-        this.take(s, s.buf[s.pos++]);
+        this.take(s, s.buf[s.pos++], out);
       } else if (s.sync) {
         let r: IteratorResult<unknown>;
         try {
@@ -230,7 +238,8 @@ class MergeCore<T> {
     }
   }
 
-  private take(s: Source<T>, item: T): void {
+  /** Read `item` from the lagging input `s`: emit it at once when it would be the next one out anyway, else hold it. */
+  private take(s: Source<T>, item: T, out: T[]): void {
     const key = this.key(item);
     if (typeof key !== 'bigint') {
       throw new MergeError(`mergeByKey: key() returned ${typeof key} for item ${this.stats.perInput[s.index]} of input ${s.index}; expected a bigint`);
@@ -242,11 +251,24 @@ class MergeCore<T> {
       if (behind > this.stats.maxLateNs) this.stats.maxLateNs = behind;
       if (this.onLate) this.onLate(item, { key, watermark: this.watermark, behindNs: behind, input: s.index });
     }
-    this.push(key, s.index, item);
     if (key > s.frontier) {
       s.frontier = key;
-      this.siftLag(); // s is the lag root, its frontier grew
+      s.limit = this.window === 0n ? key : key - this.window;
+      this.siftLag(); // s was the lag root, its frontier grew
     }
+    // Fast path (long runs from one input): the item sorts before everything held and is releasable -> out.
+    const i = s.index;
+    if (this.size === 0 || key < this.hk[0] || (key === this.hk[0] && i < this.hi[0])) {
+      const R = this.lag[0];
+      const f = this.sources[R].limit;
+      if (key < f || (key === f && i <= R)) {
+        out.push(item);
+        this.stats.emitted++;
+        if (key > this.watermark) this.watermark = key;
+        return;
+      }
+    }
+    this.push(key, i, item);
   }
 
   // ---- held heap ----
