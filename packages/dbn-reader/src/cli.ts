@@ -323,12 +323,21 @@ export function metadataToDbnJson(m: DbnMetadata, pretty = false): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Releases a stream's file after reading only its metadata (errors past the metadata are not ours to report here). */
+async function closeQuietly(s: { batches(): AsyncIterable<unknown> }): Promise<void> {
+  try {
+    for await (const _ of s.batches()) break;
+  } catch {
+    // the records are not read: a fault among them does not concern metadata
+  }
+}
+
 async function run(args: Args, out: Out): Promise<void> {
   const { file, limit } = args;
   if (args.command === 'metadata') {
     const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
     const m = await s.metadata();
-    for await (const _ of s.batches()) break; // closes the file
+    await closeQuietly(s);
     if (m === null) throw new UsageError(`${file}: a fragment has no metadata`);
     await out.line(metadataToDbnJson(m, args.pretty));
     return;
@@ -352,7 +361,7 @@ async function run(args: Args, out: Out): Promise<void> {
   if (kind === undefined) {
     const probe = decodeDbn(file);
     const m = await probe.metadata();
-    for await (const _ of probe.batches()) break; // closes the file
+    await closeQuietly(probe);
     if (m?.schema === 'mbp-10') kind = 'mbp10';
     else if (m?.schema === 'trades' || m?.schema === 'tbbo') kind = m.dataset.startsWith('OPRA') ? 'options' : 'trades';
     else throw new UsageError(`${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`);
