@@ -63,13 +63,30 @@ export function dateOfMsgId(msgId: string): string | null {
 
 export class Replayer {
   private stopRequested = false;
+  /** resolves the wait in progress with 'stop' (never a long-lived promise raced again and again: that leaks) */
   private stopWake: (() => void) | null = null;
-  private readonly stopPromise: Promise<'stop'>;
   private clock: ReplayClock | null = null;
 
   constructor(private readonly o: ReplayerOptions) {
     if (!(o.speed >= 0) || !Number.isFinite(o.speed)) throw new RangeError(`speed must be a finite number >= 0, got ${o.speed}`);
-    this.stopPromise = new Promise((r) => (this.stopWake = () => r('stop')));
+  }
+
+  /** `p`, or 'stop' as soon as stop() is called */
+  private orStop<T>(p: Promise<T>): Promise<T | 'stop'> {
+    if (this.stopRequested) return Promise.resolve('stop');
+    return new Promise<T | 'stop'>((resolve, reject) => {
+      this.stopWake = () => resolve('stop');
+      p.then(
+        (v) => {
+          this.stopWake = null;
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.stopWake = null;
+          reject(e);
+        },
+      );
+    });
   }
 
   /** stop reading: the running replay ends after the event being handed over; its promise resolves with stopped=true */
@@ -118,7 +135,6 @@ export class Replayer {
     let resumeId = o.resumeAfterMsgId ?? null;
     const resumeDate = resumeId ? dateOfMsgId(resumeId) : null;
     const sink = o.sink;
-    const stop = this.stopPromise;
     let minTs: bigint | null = null;
     let maxTs: bigint | null = null;
 
@@ -147,7 +163,7 @@ export class Replayer {
       const it = merged[Symbol.asyncIterator]();
       try {
         for (;;) {
-          const r = await Promise.race([it.next(), stop]);
+          const r = await this.orStop(it.next());
           if (r === 'stop' || r.done) break;
           const batch = r.value;
           for (let i = 0; i < batch.length; i++) {
@@ -166,7 +182,7 @@ export class Replayer {
               const due = clock.schedule(ts);
               let now = clock.now();
               if (due > now || clock.paused) {
-                if ((await Promise.race([clock.untilDue(ts), stop])) === 'stop') break;
+                if ((await this.orStop(clock.untilDue(ts))) === 'stop') break;
                 now = clock.now();
               }
               clock.recordRelease(clock.dueAt(ts), now);
