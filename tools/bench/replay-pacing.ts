@@ -6,11 +6,12 @@
  *   lateness = (wall time the consumer receives the event) - (t0 + (ts - ts0) / speed).
  * Reports p50/p90/p99/p99.9/max overall and for the first 5 s vs the last 5 s of event time (drift shows as
  * end >> start), the wall time against the event time, and the CPU the pacer used.
- * Baseline, measured in the same run: the same clock with precisionMs 0 (timers only, no precise final wait).
+ * Baseline, measured in the same run: the same clock with precisionMs 0 (timers only, no precise final wait);
+ * also fineWait 'poll' (setImmediate polling instead of Atomics.wait; --no-poll skips it).
  * Target: p99 < 2 ms, no drift (end no worse than start).
  *
  * Run from the repo root after building the package:
- *   npx nx build stream-merge && npx tsx tools/bench/replay-pacing.ts [--seconds 60] [--rate 12000] [--work-us 1] [--no-baseline]
+ *   npx nx build stream-merge && npx tsx tools/bench/replay-pacing.ts [--seconds 60] [--rate 12000] [--work-us 1] [--no-baseline] [--no-poll]
  */
 import { cpus, loadavg } from 'node:os';
 import { paceBatches, ReplayClock } from '@md/stream-merge';
@@ -88,8 +89,8 @@ interface Result {
   reanchored: boolean;
 }
 
-async function run(precisionMs: number | undefined): Promise<Result> {
-  const clock = new ReplayClock({ speed: SPEED, precisionMs });
+async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block'): Promise<Result> {
+  const clock = new ReplayClock({ speed: SPEED, precisionMs, fineWait });
   let late = new Float64Array(Math.ceil(RATE * SECONDS * 1.5) + 1024);
   let evOff = new Float64Array(late.length);
   let n = 0;
@@ -162,7 +163,8 @@ console.log(`@md/stream-merge replay pacing benchmark: speed ${SPEED}, ${SECONDS
   `${WORK_US} µs of work per event, node ${process.version}`);
 console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores)`);
 const main = await run(undefined);
-report('paceBatches + ReplayClock (default: timer, then setImmediate for the last 2 ms)', main);
+report("paceBatches + ReplayClock, defaults (timer, then Atomics.wait for the last 2 ms: fineWait 'block')", main);
+if (!process.argv.includes('--no-poll')) report("fineWait 'poll' (setImmediate polling for the last 2 ms)", await run(undefined, 'poll'));
 let base: Result | undefined;
 if (BASELINE) {
   base = await run(0);

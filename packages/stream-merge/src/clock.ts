@@ -9,12 +9,20 @@ export interface ReplayClockOptions {
    */
   maxGapMs?: number;
   /**
-   * The last `precisionMs` of every wait are polled with setImmediate instead of a timer (default 2): timers
-   * fire up to ~1-2 ms late. 0 = timers only (cheaper on CPU, less precise).
+   * The last `precisionMs` of every wait are not left to a timer (default 2; timers fire up to ~1-2 ms late,
+   * more under load) but spent as `fineWait` says. 0 = timers only (less precise).
    */
   precisionMs?: number;
   /** Width of the "start" and "end" lateness windows, ms of wall time (default 5000). */
   windowMs?: number;
+  /**
+   * How the last `precisionMs` of a wait are spent. 'block' (default) = Atomics.wait, a precise kernel sleep
+   * (futex with a timeout): no CPU, but it blocks the event loop for up to `precisionMs`; the clock still gives
+   * the event loop a turn (setImmediate) at least every `precisionMs` of wall time, so I/O (acks, pings) keeps
+   * flowing. 'poll' = setImmediate polling: the event loop keeps running, but it burns a core while waiting, and
+   * under CPU contention the scheduler then preempts it for longer (worse lateness: see the README's figures).
+   */
+  fineWait?: 'poll' | 'block';
   /** Monotonic wall clock in ms (default `performance.now()`); for tests. */
   now?: () => number;
 }
@@ -62,6 +70,7 @@ export class ReplayClock {
   private readonly maxGapMs: number;
   private readonly precisionMs: number;
   private readonly windowMs: number;
+  private readonly block: boolean;
   readonly now: () => number;
 
   private anchored = false;
@@ -75,6 +84,8 @@ export class ReplayClock {
   private gapSkippedMs = 0;
   private releases = 0;
   private wakers = new Set<() => void>();
+  /** wall time of the last event-loop turn taken while waiting */
+  private lastTurn = -Infinity;
 
   private readonly total = new Histogram();
   private readonly start = new Histogram();
@@ -97,6 +108,10 @@ export class ReplayClock {
     this.maxGapMs = maxGapMs;
     this.precisionMs = precisionMs;
     this.windowMs = windowMs;
+    if (options.fineWait !== undefined && options.fineWait !== 'poll' && options.fineWait !== 'block') {
+      throw new RangeError(`ReplayClock: fineWait must be 'poll' or 'block', got ${String(options.fineWait)}`);
+    }
+    this.block = options.fineWait !== 'poll';
     this.now = options.now ?? defaultNow;
   }
 
@@ -163,8 +178,15 @@ export class ReplayClock {
       if (this._speed === 0 || !this.anchored) return;
       const d = this.dueAt(tsNs) - this.now();
       if (d <= 0) return;
-      if (d > this.precisionMs) await this.sleep(d - this.precisionMs);
-      else await immediate();
+      if (d > this.precisionMs) {
+        await this.sleep(d - this.precisionMs);
+        this.lastTurn = this.now();
+      } else if (this.block && this.now() - this.lastTurn < this.precisionMs) {
+        blockFor(d);
+      } else {
+        await immediate(); // an event-loop turn: I/O callbacks run
+        this.lastTurn = this.now();
+      }
     }
   }
 
@@ -289,6 +311,13 @@ export class ReplayClock {
       this.wakers.add(wake);
     });
   }
+}
+
+let cell: Int32Array | undefined;
+/** Sleep `ms` synchronously in the kernel (futex with a timeout): precise, no CPU, blocks the event loop. */
+function blockFor(ms: number): void {
+  cell ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(cell, 0, 0, ms);
 }
 
 function immediate(): Promise<void> {
