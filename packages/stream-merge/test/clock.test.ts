@@ -272,6 +272,43 @@ describe('ReplayClock (real timers)', () => {
   });
 });
 
+describe('ReplayClock fine wait modes (real timers)', () => {
+  /** Pace a dense stream (an event every 50 µs for 400 ms) while a setImmediate chain measures event-loop turns. */
+  async function dense(fineWait: 'block' | 'poll') {
+    const clock = new ReplayClock({ speed: 1, fineWait });
+    const ts = Array.from({ length: 8000 }, (_, i) => at(i * 5e-5));
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const late: number[] = [];
+    const t0 = performance.now();
+    for await (const x of pace(ts, clock, id)) {
+      const a = clock.anchor!;
+      late.push(performance.now() - (a.wallMs + Number(x - a.tsNs) / 1e6));
+    }
+    running = false;
+    return { elapsed: performance.now() - t0, turns, late };
+  }
+
+  it.each(['block', 'poll'] as const)("fineWait '%s': on schedule, never early, and the event loop keeps turning", async (mode) => {
+    const { elapsed, turns, late } = await dense(mode);
+    expect(elapsed).toBeGreaterThanOrEqual(399);
+    expect(elapsed).toBeLessThan(600);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
+    // every wait here is shorter than precisionMs: 'block' sleeps in Atomics.wait, but yields a turn at least every
+    // 2 ms (without that, pacing an array would never let the loop turn: ~0 turns in 400 ms)
+    expect(turns).toBeGreaterThan(40);
+  });
+
+  it('rejects an unknown fineWait', () => {
+    expect(() => new ReplayClock({ speed: 1, fineWait: 'spin' as never })).toThrow(/fineWait must be 'poll' or 'block', got spin/);
+  });
+});
+
 describe('Histogram', () => {
   it('quantiles within ~1% of the exact ones; exact max and mean', () => {
     const r = rng(3);
