@@ -167,17 +167,30 @@ export class ReplayClock {
 
   /**
    * Wait until `tsNs` (already registered with `schedule`) is due, honouring pause/resume/setSpeed that happen
-   * meanwhile: a timer until `precisionMs` before, then setImmediate polling.
+   * meanwhile: a timer until `precisionMs` before, then the fine wait. Resolves true when due, false when
+   * `signal` aborted the wait first (also while paused).
    */
-  async untilDue(tsNs: bigint): Promise<void> {
+  async untilDue(tsNs: bigint, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    const onAbort = (): void => this.notify();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.waitLoop(tsNs, signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async waitLoop(tsNs: bigint, signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
+      if (signal?.aborted) return false;
       if (this._paused) {
         await this.changed();
         continue;
       }
-      if (this._speed === 0 || !this.anchored) return;
+      if (this._speed === 0 || !this.anchored) return true;
       const d = this.dueAt(tsNs) - this.now();
-      if (d <= 0) return;
+      if (d <= 0) return true;
       if (d > this.precisionMs) {
         await this.sleep(d - this.precisionMs);
         this.lastTurn = this.now();
@@ -190,11 +203,17 @@ export class ReplayClock {
     }
   }
 
-  /** Register `tsNs`, wait until it is due, and record the release (its lateness). */
-  async waitFor(tsNs: bigint): Promise<void> {
+  /**
+   * Register `tsNs`, wait until it is due, and record the release (its lateness). Resolves true when released,
+   * false when `signal` aborted the wait (nothing recorded).
+   */
+  async waitFor(tsNs: bigint, signal?: AbortSignal): Promise<boolean> {
     const due = this.schedule(tsNs);
-    if (this._paused || due > this.now()) await this.untilDue(tsNs);
+    if (this._paused || due > this.now()) {
+      if (!(await this.untilDue(tsNs, signal))) return false;
+    }
     this.recordRelease(this.dueAt(tsNs), this.now());
+    return true;
   }
 
   /** Record one release at `nowMs` of an event due at `dueMs` (-Infinity = unpaced: counted only). */

@@ -11,6 +11,6 @@ export {
   type MergedBatchStream,
 } from './merge.js';
 export { ReplayClock, type ReplayClockOptions, type ReplayClockStats } from './clock.js';
-export { pace, paceBatches } from './pace.js';
+export { pace, paceBatches, type PaceOptions } from './pace.js';
 export { Histogram, type LatenessSummary } from './histogram.js';
 export { eventTimeKey, recvTimeKey, dbnEventTimeKey, dbnRecvTimeKey, orderingKey, type Ordering } from './keys.js';

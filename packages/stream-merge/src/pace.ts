@@ -1,13 +1,25 @@
 import type { ReplayClock } from './clock.js';
 import type { Input } from './merge.js';
 
+export interface PaceOptions {
+  /** Aborting ends the paced stream at once, also in the middle of a wait or while paused. */
+  signal?: AbortSignal;
+}
+
 /**
  * Yield the items of `source` when the clock says they are due (`key` gives each item's time in ns).
  * Items already due go out at once, with no wait between them. At speed 0 items pass straight through
  * (pause still holds them). Lateness of every release is recorded in `clock.stats()`.
  */
-export async function* pace<T>(source: Input<T>, clock: ReplayClock, key: (item: T) => bigint): AsyncGenerator<T, void, undefined> {
+export async function* pace<T>(
+  source: Input<T>,
+  clock: ReplayClock,
+  key: (item: T) => bigint,
+  options: PaceOptions = {},
+): AsyncGenerator<T, void, undefined> {
+  const signal = options.signal;
   for await (const item of source) {
+    if (signal?.aborted) return;
     if (clock.speed === 0 && !clock.paused) {
       clock.recordUnpaced(1);
       yield item;
@@ -17,7 +29,7 @@ export async function* pace<T>(source: Input<T>, clock: ReplayClock, key: (item:
     let due = clock.schedule(ts);
     let now = clock.now();
     if (clock.paused || due > now) {
-      await clock.untilDue(ts);
+      if (!(await clock.untilDue(ts, signal))) return;
       now = clock.now();
       due = clock.dueAt(ts);
     }
@@ -35,9 +47,12 @@ export async function* paceBatches<T>(
   source: Input<T[]>,
   clock: ReplayClock,
   key: (item: T) => bigint,
+  options: PaceOptions = {},
 ): AsyncGenerator<T[], void, undefined> {
+  const signal = options.signal;
   const dues: number[] = [];
   for await (const batch of source) {
+    if (signal?.aborted) return;
     if (!Array.isArray(batch)) throw new TypeError(`paceBatches: the source yielded ${batch === null ? 'null' : typeof batch}, expected an array`);
     if (batch.length === 0) continue;
     if (clock.speed === 0 && !clock.paused) {
@@ -61,7 +76,7 @@ export async function* paceBatches<T>(
             group = [];
             dues.length = 0;
           }
-          await clock.untilDue(ts);
+          if (!(await clock.untilDue(ts, signal))) return;
           now = clock.now();
           due = clock.dueAt(ts);
         }

@@ -195,6 +195,31 @@ describe('ReplayClock (fake timers)', () => {
     expect(last).toBe(10_000); // 99,999 * 0.1 ms = 9999.9 ms -> released at the 10,000 ms tick
   });
 
+  it('an AbortSignal ends a wait (untilDue -> false), a waitFor, and a paced stream, also while paused', async () => {
+    const now = fake();
+    const clock = new ReplayClock({ speed: 1, now, precisionMs: 0 });
+    await clock.waitFor(at(0));
+    const ac = new AbortController();
+    const w = clock.waitFor(at(3600), ac.signal);
+    await vi.advanceTimersByTimeAsync(100);
+    ac.abort();
+    expect(await w).toBe(false);
+    expect(clock.stats().releases).toBe(1);
+
+    const clock2 = new ReplayClock({ speed: 1, now, precisionMs: 0 });
+    const ac2 = new AbortController();
+    const { got, done } = drain(paceBatches([[at(0), at(0.5), at(1)], [at(2)]], clock2, id, { signal: ac2.signal }), now);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(got.map(([, b]) => b.length)).toEqual([1, 1]);
+    clock2.pause();
+    ac2.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    await done; // ended although paused and not due
+    expect(got).toHaveLength(2);
+    clock2.resume();
+    expect(await clock2.untilDue(at(5), AbortSignal.abort())).toBe(false);
+  });
+
   it('rejects bad options with the value named', () => {
     expect(() => new ReplayClock({ speed: -1 })).toThrow(/speed must be a finite number >= 0.*got -1/);
     expect(() => new ReplayClock({ speed: NaN })).toThrow(/speed/);
