@@ -80,20 +80,25 @@ export async function openBus(natsUrl: string | null, autoServer: boolean, log: 
 export const SAMPLE_SEED = 20_251_216;
 const SAMPLE_TAG = `sample-v1-seed${SAMPLE_SEED}`;
 
-/** node_modules/.cache/md-replay-sample of the nearest node_modules above this module or the cwd, else the OS temp dir */
+/**
+ * node_modules/.cache/md-replay-sample of the workspace root (the node_modules holding npm's
+ * `.package-lock.json`; else the nearest node_modules) above this module or the cwd; else the OS temp dir.
+ */
 export function defaultSampleCacheDir(): string {
   const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  let nearest: string | null = null;
   for (const start of starts) {
     let d = resolve(start);
     for (;;) {
       const nm = join(d, 'node_modules');
-      if (existsSync(nm)) return join(nm, '.cache', 'md-replay-sample');
+      if (existsSync(join(nm, '.package-lock.json'))) return join(nm, '.cache', 'md-replay-sample');
+      if (nearest === null && existsSync(nm)) nearest = nm;
       const up = dirname(d);
       if (up === d) break;
       d = up;
     }
   }
-  return join(tmpdir(), 'md-replay-sample');
+  return nearest ? join(nearest, '.cache', 'md-replay-sample') : join(tmpdir(), 'md-replay-sample');
 }
 
 /**
@@ -102,11 +107,20 @@ export function defaultSampleCacheDir(): string {
  * generation is never mistaken for a finished one and two concurrent first runs do not collide.
  */
 export async function ensureSampleSession(cacheDir: string | null, log: (msg: string) => void): Promise<{ root: string; generated: boolean }> {
-  const base = cacheDir ?? defaultSampleCacheDir();
-  const root = join(base, SAMPLE_TAG);
-  const marker = join(root, '.complete');
+  let base = cacheDir ?? defaultSampleCacheDir();
+  let root = join(base, SAMPLE_TAG);
+  let marker = join(root, '.complete');
   if (existsSync(marker)) return { root, generated: false };
-  mkdirSync(base, { recursive: true });
+  try {
+    mkdirSync(base, { recursive: true });
+  } catch (e) {
+    if (cacheDir) throw e;
+    base = join(tmpdir(), 'md-replay-sample'); // e.g. a read-only install
+    root = join(base, SAMPLE_TAG);
+    marker = join(root, '.complete');
+    if (existsSync(marker)) return { root, generated: false };
+    mkdirSync(base, { recursive: true });
+  }
   const tmp = await mkdtemp(join(base, `.${SAMPLE_TAG}.tmp-`));
   log(`generating the sample session into ${root} (once; seed ${SAMPLE_SEED})`);
   const t0 = performance.now();

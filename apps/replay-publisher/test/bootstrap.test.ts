@@ -26,8 +26,8 @@ describe('sample session cache', () => {
     expect(performance.now() - t0).toBeLessThan(100);
   }, 120_000);
 
-  it('default cache dir: node_modules/.cache (outside git)', () => {
-    expect(defaultSampleCacheDir()).toMatch(/node_modules\/\.cache\/md-replay-sample$/);
+  it("default cache dir: the workspace root's node_modules/.cache (outside git)", () => {
+    expect(defaultSampleCacheDir()).toBe(join(import.meta.dirname, '../../../node_modules/.cache/md-replay-sample'));
   });
 });
 
