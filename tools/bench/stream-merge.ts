@@ -52,12 +52,15 @@ async function* batches(j: number, jitter = false): AsyncGenerator<Item[]> {
 
 let sink = 0;
 
-async function timeIt(f: () => Promise<number>): Promise<number> {
+/** events/s of wall time and per CPU-second (user + system of this process: less sensitive to a busy machine) */
+async function timeIt(f: () => Promise<number>): Promise<[number, number]> {
+  const c = process.cpuUsage();
   const t = performance.now();
   const n = await f();
   const s = (performance.now() - t) / 1000;
+  const cu = process.cpuUsage(c);
   if (n !== N * INPUTS) throw new Error(`expected ${N * INPUTS} items, got ${n}`);
-  return n / s;
+  return [n / s, n / ((cu.user + cu.system) / 1e6)];
 }
 
 const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () => Promise<number> }> = [
@@ -146,17 +149,22 @@ const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 console.log(`@md/stream-merge merge benchmark: ${INPUTS} inputs x ${fmt(N)} items, ${RUNS} runs (medians), node ${process.version}`);
 console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores)`);
 const w = 32;
-console.log(`${'case'.padEnd(w)}  ${'merged ev/s'.padStart(12)}  ${'baseline ev/s'.padStart(13)}  ratio`);
+console.log(`${''.padEnd(w)}  ${'---------- wall time ----------'.padStart(36)}  ${'------- per CPU-second -------'.padStart(36)}`);
+console.log(`${'case'.padEnd(w)}  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio`);
 for (const c of cases) {
-  const m: number[] = [];
-  const b: number[] = [];
+  const m: Array<[number, number]> = [];
+  const b: Array<[number, number]> = [];
   for (let r = 0; r < RUNS; r++) {
     b.push(await timeIt(c.baseline)); // alternate, so machine noise hits both alike
     m.push(await timeIt(c.merged));
   }
-  const mm = median(m);
-  const bm = median(b);
-  console.log(`${c.name.padEnd(w)}  ${fmt(mm).padStart(12)}  ${fmt(bm).padStart(13)}  ${(mm / bm).toFixed(2)}`);
+  const cols: string[] = [];
+  for (const k of [0, 1]) {
+    const mm = median(m.map((x) => x[k]));
+    const bm = median(b.map((x) => x[k]));
+    cols.push(`${fmt(mm).padStart(13)}  ${fmt(bm).padStart(13)}  ${(mm / bm).toFixed(2).padStart(5)}`);
+  }
+  console.log(`${c.name.padEnd(w)}  ${cols.join('  ')}`);
 }
 console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores): other work on the machine lowers the absolute figures`);
 if (sink === 0.5) console.log('');
