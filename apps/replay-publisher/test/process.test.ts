@@ -118,7 +118,7 @@ describe('replay-publisher process: NATS', () => {
   it('SIGTERM mid-replay: stops reading, waits for the acks, prints the statistics, publishes the status, exit 0', async () => {
     await bus.purge();
     const statuses: string[] = [];
-    const sub = bus.nc.subscribe('md.replay.status', { callback: (_e, m) => statuses.push(m.string()) });
+    const sub = bus.nc.subscribe('md.replay.status', { callback: (_e, m) => void statuses.push(m.string()) });
     await bus.nc.flush();
     const r = run(['--data-root', root, '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'], { NATS_URL: bus.server.url });
     await until(() => /progress events=200 /.test(r.out.stderr), 30_000, '200 events');
