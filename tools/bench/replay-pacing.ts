@@ -13,6 +13,7 @@
  * Run from the repo root after building the package:
  *   npx nx build stream-merge && npx tsx tools/bench/replay-pacing.ts [--seconds 60] [--rate 12000] [--work-us 1] [--no-baseline] [--no-poll]
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { paceBatches, ReplayClock } from '@md/stream-merge';
 
@@ -78,7 +79,17 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/** ms the main thread spent runnable but waiting for a CPU (Linux /proc/self/schedstat), or NaN */
+function runQueueWaitMs(): number {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Result {
+  runQueueMs: number;
   events: number;
   wallMs: number;
   cpuMs: number;
@@ -96,6 +107,7 @@ async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block')
   let n = 0;
   let sink = 0;
   const cpu0 = process.cpuUsage();
+  const rq0 = runQueueWaitMs();
   const w0 = performance.now();
   let anchor: { wallMs: number; tsNs: bigint } | null = null;
   let reanchored = false;
@@ -136,6 +148,7 @@ async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block')
   const sorted = (xs: ArrayLike<number>) => Float64Array.from(xs).sort();
   if (sink === -1) console.log('');
   return {
+    runQueueMs: runQueueWaitMs() - rq0,
     events: n,
     wallMs,
     cpuMs: (c.user + c.system) / 1000,
@@ -152,7 +165,8 @@ function report(name: string, r: Result): void {
   const q = (a: Float64Array) => `p50 ${f3(quantile(a, 0.5))}  p99 ${f3(quantile(a, 0.99))}  max ${f3(a[a.length - 1])}`;
   console.log(`\n${name}`);
   console.log(`  events ${r.events.toLocaleString('en-US')} over ${SECONDS} s of event time; wall ${(r.wallMs / 1000).toFixed(3)} s; ` +
-    `CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((100 * r.cpuMs) / r.wallMs).toFixed(0)}% of one core)${r.reanchored ? '; RE-ANCHORED (unexpected)' : ''}`);
+    `CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((100 * r.cpuMs) / r.wallMs).toFixed(0)}% of one core); ` +
+    `waited ${(r.runQueueMs / 1000).toFixed(2)} s for a CPU (run queue)${r.reanchored ? '; RE-ANCHORED (unexpected)' : ''}`);
   console.log(`  lateness ms: p50 ${f3(quantile(r.all, 0.5))}  p90 ${f3(quantile(r.all, 0.9))}  p99 ${f3(quantile(r.all, 0.99))}  ` +
     `p99.9 ${f3(quantile(r.all, 0.999))}  max ${f3(r.all[r.all.length - 1])}  (clock's own histogram p99 ${f3(r.clockP99)})`);
   console.log(`  first ${EDGE_S} s: ${q(r.start)}`);
