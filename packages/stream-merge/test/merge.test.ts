@@ -212,6 +212,46 @@ describe('reorder window', () => {
     expect(m1.stats.emitted).toBe(4 * n);
   });
 
+  it.each([21, 22, 23, 24, 25, 26, 27, 28, 29, 30])('fuzz (seed %i): a permutation of the inputs; without the late ones, sorted; no late -> the reference', async (seed) => {
+    const r = rng(seed);
+    const nInputs = 1 + Math.floor(r() * 5);
+    const maxBack = Math.floor(r() * 400);
+    const inputs = Array.from({ length: nInputs }, (_, input) => {
+      let recv = Math.floor(r() * 100);
+      const ks: number[] = [];
+      const n = Math.floor(r() * 800);
+      for (let i = 0; i < n; i++) {
+        recv += Math.floor(r() * 10);
+        ks.push(recv - Math.floor(r() * (maxBack + 1)) * (r() < 0.3 ? 1 : 0));
+      }
+      return evs(input, ks);
+    });
+    const W = BigInt(Math.floor(r() * 500));
+    const late = new Set<Ev>();
+    const batched = r() < 0.5;
+    const opts = { key, reorderWindowNs: W, onLate: (e: Ev) => late.add(e) };
+    const m = batched
+      ? mergeBatchesByKey(inputs.map((x) => batchesOf(x, () => Math.floor(r() * 30))), opts)
+      : mergeByKey(inputs.map((x) => fromArray(x)), opts);
+    const out = batched ? (await collect(m as AsyncIterable<Ev[]>)).flat() : await collect(m as AsyncIterable<Ev>);
+    expect(out.map(tag).sort()).toEqual(inputs.flat().map(tag).sort());
+    expect(m.stats.late).toBe(late.size);
+    const rest = out.filter((e) => !late.has(e));
+    for (let i = 1; i < rest.length; i++) expect(rest[i].k >= rest[i - 1].k).toBe(true);
+    if (W >= BigInt(maxBack)) expect(m.stats.late).toBe(0);
+    if (m.stats.late === 0) expect(out.map(tag)).toEqual(reference(inputs).map(tag));
+  });
+
+  it('a sparse input beside a dense one holds only the window (plus one head each)', async () => {
+    const sparse = evs(0, [0, 1e9, 2e9, 3e9]); // one a second
+    const dense = evs(1, Array.from({ length: 300_000 }, (_, i) => i * 10_000)); // every 10 µs, 3 s
+    const m = mergeBatchesByKey([[sparse], batchesOf(dense, () => 512)], { key, reorderWindowNs: 1_000_000n });
+    const out = (await collect(m)).flat();
+    expect(out).toHaveLength(300_004);
+    expect(m.stats.maxHeld).toBeLessThanOrEqual(1 + 100 + 2);
+    expect(m.stats.held).toBe(0);
+  });
+
   it('rejects a negative or non-bigint window', () => {
     expect(() => mergeByKey([], { key, reorderWindowNs: -1n })).toThrow(/reorderWindowNs must be a bigint >= 0n/);
     expect(() => mergeByKey([], { key, reorderWindowNs: 5 as unknown as bigint })).toThrow(/reorderWindowNs/);
