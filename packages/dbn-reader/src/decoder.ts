@@ -212,6 +212,8 @@ class Parser {
 
   private metaBuf: Uint8Array | null = null;
   private metaLen = 0;
+  /** prelude + metadata_length, once the prelude is known (PRELUDE_LEN before) */
+  private metaTarget = PRELUDE_LEN;
   private readonly carry = new Uint8Array(MAX_RECORD_LEN + 4);
   private readonly carryDv = new DataView(this.carry.buffer);
   private carryLen = 0;
@@ -447,11 +449,18 @@ class Parser {
     if (this.metaBuf === null) {
       this.metaBuf = new Uint8Array(PRELUDE_LEN);
       this.metaLen = 0;
+      this.metaTarget = PRELUDE_LEN;
     }
     const need = (target: number): boolean => {
-      const buf = this.metaBuf!;
       const take = Math.min(target - this.metaLen, chunk.length - pos);
-      buf.set(chunk.subarray(pos, pos + take), this.metaLen);
+      if (this.metaLen + take > this.metaBuf!.length) {
+        // grow with the data actually received (a corrupt metadata_length must not make us
+        // allocate up to maxMetadataBytes for a file that is far shorter)
+        const grown = new Uint8Array(Math.min(target, Math.max(this.metaBuf!.length * 2, this.metaLen + take)));
+        grown.set(this.metaBuf!.subarray(0, this.metaLen), 0);
+        this.metaBuf = grown;
+      }
+      this.metaBuf!.set(chunk.subarray(pos, pos + take), this.metaLen);
       this.metaLen += take;
       pos += take;
       return this.metaLen >= target;
@@ -469,25 +478,24 @@ class Parser {
       if (version < 1 || version > 3) {
         throw new DbnUnsupportedVersionError(version, { file: this.file, offset: 3, compressedOffset: this.compressed?.compressed });
       }
-      const metaLength = new DataView(b.buffer).getUint32(4, true);
+      const metaLength = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4, true);
       if (metaLength < 100) {
         throw this.err(DbnMetadataError, `metadata length ${metaLength} is below the fixed part's 100 bytes`, 4);
       }
       if (metaLength > this.maxMeta) {
         throw this.err(DbnMetadataError, `metadata length ${metaLength} exceeds the limit of ${this.maxMeta} bytes (maxMetadataBytes)`, 4);
       }
-      const full = new Uint8Array(PRELUDE_LEN + metaLength);
-      full.set(b, 0);
-      this.metaBuf = full;
+      this.metaTarget = PRELUDE_LEN + metaLength;
     }
-    if (!need(this.metaBuf.length)) {
+    if (!need(this.metaTarget)) {
       this.stats.bytes += pos;
       return pos;
     }
-    const meta = parseMetadata(this.metaBuf, { file: this.file, baseOffset: 0, upgrade: this.upgrade });
+    const full = this.metaBuf.length === this.metaTarget ? this.metaBuf : this.metaBuf.subarray(0, this.metaTarget);
+    const meta = parseMetadata(full, { file: this.file, baseOffset: 0, upgrade: this.upgrade });
     this.metadata = meta;
     this.metaKnown = true;
-    this.offset = this.metaBuf.length;
+    this.offset = this.metaTarget;
     this.metaBuf = null;
     this.stats.bytes += pos;
     this.setup(meta.sourceVersion, meta.tsOut);
@@ -505,7 +513,7 @@ class Parser {
       if (this.metaLen === 0 && this.metaBuf === null) {
         throw this.err(DbnTruncatedError, 'empty input: no DBN prelude', 0);
       }
-      const want = this.metaBuf !== null && this.metaBuf.length > PRELUDE_LEN ? this.metaBuf.length : PRELUDE_LEN;
+      const want = this.metaTarget;
       throw this.err(
         DbnTruncatedError,
         `truncated ${this.metaLen < PRELUDE_LEN ? 'prelude' : 'metadata'}: ${this.metaLen} of ${want} bytes`,

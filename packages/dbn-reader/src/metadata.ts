@@ -181,6 +181,8 @@ export function parseMetadata(
     const n = dv.getUint32(pos, true);
     pos += 4;
     if (n * symLen > end - pos) fail(`${what} count ${n} x ${symLen} bytes runs past the metadata end`, pos - 4);
+    // with a (corrupt) symbol length of 0 the count is bounded by nothing: refuse it
+    if (symLen === 0 && n > 0) fail(`${what} count ${n} with a symbol_cstr_len of 0`, pos - 4);
     const out: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
       out[i] = readCString(buf, pos, symLen);
