@@ -103,11 +103,10 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
       expect(diff, diff >= 0 ? `stream line ${diff}: ${lines[diff]?.slice(0, 120)} vs ${expected[diff]?.slice(0, 120)}` : '').toBe(-1);
       expect(lines.length).toBe(EVENTS);
       expect(ids).toBe(EVENTS);
-      const dup = /duplicates\s+([\d,]+)/.exec(r.out.stdout)?.[1] ?? '?';
-      const retried = /retried\s+([\d,]+)/.exec(r.out.stdout)?.[1] ?? '?';
+      const [, dup, retried] = /sink duplicates \/ retried \/ failed\s+([\d,]+) \/ ([\d,]+) \/ ([\d,]+)/.exec(r.out.stdout) ?? ['', '?', '?'];
       console.log(
         `RELIABILITY: replay server SIGKILL: ${EVENTS} events, nats-server killed at ~${atKill} events, down ${(downMs / 1000).toFixed(1)} s, restarted on the same store: ` +
-          `app carried on by itself, exit 0; stream = ${lines.length} events, identical to the --sink stdout sequence (order + bytes), ${ids} distinct ids (re-sent ${retried}, duplicates dropped ${dup})`,
+          `app carried on by itself, exit 0; stream = ${lines.length} events, identical to the --sink stdout sequence (order + bytes), ${ids} distinct ids (publisher re-sent ${retried}, duplicates seen ${dup})`,
       );
     } finally {
       await nc.close();

@@ -1,0 +1,175 @@
+/**
+ * A three-node JetStream cluster on loopback (startNatsCluster from @md/nats-bus), MARKET_DATA with three
+ * replicas, the stream leader SIGKILLed mid-replay: the replay completes with every event exactly once, in
+ * order (the stream read back equals the `--sink stdout` sequence of the same replay, subject + bytes).
+ *
+ * 1. The replay path in-process (DataRootSource -> Replayer -> JetStreamPublisher 'ack' mode) connected
+ *    with the three-server list, as the app connects: passes.
+ * 2. The app as a process with NATS_URL = the three servers and nothing else: KNOWN GAP (it.fails): the
+ *    app ensures MARKET_DATA with 1 replica and refuses the existing R3 stream (exit 1, "num_replicas:
+ *    expected 1, found 3"); nothing in its configuration sets replicas. See RELIABILITY.md.
+ *
+ * FAULTS_CLUSTER_EVENTS (default 60000) sets the session size.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { generateSampleSession } from '@md/dbn-reader';
+import { connectBus, ensureStream, JetStreamPublisher, startNatsCluster, type LocalNatsCluster, type NatsConnection } from '@md/nats-bus';
+import { parseConfig, type ReplayConfig } from '../src/config';
+import { Replayer } from '../src/replayer';
+import { DataRootSource } from '../src/source';
+import { killAll, run, until } from './helpers';
+
+const EVENTS = Number(process.env.FAULTS_CLUSTER_EVENTS ?? 60_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let root = '';
+let date = '';
+let expected: string[] = [];
+let cluster: LocalNatsCluster | null = null;
+afterEach(() => killAll());
+afterAll(async () => {
+  await cluster?.dispose();
+});
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'replay-cluster-'));
+  const options = Math.floor(EVENTS * 0.025);
+  const mbp10 = Math.floor(EVENTS * 0.2);
+  date = (await generateSampleSession({ root, seed: 707, trades: EVENTS - options - mbp10, mbp10, options })).date;
+  const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
+  expect(await r.exit, r.out.stderr).toBe(0);
+  expected = r.out.stdout.trimEnd().split('\n');
+  expect(expected.length).toBe(EVENTS);
+}, 120_000);
+
+/** the JetStream API may time out while the cluster elects a new leader: retry */
+async function settle<T>(f: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(500);
+    }
+  }
+}
+
+async function readStream(nc: NatsConnection): Promise<{ lines: string[]; ids: number }> {
+  const si = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
+  const lines: string[] = [];
+  const ids = new Set<string>();
+  const td = new TextDecoder();
+  const consumer = await jetstream(nc).consumers.get('MARKET_DATA', { deliver_policy: DeliverPolicy.All });
+  const msgs = await consumer.consume({ max_messages: 4096 });
+  for await (const m of msgs) {
+    lines.push(`${m.subject}\t${td.decode(m.data)}`);
+    ids.add(m.headers?.get('Nats-Msg-Id') ?? '');
+    if (m.seq >= si.state.last_seq) break;
+  }
+  await msgs.close();
+  return { lines, ids: ids.size };
+}
+
+function firstDifference(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** the cluster node that leads MARKET_DATA now */
+async function streamLeader(nc: NatsConnection, cl: LocalNatsCluster): Promise<{ name: string; index: number }> {
+  const info = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
+  const name = info.cluster?.leader ?? '';
+  const index = cl.servers.findIndex((_s, i) => name.endsWith(`-${i + 1}`));
+  expect(index, `leader ${name}`).toBeGreaterThanOrEqual(0);
+  return { name, index };
+}
+
+describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
+  it(`the replay path (Replayer -> JetStreamPublisher ack mode, the three-server list): ${EVENTS} events, leader killed, every event once, in order`, async () => {
+    cluster = await startNatsCluster({ size: 3 });
+    const cl = cluster;
+    const nc = await connectBus({ servers: cl.url });
+    const pubNc = await connectBus({ servers: cl.url.split(','), name: 'replay-under-test' });
+    try {
+      expect((await settle(() => ensureStream(nc, { replicas: 3 }))).info.config.num_replicas).toBe(3);
+      const leader = await streamLeader(nc, cl);
+      const logs: string[] = [];
+      const sink = new JetStreamPublisher(pubNc, { mode: 'ack', log: (m) => logs.push(m) });
+      let killedAt = -1;
+      const replayer = new Replayer({
+        source: new DataRootSource(root),
+        sink,
+        speed: 0,
+        reorderWindowNs: (parseConfig(['--data-root', root], {}) as ReplayConfig).reorderWindowNs, // the app's default, so the order matches --sink stdout
+        progressEvery: 1000,
+        onProgress: (s) => {
+          if (killedAt < 0 && s.events >= EVENTS / 3) {
+            killedAt = s.events;
+            cl.servers[leader.index].kill('SIGKILL');
+          }
+        },
+      });
+      const stats = await replayer.replayDate(date);
+      await sink.close();
+      expect(killedAt).toBeGreaterThan(0);
+      expect(stats.events).toBe(EVENTS);
+      expect(sink.stats, logs.slice(-5).join('\n')).toMatchObject({ published: EVENTS, acked: EVENTS, failed: 0 });
+      const after = await streamLeader(nc, cl);
+      expect(after.index).not.toBe(leader.index);
+      const { lines, ids } = await settle(() => readStream(nc));
+      const diff = firstDifference(lines, expected);
+      expect(diff, diff >= 0 ? `stream line ${diff} differs (stream has ${lines.length})` : '').toBe(-1);
+      expect(ids).toBe(EVENTS);
+      console.log(
+        `RELIABILITY: replay cluster (replay path in-process, ack mode): ${EVENTS} events into an R3 stream on 3 nodes, stream leader ${leader.name} SIGKILLed at ${killedAt} events, ` +
+          `new leader ${after.name}; ${sink.stats.retried} re-sends, ${sink.stats.duplicates} duplicates dropped; stream = ${lines.length} events identical to the --sink stdout sequence, ${ids} distinct ids`,
+      );
+    } finally {
+      await pubNc.close();
+      await nc.close();
+      await cluster?.dispose();
+      cluster = null;
+    }
+  }, 240_000);
+
+  // KNOWN GAP (it.fails until fixed, then make it a plain `it`): see the file comment and RELIABILITY.md
+  it.fails(`KNOWN GAP: the app with NATS_URL = the three servers only: ${EVENTS} events, leader killed, every event once, in order`, async () => {
+    cluster = await startNatsCluster({ size: 3 });
+    const cl = cluster;
+    const nc = await connectBus({ servers: cl.url });
+    try {
+      const made = await settle(() => ensureStream(nc, { replicas: 3 }));
+      expect(made.info.config.num_replicas).toBe(3);
+      const r = run(['--data-root', root, '--speed', '0', '--progress-every', '2000'], { NATS_URL: cl.url });
+      await until(() => /progress events=([1-9]\d)000 /.test(r.out.stderr) || r.p.exitCode !== null, 120_000, '10,000 events published');
+      expect(r.p.exitCode, r.out.stderr.slice(-2000)).toBeNull();
+      const info = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
+      const leaderName = info.cluster?.leader ?? '';
+      const leader = cl.servers.find((_s, i) => leaderName.endsWith(`-${i + 1}`));
+      expect(leader, `leader ${leaderName}`).toBeDefined();
+      const at = Number([...r.out.stderr.matchAll(/progress events=(\d+) /g)].pop()?.[1] ?? NaN);
+      leader!.kill('SIGKILL');
+      const code = await Promise.race([r.exit, sleep(150_000).then(() => 'hung')]);
+      expect(code, r.out.stderr.slice(-3000)).toBe(0);
+      expect(r.out.stdout).toMatch(new RegExp(`replay complete: ${EVENTS} events`));
+      const after = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
+      const { lines, ids } = await settle(() => readStream(nc));
+      let diff = -1;
+      for (let i = 0; i < Math.max(lines.length, expected.length); i++) if (lines[i] !== expected[i]) { diff = i; break; }
+      expect(diff, diff >= 0 ? `stream line ${diff} differs (stream has ${lines.length})` : '').toBe(-1);
+      expect(ids).toBe(EVENTS);
+      console.log(
+        `RELIABILITY: replay cluster: ${EVENTS} events into an R3 stream on 3 nodes, stream leader ${leaderName} SIGKILLed at ~${at} events; ` +
+          `new leader ${after.cluster?.leader}; replay complete, exit 0; stream = ${lines.length} events identical to the --sink stdout sequence, ${ids} distinct ids`,
+      );
+    } finally {
+      await nc.close();
+      await cluster?.dispose();
+      cluster = null;
+    }
+  }, 240_000);
+});
