@@ -15,7 +15,12 @@ import { isoNs, jsonWithBigints, progressBar, progressLine, statsForJson, statsT
 
 const SUBJECT_OF = { trades: SUBJECTS.futuresTrades, mbp10: SUBJECTS.futuresMbp10, options: SUBJECTS.optionTrades } as const;
 
+/** the progress bar's current text (a log line first ends it) */
+let lastBar = '';
+
 function log(msg: string): void {
+  if (lastBar) process.stderr.write('\n');
+  lastBar = '';
   process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 }
 
@@ -87,9 +92,8 @@ async function main(): Promise<number> {
     sink = new JetStreamPublisher(bus.nc, { mode: cfg.mode, window: cfg.window, log: (m) => log(`warn: ${m}`) });
   }
 
-  // ---- progress ----
+  // ---- progress: lines every N events, or on a terminal a bar redrawn 5 times a second ----
   const tty = cfg.progressBar === true || (cfg.progressBar === 'auto' && process.stderr.isTTY === true);
-  let lastBar = '';
   const replayer = new Replayer({
     source,
     sink,
@@ -98,19 +102,21 @@ async function main(): Promise<number> {
     reorderWindowNs: cfg.reorderWindowNs,
     order: cfg.order,
     resumeAfterMsgId: resumeAfter,
-    progressEvery: tty ? 2000 : cfg.progressEvery,
+    progressEvery: tty ? 0 : cfg.progressEvery,
     shutdownTimeoutMs: cfg.shutdownTimeoutMs,
     log,
-    onProgress: (s, wallMs, pos) => {
-      if (tty) {
-        const line = progressBar(s, wallMs, pos);
+    onProgress: (s, wallMs, pos) => log(progressLine(s, wallMs, pos)),
+  });
+  const barTimer = tty
+    ? setInterval(() => {
+        const c = replayer.current;
+        if (!c || c.stats.events === 0) return;
+        const line = progressBar(c.stats, performance.now() - c.t0, c.pos);
         if (line !== lastBar) process.stderr.write(`\r${line}\x1b[K`);
         lastBar = line;
-      } else if (cfg.progressEvery > 0) {
-        log(progressLine(s, wallMs, pos));
-      }
-    },
-  });
+      }, 200)
+    : null;
+  barTimer?.unref();
 
   // ---- status messages (core NATS, outside market.>) ----
   const replayId = randomUUID();
@@ -168,14 +174,16 @@ async function main(): Promise<number> {
       ? await replayer.replayContinuous(plan.dates, plan.kinds, { start: plan.start, end: plan.end })
       : await replayer.replayDate(plan.dates[0], plan.start(plan.dates[0]), plan.end(plan.dates[0]), plan.kinds);
   } catch (e) {
-    if (tty && lastBar) process.stderr.write('\n');
+    if (barTimer) clearInterval(barTimer);
+    if (lastBar) process.stderr.write('\n');
     log(`error: ${(e as Error).message}`);
     await status('failed', { error: (e as Error).message });
     await sink.close().catch(() => undefined);
     if (bus) await bus.close();
     return 1;
   }
-  if (tty && lastBar) process.stderr.write('\n');
+  if (barTimer) clearInterval(barTimer);
+  if (lastBar) process.stderr.write('\n');
   if (stats.error) code = 1;
   await status(stats.error ? 'failed' : stats.stopped ? 'stopped' : 'completed', { stats: statsForJson(stats) });
   try {

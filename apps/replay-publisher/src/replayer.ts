@@ -9,7 +9,7 @@ import type { EventSink } from '@md/nats-bus';
 import { mergeBatchesByKey, ReplayClock } from '@md/stream-merge';
 import { dayStartNs, type OrderKey } from './config.js';
 import type { ReplaySource } from './source.js';
-import { emptyStats, finishStats, KINDS, type Position, type ReplayKind, type ReplayStats } from './stats.js';
+import { emptyStats, finishStats, isoNs, KINDS, type Position, type ReplayKind, type ReplayStats } from './stats.js';
 
 export interface IncludeKinds {
   trades: boolean;
@@ -66,6 +66,8 @@ export class Replayer {
   /** resolves the wait in progress with 'stop' (never a long-lived promise raced again and again: that leaks) */
   private stopWake: (() => void) | null = null;
   private clock: ReplayClock | null = null;
+  /** the replay in progress (live counters, position), for a progress display driven by a timer */
+  current: { stats: ReplayStats; pos: Position; t0: number } | null = null;
 
   constructor(private readonly o: ReplayerOptions) {
     if (!(o.speed >= 0) || !Number.isFinite(o.speed)) throw new RangeError(`speed must be a finite number >= 0, got ${o.speed}`);
@@ -155,7 +157,8 @@ export class Replayer {
       if (included.length === 0) continue;
       const range = { start: day.start ?? undefined, end: day.end ?? undefined };
       const pos: Position = { nowNs: null, fromNs: day.start ?? dayStartNs(day.date), toNs: day.end ?? dayStartNs(day.date) + DAY_NS };
-      o.log?.(`replaying ${day.date}: ${included.join(' + ')}${day.start !== null || day.end !== null ? ` [${day.start ?? '-'}, ${day.end ?? '-'})` : ''}`);
+      this.current = { stats, pos, t0 };
+      o.log?.(`replaying ${day.date}: ${included.join(' + ')}${day.start !== null || day.end !== null ? ` [${day.start === null ? '-' : isoNs(day.start)}, ${day.end === null ? '-' : isoNs(day.end)})` : ''}`);
       const merged = mergeBatchesByKey(
         included.map((k) => o.source.batches(k, day.date, range)),
         { key: keyOf, reorderWindowNs: o.reorderWindowNs ?? 0n, onLate: () => stats.late++ },
@@ -193,14 +196,10 @@ export class Replayer {
             const kind = SUBJECT_KIND[p.subject];
             if (kind) stats.perKind[kind]++;
             const ts = (p.event as { ts_event_ns: bigint }).ts_event_ns;
-            if (minTs === null || ts < minTs) minTs = ts;
-            if (maxTs === null || ts > maxTs) maxTs = ts;
-            if (every > 0 && stats.events % every === 0 && o.onProgress) {
-              pos.nowNs = keyOf(p);
-              stats.firstEventNs = minTs;
-              stats.lastEventNs = maxTs;
-              o.onProgress(stats, performance.now() - t0, pos);
-            }
+            if (minTs === null || ts < minTs) stats.firstEventNs = minTs = ts;
+            if (maxTs === null || ts > maxTs) stats.lastEventNs = maxTs = ts;
+            pos.nowNs = ts;
+            if (every > 0 && stats.events % every === 0 && o.onProgress) o.onProgress(stats, performance.now() - t0, pos);
           }
           if (this.stopRequested) break;
         }
