@@ -173,6 +173,25 @@ describe('generated records of every type: encode -> decode', () => {
     expect(decodeRecord(new Uint8Array([4, 0x55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeNull();
   });
 
+  it("v1 gateway records upgrade with the crate's defaults (stype 0xFF, code 0xFF, is_last 0xFF, heartbeat code 0)", async () => {
+    const hd = (rtype: number) => ({ length: 20, rtype, publisher_id: 2, instrument_id: 3, ts_event: 4n });
+    const v1 = [
+      { hd: hd(0x16), stype_in_symbol: 'ES.c.0', stype_out_symbol: 'ESH4', start_ts: 5n, end_ts: UNDEF_TIMESTAMP, rtype: 0x16 },
+      { hd: hd(0x15), err: 'Authentication failed.', rtype: 0x15 },
+      { hd: hd(0x17), msg: 'Heartbeat', rtype: 0x17 },
+      { hd: hd(0x17), msg: 'Subscription request 1 for mbp-1 data succeeded', rtype: 0x17 },
+    ] as unknown as AnyDbnRecord[];
+    const bytes = await DbnEncoder.toBytes(null, v1, { version: 1 });
+    const { records } = await decodeAll(bytes, { version: 1 });
+    const up = (rtype: number, length: number) => ({ length, rtype, publisher_id: 2, instrument_id: 3, ts_event: 4n });
+    expect(records).toStrictEqual([
+      { hd: up(0x16, 44), stype_in: 255, stype_in_symbol: 'ES.c.0', stype_out: 255, stype_out_symbol: 'ESH4', start_ts: 5n, end_ts: UNDEF_TIMESTAMP, rtype: 0x16 },
+      { hd: up(0x15, 80), err: 'Authentication failed.', code: 255, is_last: 255, rtype: 0x15 },
+      { hd: up(0x17, 80), msg: 'Heartbeat', code: 0, rtype: 0x17 },
+      { hd: up(0x17, 80), msg: 'Subscription request 1 for mbp-1 data succeeded', code: 255, rtype: 0x17 },
+    ]);
+  });
+
   it('reserved bytes are written as zeros', () => {
     const rng = new Rng(8);
     const r = randomRecord(rng, 0x12, 3, false); // StatusMsg: 7 reserved bytes at 33..39
