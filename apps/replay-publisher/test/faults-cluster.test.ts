@@ -11,7 +11,7 @@
  *
  * FAULTS_CLUSTER_EVENTS (default 60000) sets the session size.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,7 @@ let cluster: LocalNatsCluster | null = null;
 afterEach(() => killAll());
 afterAll(async () => {
   await cluster?.dispose();
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 beforeAll(async () => {

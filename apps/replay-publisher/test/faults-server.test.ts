@@ -8,7 +8,7 @@
  *
  * FAULTS_REPLAY_EVENTS (default 200000) sets the session size; FAULTS_FREEZE_S (default 10) the freeze.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,7 @@ function firstDifference(a: string[], b: string[]): number {
 let server: LocalNatsServer | null = null;
 afterAll(async () => {
   await server?.dispose();
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
