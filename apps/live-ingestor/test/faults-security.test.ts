@@ -204,7 +204,7 @@ describe('NATS authentication and TLS, through the app', () => {
   });
 
   it.skipIf(!haveOpenssl)('TLS: a certificate from an unknown CA, or no CA given, is refused (exit 1, "TLS")', async () => {
-    for (const env of [
+    for (const env of <Record<string, string>[]>[
       { NATS_URL: `tls://127.0.0.1:${tlsSrv!.port}`, NATS_TLS_CA: join(dir, 'rogue-ca.pem'), NATS_USER: 'alice', NATS_PASSWORD: PASSWORD },
       { NATS_URL: `tls://127.0.0.1:${tlsSrv!.port}`, NATS_USER: 'alice', NATS_PASSWORD: PASSWORD },
     ]) {
