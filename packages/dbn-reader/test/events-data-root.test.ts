@@ -63,6 +63,13 @@ describe('DbnDataRoot on a generated sample', () => {
     expect(some.length).toBeGreaterThan(100);
     expect(some.length).toBeLessThan(all.length);
     expect(some).toStrictEqual(expected);
+    // reading stops once ts_recv is past end + 60 s (the file is in ts_recv order): the rest is not decoded
+    const ev = await root.events('trades', '2025-01-02', { start, end });
+    expect(await collect(ev)).toStrictEqual(expected);
+    const after = all.filter((p) => p.event.ts_recv_ns >= end + 60_000_000_000n).length;
+    expect(after).toBeGreaterThan(0);
+    expect(ev.stats.records).toBeLessThanOrEqual(all.length - after + 1);
+    expect(ev.stats.events).toBe(expected.length);
     const onlyStart = await collect(root.trades('2025-01-02', { start }));
     expect(onlyStart).toStrictEqual(all.filter((p) => p.event.ts_event_ns >= start));
     const flat: Publishable[] = [];
