@@ -3,8 +3,9 @@
  *
  * Algorithm. Every input has a *frontier*: the largest key read from it so far. We assume an input never
  * steps back by more than `reorderWindowNs` below its own frontier, so no future item of input j can have a
- * key below `frontier_j - W`. Items read are kept in one min-heap ("held"), ordered by (key, input index,
- * arrival). The top of the heap is released once no input can still produce something that sorts before it,
+ * key below `frontier_j - W`. Items read are held in one sorted buffer per input (stable; nearly sorted inputs
+ * make this mostly appends) under a min-heap of the buffers' heads, so the held items are ordered by (key, input
+ * index, arrival). The smallest is released once no input can still produce something that sorts before it,
  * i.e. when (key, input) < (frontier_L - W, L) for the lagging input L (smallest (frontier, index) among the
  * inputs not yet exhausted), or key == frontier_L - W and the item comes from L itself or an input before it.
  * We only ever read from the lagging input, so memory is one head per input plus the items inside the window.
@@ -97,6 +98,13 @@ interface Source<T> {
   /** frontier - window: no future item of this input sorts below it */
   limit: bigint;
   done: boolean;
+  // this input's held items, sorted by key (stable): keys qk[qh..qn), items qv[qh..qn)
+  qk: bigint[];
+  qv: T[];
+  qh: number;
+  qn: number;
+  /** position in the heads heap, -1 when nothing is held */
+  hpos: number;
 }
 
 class MergeCore<T> {
@@ -107,14 +115,11 @@ class MergeCore<T> {
   private readonly onLate: ((item: T, info: LateInfo) => void) | undefined;
   private readonly sources: Source<T>[];
   private started = false;
-  // held heap, as parallel arrays (bigint comparisons of int64-sized keys are fast in V8: no Number() here,
-  // converting is slower than comparing)
-  private hk: bigint[] = [];
-  private hi: number[] = [];
-  private hs: number[] = [];
-  private hv: T[] = [];
+  // Held items live in one sorted buffer per input (nearly sorted inputs: mostly appends); `heads` is a min-heap of
+  // the inputs holding something, by (head key, input index). Keys stay bigint: comparisons of int64-sized
+  // bigints are fast in V8 (converting with Number() is slower than comparing).
+  private heads: number[] = [];
   private size = 0;
-  private seq = 0;
   // lagging-input heap: indices of unexhausted inputs ordered by (frontier, index)
   private lag: number[] = [];
   private watermark = NEG_INF;
@@ -135,6 +140,7 @@ class MergeCore<T> {
     this.onLate = opts.onLate;
     this.sources = inputs.map((_, index) => ({
       index, it: null, sync: false, buf: [], pos: 0, len: 0, frontier: NEG_INF, limit: NEG_INF, done: false,
+      qk: [], qv: [], qh: 0, qn: 0, hpos: -1,
     }));
     this.stats = { emitted: 0, late: 0, maxLateNs: 0n, held: 0, maxHeld: 0, perInput: inputs.map(() => 0) };
   }
@@ -169,9 +175,11 @@ class MergeCore<T> {
           continue;
         }
         const L = lag[0];
-        const k = this.hk[0];
+        const R = this.heads[0];
+        const r = sources[R];
+        const k = r.qk[r.qh];
         const f = sources[L].limit;
-        if (k < f || (k === f && this.hi[0] <= L)) {
+        if (k < f || (k === f && R <= L)) {
           out.push(this.pop());
           continue;
         }
@@ -258,7 +266,14 @@ class MergeCore<T> {
     }
     // Fast path (long runs from one input): the item sorts before everything held and is releasable -> out.
     const i = s.index;
-    if (this.size === 0 || key < this.hk[0] || (key === this.hk[0] && i < this.hi[0])) {
+    let before = this.size === 0;
+    if (!before) {
+      const R = this.heads[0];
+      const r = this.sources[R];
+      const hk = r.qk[r.qh];
+      before = key < hk || (key === hk && i < R);
+    }
+    if (before) {
       const R = this.lag[0];
       const f = this.sources[R].limit;
       if (key < f || (key === f && i <= R)) {
@@ -268,69 +283,126 @@ class MergeCore<T> {
         return;
       }
     }
-    this.push(key, i, item);
+    this.hold(s, key, item);
   }
 
-  // ---- held heap ----
-  private less(a: number, b: number): boolean {
-    const ka = this.hk[a];
-    const kb = this.hk[b];
-    if (ka !== kb) return ka < kb;
-    const ia = this.hi[a];
-    const ib = this.hi[b];
-    if (ia !== ib) return ia < ib;
-    return this.hs[a] < this.hs[b];
-  }
-
-  private swap(a: number, b: number): void {
-    const hk = this.hk, hi = this.hi, hs = this.hs, hv = this.hv;
-    const k = hk[a]; hk[a] = hk[b]; hk[b] = k;
-    const i = hi[a]; hi[a] = hi[b]; hi[b] = i;
-    const s = hs[a]; hs[a] = hs[b]; hs[b] = s;
-    const v = hv[a]; hv[a] = hv[b]; hv[b] = v;
-  }
-
-  private push(key: bigint, input: number, item: T): void {
-    let n = this.size++;
-    this.hk[n] = key;
-    this.hi[n] = input;
-    this.hs[n] = this.seq++;
-    this.hv[n] = item;
-    while (n > 0) {
-      const p = (n - 1) >> 1;
-      if (!this.less(n, p)) break;
-      this.swap(n, p);
-      n = p;
+  // ---- held items: per-input sorted buffers + heads heap ----
+  private hold(s: Source<T>, key: bigint, item: T): void {
+    const qk = s.qk;
+    const qv = s.qv;
+    const h = s.qh;
+    const n = s.qn;
+    if (n === h) {
+      qk[n] = key;
+      qv[n] = item;
+      s.qn = n + 1;
+      this.headsInsert(s);
+    } else if (key >= qk[n - 1]) {
+      qk[n] = key; // in order (equal keys keep their arrival order)
+      qv[n] = item;
+      s.qn = n + 1;
+    } else {
+      // stepped back: insert after the last held key <= key
+      let p = n - 1;
+      while (p > h && qk[p - 1] > key) p--;
+      for (let j = n; j > p; j--) {
+        qk[j] = qk[j - 1];
+        qv[j] = qv[j - 1];
+      }
+      qk[p] = key;
+      qv[p] = item;
+      s.qn = n + 1;
+      if (p === h) this.headsUp(s.hpos); // a new, smaller head
     }
-    this.stats.held = this.size;
+    this.stats.held = ++this.size;
     if (this.size > this.stats.maxHeld) this.stats.maxHeld = this.size;
   }
 
+  /** Release the smallest held item (the head of the heads-heap top). */
   private pop(): T {
-    const top = this.hv[0];
-    const key = this.hk[0];
-    const n = --this.size;
-    if (n > 0) {
-      this.hk[0] = this.hk[n];
-      this.hi[0] = this.hi[n];
-      this.hs[0] = this.hs[n];
-      this.hv[0] = this.hv[n];
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const m = r < n && this.less(r, l) ? r : l;
-        if (!this.less(m, i)) break;
-        this.swap(m, i);
-        i = m;
+    const s = this.sources[this.heads[0]];
+    const h = s.qh;
+    const item = s.qv[h];
+    const key = s.qk[h];
+    s.qv[h] = undefined as T; // let the item go
+    const h2 = h + 1;
+    if (h2 === s.qn) {
+      s.qh = s.qn = 0;
+      this.headsRemoveRoot();
+    } else {
+      s.qh = h2;
+      if (h2 >= 1024 && h2 * 2 >= s.qn) {
+        // compact: move the live part to the front
+        const n = s.qn - h2;
+        s.qk.copyWithin(0, h2, s.qn);
+        s.qv.copyWithin(0, h2, s.qn);
+        s.qv.fill(undefined as T, n, s.qn);
+        s.qh = 0;
+        s.qn = n;
       }
+      this.headsDown(0); // its head key grew
     }
-    this.hv[n] = undefined as T; // let the item go
-    this.stats.held = n;
+    this.stats.held = --this.size;
     this.stats.emitted++;
     if (key > this.watermark) this.watermark = key;
-    return top;
+    return item;
+  }
+
+  private headLess(a: number, b: number): boolean {
+    const sa = this.sources[a];
+    const sb = this.sources[b];
+    const ka = sa.qk[sa.qh];
+    const kb = sb.qk[sb.qh];
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private headsInsert(s: Source<T>): void {
+    s.hpos = this.heads.length;
+    this.heads.push(s.index);
+    this.headsUp(s.hpos);
+  }
+
+  private headsRemoveRoot(): void {
+    const heads = this.heads;
+    this.sources[heads[0]].hpos = -1;
+    const last = heads.pop() as number;
+    if (heads.length > 0) {
+      heads[0] = last;
+      this.sources[last].hpos = 0;
+      this.headsDown(0);
+    }
+  }
+
+  private headsUp(i: number): void {
+    const heads = this.heads;
+    const x = heads[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.headLess(x, heads[p])) break;
+      heads[i] = heads[p];
+      this.sources[heads[i]].hpos = i;
+      i = p;
+    }
+    heads[i] = x;
+    this.sources[x].hpos = i;
+  }
+
+  private headsDown(i: number): void {
+    const heads = this.heads;
+    const n = heads.length;
+    const x = heads[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && this.headLess(heads[r], heads[l]) ? r : l;
+      if (!this.headLess(heads[m], x)) break;
+      heads[i] = heads[m];
+      this.sources[heads[i]].hpos = i;
+      i = m;
+    }
+    heads[i] = x;
+    this.sources[x].hpos = i;
   }
 
   // ---- lagging-input heap ----
