@@ -218,11 +218,6 @@ function symbologyJson(date: string, ids: Array<{ symbol: string; instrumentId: 
   );
 }
 
-async function put(enc: DbnEncoder, rec: TradeMsg | Mbp10Msg): Promise<void> {
-  const p = enc.write(rec);
-  if (p !== undefined) await p;
-}
-
 /** Writes the sample session (see the module comment) and returns what it wrote. */
 export async function generateSampleSession(opts: SampleSessionOptions): Promise<SampleSessionResult> {
   const date = opts.date ?? SAMPLE_DEFAULTS.date;
@@ -420,7 +415,10 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
           stamp(trade, t, lastEventT, lastRecvT);
           lastEventT = trade.hd.ts_event;
           lastRecvT = trade.ts_recv;
-          if (tEnc !== null) await put(tEnc, trade);
+          if (tEnc !== null) {
+            const pw = tEnc.write(trade); // a promise only when the encoder flushed: await it before reusing the record
+            if (pw !== undefined) await pw;
+          }
           tDone++;
           // the trade takes liquidity from the best level it hit
           const lvl = buy ? askSz : bidSz;
@@ -497,7 +495,10 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
           stamp(book, t, lastEventM, lastRecvM);
           lastEventM = book.hd.ts_event;
           lastRecvM = book.ts_recv;
-          if (mEnc !== null) await put(mEnc, book);
+          if (mEnc !== null) {
+            const pw = mEnc.write(book); // a promise only when the encoder flushed: await it before reusing the record
+            if (pw !== undefined) await pw;
+          }
           mDone++;
         }
       }
@@ -602,7 +603,8 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
         stamp(ot, m * MIN_NS + at[i], lastEvent, lastRecv);
         lastEvent = ot.hd.ts_event;
         lastRecv = ot.ts_recv;
-        await put(oEnc, ot);
+        const pw = oEnc.write(ot); // a promise only when the encoder flushed: await it before reusing the record
+        if (pw !== undefined) await pw;
         oDone++;
       }
     }
