@@ -26,6 +26,7 @@ import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type Loc
 import { mergeBatchesByKey } from '@md/stream-merge';
 import { Replayer } from '../../apps/replay-publisher/src/replayer.js';
 import { DataRootSource } from '../../apps/replay-publisher/src/source.js';
+import { DEFAULT_ACK_WINDOW, DEFAULT_BATCH_WINDOW } from '../../apps/replay-publisher/src/config.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -121,13 +122,13 @@ const scenarios: Scenario[] = [
     run: (nc, w, root, date) => replay(nc, w, root, date, 'ack'),
   },
   {
-    name: "replay 'batch' mode: files -> JetStream",
+    name: `replay 'batch' mode (window ${DEFAULT_BATCH_WINDOW}): files -> JetStream`,
     run: (nc, w, root, date) => replay(nc, w, root, date, 'batch'),
   },
 ];
 
 async function replay(nc: NatsConnection, w: Workload, root: string, date: string, mode: 'ack' | 'batch'): Promise<void> {
-  const pub = new JetStreamPublisher(nc, { mode, window: mode === 'ack' ? 1024 : undefined });
+  const pub = new JetStreamPublisher(nc, { mode, window: mode === 'ack' ? DEFAULT_ACK_WINDOW : DEFAULT_BATCH_WINDOW });
   const r = new Replayer({ source: new DataRootSource(root), sink: pub, speed: 0, reorderWindowNs: REORDER_NS, progressEvery: 0 });
   const s = await r.replayDate(date, null, null, w.kinds);
   await pub.close();

@@ -4,7 +4,7 @@
  * at speed 0 into a local nats-server (file storage, 1 replica) in batch mode (or --sink stdout > /dev/null).
  * Target: peak RSS < 200 MB.
  *
- * The child is the built app (apps/replay-publisher/dist/main.js). Its peak is read two ways: the app's own
+ * The child is the built app's bin (apps/replay-publisher/dist/main.js, run through its shebang). Its peak is read two ways: the app's own
  * `process.resourceUsage().maxRSS` (printed in its statistics table as "peak RSS") and VmHWM/VmRSS sampled from
  * /proc/<pid>/status every 100 ms by this script. Baseline in the same run: the RSS of `node -e ""` (an idle
  * Node process), so the figure can be read as "runtime + replay".
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const idleKb = Number(idle.stdout.trim());
 
   let server: LocalNatsServer | null = null;
-  const args = [APP, '--data-root', root, '--speed', '0', '--progress-every', '1000000', '--no-progress-bar', '--mode', MODE];
+  const args = ['--data-root', root, '--speed', '0', '--progress-every', '1000000', '--no-progress-bar', '--mode', MODE];
   if (SINK === 'stdout') args.push('--sink', 'stdout');
   else {
     server = await startNatsServer();
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   }
   console.log(`replaying into ${SINK === 'stdout' ? 'stdout (> /dev/null)' : `${server!.url} (${MODE} mode)`}, load ${load()}`);
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', SINK === 'stdout' ? 'ignore' : 'pipe', 'pipe'] });
+  // the bin itself (its shebang carries the app's V8 flags), as `npx replay-publisher` runs it
+  const child = spawn(APP, args, { stdio: ['ignore', SINK === 'stdout' ? 'ignore' : 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => (out += d));

@@ -36,7 +36,7 @@ export interface ReplayConfig {
   /** start a local nats-server when none is reachable at natsUrl: default true when natsUrl was not given */
   autoServer: boolean;
   mode: PublishMode;
-  /** max unconfirmed events (batch 4096, ack 1024) */
+  /** max unconfirmed events (batch 2048, ack 1024) */
   window: number;
   resume: boolean;
   /** progress line every N events (0 = none) */
@@ -88,7 +88,7 @@ Options (flags override the environment variable in brackets):
                              [REPLAY_LOCAL_SERVER] (default: only when no URL was configured)
   --mode batch|ack           JetStream publisher mode [REPLAY_PUBLISH_MODE] (batch: core publishes
                              confirmed in bulk, fastest; use ack for replicated (R>1) streams)
-  --window N                 max unconfirmed events [REPLAY_PUBLISH_WINDOW] (batch 4096, ack 1024: bounds memory)
+  --window N                 max unconfirmed events [REPLAY_PUBLISH_WINDOW] (batch 2048, ack 1024: bounds memory)
   --resume                   continue after the last event of this replay already in the stream
                              (same data, order and reorder window as the interrupted run)
   --progress-every N         progress line every N events (10000; 0 = none)
@@ -188,8 +188,8 @@ export function parseDurationNs(name: string, v: string, bareUnit: 'ms' | 's'): 
 }
 
 export const DEFAULT_REORDER_WINDOW = '100ms';
-/** unconfirmed events in batch mode: 4096 keeps a 10M-event replay under 200 MB (the publisher's own default, 16384, costs ~70 MB more for no measurable speed) */
-export const DEFAULT_BATCH_WINDOW = 4096;
+/** unconfirmed events in batch mode: bounds memory (the publisher's own default, 16384, costs ~50 MB more peak RSS for no measurable speed here) */
+export const DEFAULT_BATCH_WINDOW = 2048;
 export const DEFAULT_ACK_WINDOW = 1024;
 
 const STRING_FLAGS = new Set(['--data-root', '--date', '--start', '--end', '--speed', '--max-gap', '--order', '--reorder-window', '--sink', '--nats-url', '--mode', '--window', '--progress-every', '--sample-dir', '--shutdown-timeout']);

@@ -12,7 +12,7 @@ describe('config', () => {
     expect(c.reorderWindowNs).toBe(100_000_000n);
     expect(c.maxGapMs).toBe(5000);
     expect(c.progressEvery).toBe(10_000);
-    expect([c.window, cfg(['--mode', 'ack']).window]).toEqual([4096, 1024]);
+    expect([c.window, cfg(['--mode', 'ack']).window]).toEqual([2048, 1024]);
     // with a data root the default speed is real time
     expect(cfg(['--data-root', '/d']).speed).toBe(1);
   });
