@@ -259,14 +259,14 @@ describe('ReplayClock (real timers)', () => {
   it('speed 1 over 1 s of event time takes ~1 s of wall time, never early', async () => {
     const { elapsed, lateness } = await paced(1, 1, 201);
     expect(elapsed).toBeGreaterThanOrEqual(999);
-    expect(elapsed).toBeLessThan(1250);
+    expect(elapsed).toBeLessThan(1400); // generous: the machine is shared
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
   });
 
   it('speed 2 halves it', async () => {
     const { elapsed, lateness } = await paced(2, 1, 201);
     expect(elapsed).toBeGreaterThanOrEqual(499);
-    expect(elapsed).toBeLessThan(700);
+    expect(elapsed).toBeLessThan(850);
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
   });
 
@@ -289,11 +289,12 @@ describe('ReplayClock (real timers)', () => {
       while (performance.now() < until); // work
     }
     const elapsed = performance.now() - t0;
-    // one sleep per event (plus the work) would take far longer than the span; anchored pacing ends on time
+    // one sleep per event (>= 1 ms each with timers: > 2.2 s) would end far behind; anchored pacing ends on time
+    // (the bounds leave room for a busy shared machine)
     expect(elapsed).toBeGreaterThanOrEqual(span - 1);
-    expect(elapsed).toBeLessThan(span + 150);
+    expect(elapsed).toBeLessThan(span + 500);
     const tail = late.slice(-500);
-    expect(Math.max(...tail)).toBeLessThan(100);
+    expect(Math.max(...tail)).toBeLessThan(250);
   });
 });
 
@@ -322,7 +323,7 @@ describe('ReplayClock fine wait modes (real timers)', () => {
   it.each(['block', 'poll'] as const)("fineWait '%s': on schedule, never early, and the event loop keeps turning", async (mode) => {
     const { elapsed, turns, late } = await dense(mode);
     expect(elapsed).toBeGreaterThanOrEqual(399);
-    expect(elapsed).toBeLessThan(600);
+    expect(elapsed).toBeLessThan(800);
     expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
     // every wait here is shorter than precisionMs: 'block' sleeps in Atomics.wait, but yields a turn at least every
     // 2 ms (without that, pacing an array would never let the loop turn: ~0 turns in 400 ms)
