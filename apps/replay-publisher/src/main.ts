@@ -153,10 +153,14 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  let stdoutClosed = false;
+  const isEpipe = (m: string | undefined) => stdoutClosed && !!m && /EPIPE/.test(m);
   if (cfg.sink === 'stdout') {
+    // the reader went away (`| head`): stop reading, exit 0
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') {
-        log('stdout closed (EPIPE): stopping');
+        if (!stdoutClosed) log('stdout closed (EPIPE): stopping');
+        stdoutClosed = true;
         replayer.stop();
       }
     });
@@ -176,6 +180,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (barTimer) clearInterval(barTimer);
     if (lastBar) process.stderr.write('\n');
+    if (isEpipe((e as Error).message)) return 0;
     log(`error: ${(e as Error).message}`);
     await status('failed', { error: (e as Error).message });
     await sink.close().catch(() => undefined);
@@ -184,13 +189,16 @@ async function main(): Promise<number> {
   }
   if (barTimer) clearInterval(barTimer);
   if (lastBar) process.stderr.write('\n');
+  if (isEpipe(stats.error)) stats.error = undefined;
   if (stats.error) code = 1;
   await status(stats.error ? 'failed' : stats.stopped ? 'stopped' : 'completed', { stats: statsForJson(stats) });
   try {
     await sink.close();
   } catch (e) {
-    log(`error: ${(e as Error).message}`);
-    code = 1;
+    if (!isEpipe((e as Error).message)) {
+      log(`error: ${(e as Error).message}`);
+      code = 1;
+    }
   }
   const table = `replay ${stats.stopped ? 'stopped' : stats.error ? 'failed' : 'complete'}: ${stats.events} events, ${isoNs(stats.firstEventNs)} .. ${isoNs(stats.lastEventNs)}\n${statsTable(stats)}\n`;
   if (cfg.sink === 'stdout') process.stderr.write(table);

@@ -99,6 +99,20 @@ describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () 
   });
 });
 
+describe('replay-publisher process: stdout reader goes away', () => {
+  it('EPIPE (| head): stops reading, statistics on stderr, exit 0', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    await generateSampleSession({ root, seed: 4, trades: 20_000, mbp10: 10_000, options: 0 });
+    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trapUrl });
+    await until(() => r.out.stdout.includes('\n'), 30_000, 'first line');
+    r.p.stdout.destroy();
+    expect(await r.exit).toBe(0);
+    expect(r.out.stderr).toMatch(/stdout closed \(EPIPE\): stopping/);
+    expect(r.out.stderr).toMatch(/replay stopped: \d+ events/);
+    expect(r.out.stderr).not.toMatch(/error/);
+  });
+});
+
 describe('replay-publisher process: NATS', () => {
   let bus: Bus;
   let root: string;
