@@ -38,7 +38,7 @@ Options:
   --fragment V    the input is a fragment (records without metadata) of DBN version V (1, 2, 3)
   -h, --help      show this help
 
-Input may be plain or zstd-compressed DBN (detected from its first bytes).
+FILE may be plain or zstd-compressed DBN (detected from its first bytes); '-' reads standard input.
 Exit status: 0 ok, 1 bad data or I/O error (the message names the file and byte offset), 2 usage.`;
 
 class UsageError extends Error {}
@@ -334,17 +334,20 @@ async function closeQuietly(s: { batches(): AsyncIterable<unknown> }): Promise<v
 
 async function run(args: Args, out: Out): Promise<void> {
   const { file, limit } = args;
+  const stdin = file === '-';
+  const input = stdin ? process.stdin : file;
+  const fileName = stdin ? '<stdin>' : file;
   if (args.command === 'metadata') {
-    const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
+    const s = decodeDbn(input, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment, fileName });
     const m = await s.metadata();
     await closeQuietly(s);
-    if (m === null) throw new UsageError(`${file}: a fragment has no metadata`);
+    if (m === null) throw new UsageError(`${fileName}: a fragment has no metadata`);
     await out.line(metadataToDbnJson(m, args.pretty));
     return;
   }
   if (args.command === 'json') {
     if (limit === 0) return;
-    const s = decodeDbn(file, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment });
+    const s = decodeDbn(input, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment, fileName });
     const m = await s.metadata();
     const version = args.upgrade ? 3 : (m?.sourceVersion ?? args.fragment ?? 3);
     let n = 0;
@@ -358,6 +361,7 @@ async function run(args: Args, out: Out): Promise<void> {
   }
   // events
   let kind = args.kind;
+  if (kind === undefined && stdin) throw new UsageError('events from standard input need --kind trades|mbp10|options');
   if (kind === undefined) {
     const probe = decodeDbn(file);
     const m = await probe.metadata();
@@ -367,9 +371,9 @@ async function run(args: Args, out: Out): Promise<void> {
     else throw new UsageError(`${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`);
   }
   if (limit === 0) return;
-  const ev = mapDbnFile(file, {
+  const ev = mapDbnFile(input, {
     kind,
-    fileBaseName: basename(file),
+    fileBaseName: stdin ? 'stdin' : basename(file),
     onWarning: (w) => process.stderr.write(`dbn: warning: ${w.file}${w.recordIndex !== undefined ? ` record #${w.recordIndex}` : ''}: ${w.message}\n`),
   });
   let n = 0;

@@ -25,7 +25,7 @@ import {
   type Publishable,
 } from '@md/event-types';
 import { FLAGS, UNDEF_PRICE, UNDEF_TIMESTAMP } from './constants.js';
-import { decodeDbn, type DbnStats } from './decoder.js';
+import { decodeDbn, type DbnInput, type DbnStats } from './decoder.js';
 import type { DbnMetadata } from './metadata.js';
 import type { DbnRecord, Mbp10Msg, Mbp1Msg, TradeMsg } from './records.js';
 import { SymbolMap } from './symbology.js';
@@ -263,7 +263,7 @@ export interface MapFileOptions {
   unmapped?: 'fallback' | 'skip';
   /** called for unmapped instruments (once per instrument), invalid records and symbology problems */
   onWarning?: (w: MapWarning) => void;
-  /** name used in message ids (default: the path's base name) */
+  /** name used in message ids (default: the path's base name; required for non-path inputs) */
   fileBaseName?: string;
 }
 
@@ -284,10 +284,13 @@ class MappedFile implements MappedEvents {
   private claimed = false;
 
   constructor(
-    readonly path: string,
+    readonly input: DbnInput,
     readonly opts: MapFileOptions,
   ) {
-    this.stream = decodeDbn(path);
+    if (typeof input !== 'string' && opts.fileBaseName === undefined) {
+      throw new TypeError('mapDbnFile: fileBaseName is required when the input is not a file path (message ids name the file)');
+    }
+    this.stream = decodeDbn(input, { fileName: opts.fileBaseName !== undefined && typeof input !== 'string' ? opts.fileBaseName : undefined });
   }
 
   get decodeStats(): DbnStats {
@@ -318,7 +321,7 @@ class MappedFile implements MappedEvents {
       throw new TypeError(`mapDbnFile: kind must be 'trades', 'mbp10' or 'options', got ${String(kind)}`);
     }
     const stats = this.stats;
-    const file = o.fileBaseName ?? basename(this.path);
+    const file = o.fileBaseName ?? basename(this.input as string);
     const warn = o.onWarning;
     const meta = await this.stream.metadata();
     const symbols = SymbolMap.fromMetadata(meta);
@@ -395,16 +398,16 @@ class MappedFile implements MappedEvents {
 }
 
 /**
- * Reads a DBN file and maps its records to canonical events (`kind` picks the mapping). Symbols
+ * Reads a DBN file (a path, or any decoder input with `fileBaseName`) and maps its records to canonical events (`kind` picks the mapping). Symbols
  * come from the file's metadata, then SymbolMappingMsg records met in the stream, then
  * `opts.symbols`; an instrument with none gets `UNMAPPED:<instrument_id>` (see `unmapped`).
  * Events keep the file's order. `start`/`end` filter on ts_event (or ts_recv) in Unix ns.
  */
-export function mapDbnFile(path: string, opts: MapFileOptions): MappedEvents {
-  return new MappedFile(path, opts);
+export function mapDbnFile(input: DbnInput, opts: MapFileOptions): MappedEvents {
+  return new MappedFile(input, opts);
 }
 
 /** `mapDbnFile(path, opts).batches()`: Publishable[] per decoded batch (fastest). */
-export function mapDbnFileBatches(path: string, opts: MapFileOptions): AsyncIterable<Publishable[]> {
-  return new MappedFile(path, opts).batches();
+export function mapDbnFileBatches(input: DbnInput, opts: MapFileOptions): AsyncIterable<Publishable[]> {
+  return new MappedFile(input, opts).batches();
 }

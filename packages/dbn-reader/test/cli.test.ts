@@ -2,7 +2,7 @@
  * The `dbn` command, run as a child process from the BUILT package (dist/cli.js). `nx test dbn-reader`
  * builds first; when run directly, beforeAll rebuilds if dist/cli.js is missing or older than src/.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +36,17 @@ function dbn(...args: string[]): Promise<Run> {
     execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+  });
+}
+function dbnStdin(input: Uint8Array, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => (stdout += c));
+    p.stderr.on('data', (c) => (stderr += c));
+    p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    p.stdin.end(input);
   });
 }
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
@@ -150,6 +161,23 @@ describe('dbn on generated data and bad input', () => {
     expect(lines((await dbn('json', sample.trades!, '--limit', '0')).stdout)).toHaveLength(0);
   });
 
+  it("'-' reads standard input (events need --kind there)", async () => {
+    const bytes = await readFile(sample.trades!);
+    const viaFile = await ok('json', sample.trades!, '--limit', '20');
+    const r = await dbnStdin(bytes, 'json', '-', '--limit', '20');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(viaFile);
+    const ev = await dbnStdin(bytes, 'events', '-', '--kind', 'trades', '--limit', '2');
+    expect(ev.code).toBe(0);
+    expect(lines(ev.stdout)).toHaveLength(2);
+    const noKind = await dbnStdin(bytes, 'events', '-');
+    expect(noKind.code).toBe(2);
+    expect(noKind.stderr).toMatch(/need --kind/);
+    const cut = await dbnStdin(bytes.subarray(0, 40), 'metadata', '-');
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/<stdin>/);
+  });
+
   it('errors: missing file and not-DBN data exit 1 naming the file; usage errors exit 2; --help exits 0', async () => {
     const missing = await dbn('json', join(dir, 'nope.dbn'));
     expect(missing.code).toBe(1);
@@ -171,7 +199,6 @@ describe('dbn on generated data and bad input', () => {
   });
 
   it('a reader that goes away (EPIPE) ends the command quietly', async () => {
-    const { spawn } = await import('node:child_process');
     const code = await new Promise<number | null>((resolve) => {
       const p = spawn(process.execPath, [CLI, 'json', sample.trades!], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';

@@ -339,6 +339,15 @@ describe('mapDbnFile on generated files', () => {
     expect(() => m.batches()).toThrow(/only once/);
   });
 
+  it('any decoder input works with a fileBaseName (bytes here); without one it is refused', async () => {
+    const bytes = await DbnEncoder.toBytes(meta, recs);
+    const fromBytes = await collect(mapDbnFile(bytes, { kind: 'trades', fileBaseName: 'mem.dbn' }));
+    const fromFile = await collect(mapDbnFile(file, { kind: 'trades' }));
+    expect(fromBytes.map((p) => p.msgId.replace(':mem.dbn:', ':F:'))).toStrictEqual(fromFile.map((p) => p.msgId.replace(':glbx-mdp3-20250102.trades.dbn.zst:', ':F:')));
+    expect(fromBytes.map((p) => p.event)).toStrictEqual(fromFile.map((p) => p.event));
+    expect(() => mapDbnFile(bytes, { kind: 'trades' })).toThrow(/fileBaseName is required/);
+  });
+
   it('a corrupt file fails with the decoder error after the good events', async () => {
     const bytes = await DbnEncoder.toBytes(meta, recs.slice(0, 2));
     const bad = join(dir, 'cut.dbn');
