@@ -203,12 +203,23 @@ interface Result {
 }
 
 function runChild(mode: Mode, path: string): Result {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_JS, mode, path], {
+  let r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_JS, mode, path], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     cwd: REPO,
     env: { ...process.env, NODE_OPTIONS: '' },
   });
+  // the checkout is shared: another `nx build dbn-reader` may be rewriting dist right now
+  for (let retry = 0; r.status !== 0 && /ERR_MODULE_NOT_FOUND|SyntaxError/.test(r.stderr) && retry < 10; retry++) {
+    console.log(`(dist of @md/dbn-reader missing or half-written, retrying ${mode} in 15 s)`);
+    spawnSync('sleep', ['15']);
+    r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_JS, mode, path], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      cwd: REPO,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+  }
   if (r.status !== 0) throw new Error(`child ${mode} ${path} failed: ${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop()!;
   return JSON.parse(line) as Result;

@@ -102,21 +102,31 @@ async function* fileChunks(path: string, chunkSize: number): AsyncGenerator<Uint
   } catch (e) {
     throw new DbnIoError(`cannot open: ${(e as Error).message}`, { file: path, offset: 0, cause: e });
   }
+  // two buffers: the next chunk is read while the consumer decodes the current one (a chunk is
+  // valid until the next pull, so the buffer it lives in is only reused after that pull)
+  const bufs = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
+  let pos = 0;
+  let which = 0;
+  const readInto = (buf: Uint8Array) =>
+    fh.read(buf, 0, chunkSize, null).then(
+      (r) => r.bytesRead,
+      (e: unknown) => e as Error,
+    );
+  let pending: Promise<number | Error> | undefined = readInto(bufs[0]);
   try {
-    const buf = new Uint8Array(chunkSize);
-    let pos = 0;
     for (;;) {
-      let n: number;
-      try {
-        ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
-      } catch (e) {
-        throw new DbnIoError(`read failed: ${(e as Error).message}`, { file: path, offset: pos, cause: e });
-      }
+      const n = await pending!;
+      pending = undefined;
+      if (n instanceof Error) throw new DbnIoError(`read failed: ${n.message}`, { file: path, offset: pos, cause: n });
       if (n === 0) return;
+      const cur = bufs[which];
+      which ^= 1;
       pos += n;
-      yield buf.subarray(0, n);
+      pending = readInto(bufs[which]);
+      yield cur.subarray(0, n);
     }
   } finally {
+    if (pending !== undefined) await pending;
     await fh.close().catch(() => undefined);
   }
 }

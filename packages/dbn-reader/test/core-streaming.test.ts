@@ -3,7 +3,7 @@
  * boundaries), as an async iterable, a sync iterable, a Node Readable, a file read in small
  * pieces; plain and zstd; unknown rtypes skipped by their length and counted.
  */
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -220,6 +220,23 @@ describe('the stream object', () => {
     }
     expect(n).toBe(10);
     expect(() => s[Symbol.asyncIterator]()).toThrow(/once/);
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('a file path: breaking early or finishing closes the file (with its read-ahead)', async () => {
+    const p = join(tmp, 'fd.dbn');
+    writeFileSync(p, big.bytes);
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let k = 0; k < 20; k++) {
+      let n = 0;
+      for await (const _ of decodeDbn(p, { chunkSize: 4096 })) {
+        void _;
+        if (++n === 100 + k) break;
+      }
+      const all = await decodeAll(p, { chunkSize: 65536 });
+      expect(all.records.length).toBe(big.recs.length);
+    }
+    expect(fds()).toBeLessThanOrEqual(before);
   });
 });
 
