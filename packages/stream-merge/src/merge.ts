@@ -464,11 +464,13 @@ class MergeCore<T> {
 async function* mergeItems<T>(core: MergeCore<T>): AsyncGenerator<T, void, undefined> {
   core.start();
   const out: T[] = [];
+  let i = 0;
   let failed = false;
   try {
     for (;;) {
+      i = -1; // index of the last item handed to the consumer
       const need = core.fill(out, 256);
-      for (let i = 0; i < out.length; i++) yield out[i];
+      for (i = 0; i < out.length; i++) yield out[i];
       out.length = 0;
       if (need >= 0) await core.refill(need);
       else if (core.finished) return;
@@ -477,6 +479,8 @@ async function* mergeItems<T>(core: MergeCore<T>): AsyncGenerator<T, void, undef
     failed = true;
     throw e;
   } finally {
+    // stopped early: released items the consumer never received do not count as emitted
+    if (out.length > i + 1) core.stats.emitted -= out.length - (i + 1);
     if (failed) await core.close().catch(() => undefined); // the input's error wins
     else await core.close();
   }

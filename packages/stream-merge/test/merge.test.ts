@@ -317,6 +317,13 @@ describe('errors and closing', () => {
     expect(closed.sort()).toEqual([0, 1, 2]);
   });
 
+  it('stats.emitted counts what the consumer received when it stops early', async () => {
+    const m = mergeByKey([evs(0, Array.from({ length: 1000 }, (_, i) => i)), evs(1, [5, 6])], { key });
+    let n = 0;
+    for await (const _ of m) if (++n === 10) break;
+    expect(m.stats.emitted).toBe(10);
+  });
+
   it('return() on the batched iterator closes every input', async () => {
     const closed: number[] = [];
     const inputs = [0, 1].map((input) => batchesOf(evs(input, Array.from({ length: 100 }, (_, i) => i)), () => 10, () => closed.push(input)));
