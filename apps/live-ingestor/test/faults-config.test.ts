@@ -157,8 +157,8 @@ async function run(c: Case): Promise<Observed> {
   let stderr = '';
   p.stdout.on('data', (d) => (stdout += d));
   p.stderr.on('data', (d) => (stderr += d));
-  // a value that is (wrongly) accepted lets the app connect and run: give it 10 s (4 s for a known bug), then kill it
-  const killer = setTimeout(() => p.kill('SIGKILL'), c.knownBug ? 4000 : 10_000);
+  // a value that is (wrongly) accepted lets the app connect and run: give it 20 s (4 s for a known bug), then kill it
+  const killer = setTimeout(() => p.kill('SIGKILL'), c.knownBug ? 4000 : 20_000);
   const code = await new Promise<number | null>((r) => p.on('exit', (x) => r(x)));
   clearTimeout(killer);
   const outcome = { code, stderr, stdout, ms: Date.now() - t0 };
