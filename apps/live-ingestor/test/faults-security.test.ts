@@ -215,11 +215,20 @@ describe('NATS authentication and TLS, through the app', () => {
     }
   });
 
-  it.skipIf(!haveOpenssl)('TLS: NATS_TLS_CA naming a missing file: exit 1, the message names the file', async () => {
-    const missing = join(dir, 'no-such-ca.pem');
-    const r = run([], { NATS_URL: `tls://127.0.0.1:${tlsSrv!.port}`, NATS_TLS_CA: missing, NATS_USER: 'alice', NATS_PASSWORD: PASSWORD });
-    expect(await r.exit).toBe(1);
-    expect(r.out.stderr).toContain('no-such-ca.pem');
+  it.skipIf(!haveOpenssl)('TLS: NATS_TLS_CA / NATS_TLS_CERT / NATS_TLS_KEY naming a missing file: exit 1, the message names the file', async () => {
+    for (const v of ['NATS_TLS_CA', 'NATS_TLS_CERT', 'NATS_TLS_KEY']) {
+      const missing = join(dir, `no-such-${v.toLowerCase()}.pem`);
+      const env: Record<string, string> = { NATS_URL: `tls://127.0.0.1:${tlsSrv!.port}`, NATS_TLS_CA: join(dir, 'ca.pem'), NATS_USER: 'alice', NATS_PASSWORD: PASSWORD };
+      // a certificate needs its key and the other way round: give the real counterpart
+      if (v === 'NATS_TLS_CERT') env.NATS_TLS_KEY = join(dir, 'server-key.pem');
+      if (v === 'NATS_TLS_KEY') env.NATS_TLS_CERT = join(dir, 'server.pem');
+      env[v] = missing;
+      const conns = fv.connections.length;
+      const r = run([], env);
+      expect(await r.exit, `${v}: ${r.out.stderr}`).toBe(1);
+      expect(r.out.stderr, v).toContain(`no-such-${v.toLowerCase()}.pem`);
+      expect(fv.connections.length).toBe(conns);
+    }
   });
 
   it('credentials revoked while running (server back with another password): no retry storm, the secret never printed', async () => {
