@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Histogram, pace, paceBatches, ReplayClock } from '@md/stream-merge';
+import { Histogram, mergeBatchesByKey, pace, paceBatches, ReplayClock } from '@md/stream-merge';
 import { rng } from './helpers';
 
 const S = 1_000_000_000n; // 1 s in ns
@@ -218,6 +218,23 @@ describe('ReplayClock (fake timers)', () => {
     expect(got).toHaveLength(2);
     clock2.resume();
     expect(await clock2.untilDue(at(5), AbortSignal.abort())).toBe(false);
+  });
+
+  it('merge -> paceBatches: three inputs with a reorder window come out in order, each at its time', async () => {
+    const now = fake();
+    const clock = new ReplayClock({ speed: 1, now, precisionMs: 0 });
+    const ms = (x: number) => at(x / 1000);
+    const trades = [[ms(0), ms(40)], [ms(90)]];
+    const options = [[ms(40)]];
+    const mbp = [[ms(10), ms(30), ms(20) /* steps back 10 ms */, ms(50)], [ms(90), ms(100)]];
+    const merged = mergeBatchesByKey<bigint>([trades, options, mbp], { key: id, reorderWindowNs: 10_000_000n });
+    const { got, done } = drain(paceBatches(merged, clock, id), now);
+    await vi.advanceTimersByTimeAsync(200);
+    await done;
+    const flat = got.flatMap(([t, b]) => b.map((x) => [t, Number((x - T0) / 1_000_000n)]));
+    expect(flat).toEqual([[0, 0], [10, 10], [20, 20], [30, 30], [40, 40], [40, 40], [50, 50], [90, 90], [90, 90], [100, 100]]);
+    expect(merged.stats.late).toBe(0);
+    expect(clock.stats().lateness.max).toBe(0);
   });
 
   it('rejects bad options with the value named', () => {
