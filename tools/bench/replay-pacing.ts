@@ -12,6 +12,9 @@
  *
  * Run from the repo root after building the package:
  *   npx nx build stream-merge && npx tsx tools/bench/replay-pacing.ts [--seconds 60] [--rate 12000] [--work-us 1] [--no-baseline] [--no-poll]
+ * On a busy machine the tail is set by the run queue (printed as "waited ... for a CPU"); to measure the clock
+ * itself, give it a CPU when it wakes: `chrt -f 5 npx tsx tools/bench/replay-pacing.ts --no-poll` (root; skip the
+ * busy-polling mode under a real-time policy).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
