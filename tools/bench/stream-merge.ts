@@ -5,7 +5,8 @@
  *   per-item  : mergeByKey over 3 async generators yielding one item each  vs  draining the same 3 generators
  *               one after the other without merging (same item creation, same promise per item)
  *   batched   : mergeBatchesByKey over 3 async generators yielding arrays of 512  vs  draining those batches
- *   batched, reorder window 1 ms: the same with reorderWindowNs = 1,000,000n (inputs step back up to 0.3 ms)
+ *   batched, reorder window 1 ms / 100 ms (the replay app's default): the same with reorderWindowNs = 1 ms / 100 ms
+ *               (inputs step back up to 0.3 ms; a 100 ms window holds ~10,000 items)
  * Medians of --runs runs (default 3); ratio = merged / baseline (1.0 = the merge costs nothing).
  *
  * Run from the repo root after building the package:
@@ -51,6 +52,7 @@ async function* batches(j: number, jitter = false): AsyncGenerator<Item[]> {
 }
 
 let sink = 0;
+let held100 = 0;
 
 /** events/s of wall time and per CPU-second (user + system of this process: less sensitive to a busy machine) */
 async function timeIt(f: () => Promise<number>): Promise<[number, number]> {
@@ -116,6 +118,29 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     },
   },
   {
+    name: 'batched, reorder window 100 ms',
+    merged: async () => {
+      let n = 0;
+      let last = 0n;
+      const m = mergeBatchesByKey([0, 1, 2].map((j) => batches(j, true)), { key, reorderWindowNs: 100_000_000n });
+      for await (const b of m) {
+        for (let i = 0; i < b.length; i++) {
+          if (b[i].ts < last) throw new Error('out of order');
+          last = b[i].ts;
+        }
+        n += b.length;
+      }
+      if (m.stats.late !== 0) throw new Error(`late ${m.stats.late}`);
+      held100 = m.stats.maxHeld;
+      return n;
+    },
+    baseline: async () => {
+      let n = 0;
+      for (let j = 0; j < INPUTS; j++) for await (const b of batches(j, true)) { for (let i = 0; i < b.length; i++) sink ^= b[i].seq; n += b.length; }
+      return n;
+    },
+  },
+  {
     name: 'batched, reorder window 1 ms',
     merged: async () => {
       let n = 0;
@@ -166,5 +191,6 @@ for (const c of cases) {
   }
   console.log(`${c.name.padEnd(w)}  ${cols.join('  ')}`);
 }
+console.log(`most items held with the 100 ms window: ${fmt(held100)}`);
 console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores): other work on the machine lowers the absolute figures`);
 if (sink === 0.5) console.log('');
