@@ -14,6 +14,9 @@
  *   batches  for await (const batch of decodeDbn(path).batches())
  *   scan     scanDbn(path, raw => ...): no objects, fields read in place
  * Targets (issue 3): >= 5M trade records/s, >= 1M MBP-10 records/s, peak RSS < 150 MB.
+ * The machine is shared: besides wall-clock medians the table shows the child's CPU time
+ * (user + system, all threads) and records per CPU-second, which load from other processes
+ * distorts much less than wall time.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -43,6 +46,7 @@ import { createRequire } from 'node:module';
 import * as dbn from '@md/dbn-reader';
 const [mode, path] = process.argv.slice(-2);
 const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
 let records = 0;
 let check = 0;
 if (mode === 'floor') {
@@ -92,8 +96,10 @@ if (mode === 'floor') {
   } else records = -1;
 }
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+const cu = process.cpuUsage(c0);
+const cpuMs = (cu.user + cu.system) / 1000;
 const maxRssMB = process.resourceUsage().maxRSS / 1024;
-process.stdout.write(JSON.stringify({ ms, records, check, maxRssMB }) + '\\n');
+process.stdout.write(JSON.stringify({ ms, cpuMs, records, check, maxRssMB }) + '\\n');
 `;
 
 // ---------------------------------------------------------------------------------------------
@@ -197,6 +203,8 @@ async function generate(kind: 'trades' | 'mbp10', n: number, plainPath: string, 
 
 interface Result {
   ms: number;
+  /** user + system CPU time of the whole child (all its threads) */
+  cpuMs: number;
   records: number;
   check: number;
   maxRssMB: number;
@@ -256,7 +264,7 @@ async function main(): Promise<void> {
   const modes: Mode[] = ['floor', 'iterate', 'batches', 'scan'];
   if (flag('--events')) modes.push('events');
   const rows: string[][] = [];
-  const header = ['file', 'MB on disk', 'case', 'median ms', 'records/s', 'x floor', 'peak RSS MB (max)'];
+  const header = ['file', 'MB on disk', 'case', 'median ms', 'records/s', 'x floor', 'CPU ms', 'records/CPU-s', 'peak RSS MB (max)'];
   for (const f of files) {
     for (const path of [f.plain, f.zstd]) {
       const label = `${f.kind} ${path.endsWith('.zst') ? 'zstd' : 'plain'}`;
@@ -265,6 +273,7 @@ async function main(): Promise<void> {
         const res: Result[] = [];
         for (let i = 0; i < runs; i++) res.push(runChild(mode, path));
         const ms = median(res.map((r) => r.ms));
+        const cpuMs = median(res.map((r) => r.cpuMs));
         const rss = Math.max(...res.map((r) => r.maxRssMB));
         if (mode === 'floor') floorMs = ms;
         const recs = res[0].records;
@@ -277,6 +286,8 @@ async function main(): Promise<void> {
           ms.toFixed(0),
           perSec,
           mode === 'floor' ? '1.00' : (ms / floorMs).toFixed(2),
+          cpuMs.toFixed(0),
+          mode === 'floor' || recs < 0 ? '-' : `${((recs / cpuMs) * 1000 / 1e6).toFixed(2)}M`,
           rss.toFixed(0),
         ]);
         console.log(rows[rows.length - 1].join(' | '));
