@@ -55,8 +55,8 @@ async function main(): Promise<number> {
     source = new DataRootSource(rootDir, (m) => log(`warning: ${m}`));
     plan = await planReplay(cfg, source, rootDir);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`replay-publisher: ${e.message}\n`);
+    if (e instanceof ConfigError || (e as Error).name === 'DbnDataRootError') {
+      process.stderr.write(`replay-publisher: ${(e as Error).message}\n`);
       return 2;
     }
     throw e;

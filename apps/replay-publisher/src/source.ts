@@ -34,9 +34,7 @@ export class DataRootSource implements ReplaySource {
 
   async fileNames(date: string): Promise<string[]> {
     const f = await this.root.filesFor(date);
-    return Object.values(f)
-      .filter((x): x is string => typeof x === 'string')
-      .map((x) => basename(x));
+    return [f.trades, f.mbp10, f.options].filter((x): x is string => typeof x === 'string').map((x) => basename(x));
   }
 
   batches(kind: ReplayKind, date: string, range: { start?: bigint; end?: bigint }): AsyncIterable<Publishable[]> {
