@@ -68,7 +68,7 @@ interface FolderIndex {
   metadataJson: string | null;
 }
 
-/** See the module comment. Methods read the folders once and cache what they found. */
+/** See the module comment. Methods read the folders once and cache what they found (see `refresh`). */
 export class DbnDataRoot {
   private readonly folders = new Map<DbnEventKind, Promise<FolderIndex>>();
   private readonly symbology = new Map<DbnEventKind, Promise<SymbolMap | null>>();
@@ -78,6 +78,13 @@ export class DbnDataRoot {
     readonly root: string,
     readonly opts: DataRootOptions = {},
   ) {}
+
+  /** Forgets what was read from the folders (listings, symbology.json): the next call looks again. */
+  refresh(): void {
+    this.folders.clear();
+    this.symbology.clear();
+    this.rootChecked = null;
+  }
 
   private checkRoot(): Promise<void> {
     return (this.rootChecked ??= access(this.root).catch(() => {

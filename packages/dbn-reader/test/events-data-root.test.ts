@@ -115,13 +115,18 @@ describe('DbnDataRoot edge cases', () => {
     await expect(collect(r.trades('2025-01-02'))).rejects.toThrow(DbnDataRootError);
   });
 
-  it('an empty root has no dates; other files in the folders are ignored', async () => {
+  it('an empty root has no dates; other files in the folders are ignored; refresh() sees new files', async () => {
     const r0 = join(dir, 'empty');
     await mkdir(join(r0, 'trades'), { recursive: true });
     await writeFile(join(r0, 'trades', 'README.txt'), 'x');
     await writeFile(join(r0, 'trades', 'glbx-mdp3-20250102.mbp-10.dbn'), 'wrong folder for this schema');
-    expect(await new DbnDataRoot(r0).availableDates()).toStrictEqual([]);
-    await expect(new DbnDataRoot(r0).fileFor('trades', '2025-01-02')).rejects.toThrow(/that folder has no DBN files/);
+    const r = new DbnDataRoot(r0);
+    expect(await r.availableDates()).toStrictEqual([]);
+    await expect(r.fileFor('trades', '2025-01-02')).rejects.toThrow(/that folder has no DBN files/);
+    await generateSampleSession({ root: r0, date: '2025-02-03', trades: 5, mbp10: 0, options: 0 });
+    expect(await r.availableDates()).toStrictEqual([]); // cached listing
+    r.refresh();
+    expect(await r.availableDates()).toStrictEqual(['2025-02-03']);
   });
 
   it('the folder symbology.json is the fallback when a file has no mappings; unmapped ids say so', async () => {
