@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decode, encode, encodeToString, SUBJECTS, type FuturesTrade, type MBP10, type OptionTrade, type Publishable } from '@md/event-types';
+import { decode, encode, encodeToString, fixedToFloat, SUBJECTS, type FuturesTrade, type MBP10, type OptionTrade, type Publishable } from '@md/event-types';
 import {
   aggressorFromSide,
   DbnEncoder,
@@ -184,6 +184,33 @@ describe('mapping rules (generated records)', () => {
     expect(text).toContain('{"bid_px":null,"bid_sz":0,"ask_px":null,"ask_sz":0}]');
     expect(text).not.toContain('9223372036');
     expect(decode('futures.mbp10.v1', text)).toStrictEqual(p.event);
+  });
+
+  it('MBP10 level prices equal fixedToFloat of every raw price, over records that repeat and change prices', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const pool = [5_900_000_000_000n, 5_900_250_000_000n, 9_007_199_254_740_993_123n, -1_250_000_000n, 100_000_000n, 1n, UNDEF];
+    let prev = mbp10();
+    for (let n = 0; n < 2000; n++) {
+      // mostly the previous record's levels (as in real books), sometimes a new price in a random slot
+      const levels = prev.levels.map((l) => ({ ...l }));
+      for (let k = 0; k < 3; k++) {
+        if (rnd() < 0.5) {
+          const i = Math.floor(rnd() * 10);
+          const px = pool[Math.floor(rnd() * pool.length)] + (rnd() < 0.5 ? 0n : BigInt(Math.floor(rnd() * 1000)) * 250_000_000n);
+          if (rnd() < 0.5) levels[i].bid_px = px;
+          else levels[i].ask_px = px;
+        }
+      }
+      const rec = mbp10({ levels });
+      const got = toMbp10(rec, 'X', ctx).event.levels;
+      for (let i = 0; i < 10; i++) {
+        const l = levels[i];
+        expect(got[i].bid_px).toBe(l.bid_px === UNDEF ? null : fixedToFloat(l.bid_px));
+        expect(got[i].ask_px).toBe(l.ask_px === UNDEF ? null : fixedToFloat(l.ask_px));
+      }
+      prev = rec;
+    }
   });
 
   it('OPRA OSI symbols become the contract ticker; OptionTrade fields', () => {
