@@ -1,7 +1,8 @@
 /**
  * Streaming DBN encoder: metadata + records of every type the decoder reads, DBN version 3 by
  * default (1 and 2 for tests and compatibility), plain or zstd. Records are encoded into one
- * reused buffer and written out in ~1 MiB pieces, so files of any size can be generated with
+ * buffer that is handed to the sink in ~1 MiB pieces (a fresh buffer takes its place, so bytes in
+ * flight are never overwritten), so files of any size can be generated with
  * flat memory.
  */
 import { open, type FileHandle } from 'node:fs/promises';
@@ -109,14 +110,18 @@ export function encodeRecord(rec: AnyDbnRecord, opts: { version?: 1 | 2 | 3; tsO
 export class DbnEncoder {
   readonly version: 1 | 2 | 3;
   readonly tsOut: boolean;
-  private readonly buf: Uint8Array;
-  private readonly dv: DataView;
+  private buf: Uint8Array;
+  private dv: DataView;
+  private readonly bufSize: number;
   private pos = 0;
   private readonly zstd?: ZstdCompressor;
   private fh?: FileHandle;
   private opening?: Promise<void>;
   private closed = false;
   private failed: unknown;
+  /** every hand-off to the sink runs after the previous one: output order = write order */
+  private chain: Promise<void> = Promise.resolve();
+  private pendingMeta?: Uint8Array;
   /** bytes handed to the sink (compressed size with zstd) */
   bytesWritten = 0;
   /** records encoded */
@@ -130,13 +135,13 @@ export class DbnEncoder {
     this.version = opts.version ?? 3;
     if (![1, 2, 3].includes(this.version)) throw new RangeError(`DbnEncoder: version must be 1, 2 or 3`);
     this.tsOut = metadata !== null ? (metadata.tsOut ?? false) : (opts.tsOut ?? false);
-    const size = Math.max(opts.bufferSize ?? 1 << 20, 4096);
-    this.buf = new Uint8Array(size);
+    this.bufSize = Math.max(opts.bufferSize ?? 1 << 20, 4096);
+    this.buf = new Uint8Array(this.bufSize);
     this.dv = new DataView(this.buf.buffer);
     if (opts.compression === 'zstd') this.zstd = new ZstdCompressor(opts.zstdLevel ?? 3);
     if (metadata !== null) {
       const meta = encodeMetadata(metadata, this.version);
-      if (meta.length <= size) {
+      if (meta.length <= this.bufSize) {
         this.buf.set(meta, 0);
         this.pos = meta.length;
       } else {
@@ -145,17 +150,18 @@ export class DbnEncoder {
     }
   }
 
-  private pendingMeta?: Uint8Array;
-
-  /** Appends one record. Await the result (it is a promise only when the buffer was flushed). */
+  /**
+   * Appends one record. It is encoded at once (the object may be reused right after the call).
+   * Returns a promise only when a full buffer was handed to the sink: await it for backpressure.
+   * Throws DbnEncodeError (synchronously) for a record that cannot be encoded.
+   */
   write(rec: AnyDbnRecord): void | Promise<void> {
     if (this.closed) throw new Error('DbnEncoder: write after close');
-    if (this.pendingMeta !== undefined || this.buf.length - this.pos < 1032) {
-      return this.flush().then(() => {
-        this.writeNow(rec);
-      });
-    }
+    if (this.failed !== undefined) throw this.failed;
+    let p: Promise<void> | undefined;
+    if (this.pendingMeta !== undefined || this.bufSize - this.pos < 1032) p = this.flush();
     this.writeNow(rec);
+    return p;
   }
 
   private writeNow(rec: AnyDbnRecord): void {
@@ -171,34 +177,47 @@ export class DbnEncoder {
     }
   }
 
-  /** Hands the buffered bytes to the sink. */
-  async flush(): Promise<void> {
-    if (this.pendingMeta !== undefined) {
-      const m = this.pendingMeta;
-      this.pendingMeta = undefined;
-      await this.emit(m, false);
-    }
-    if (this.pos === 0) return;
-    const n = this.pos;
-    this.pos = 0;
-    await this.emit(this.buf.subarray(0, n), true);
+  /**
+   * Hands the buffered bytes to the sink. The buffer is detached at once (a fresh one takes its
+   * place), so records written before the returned promise settles never touch bytes in flight.
+   */
+  flush(): Promise<void> {
+    return this.handOff(false);
   }
 
-  private async emit(bytes: Uint8Array, reused: boolean, end = false): Promise<void> {
-    if (this.failed !== undefined) throw this.failed;
+  private handOff(end: boolean): Promise<void> {
+    const meta = this.pendingMeta;
+    this.pendingMeta = undefined;
+    const data = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined;
+    if (data !== undefined && !this.closed) {
+      this.buf = new Uint8Array(this.bufSize);
+      this.dv = new DataView(this.buf.buffer);
+    }
+    this.pos = 0;
+    const p = this.chain.then(async () => {
+      if (this.failed !== undefined) throw this.failed;
+      if (meta !== undefined) await this.emit(meta, false);
+      if (data !== undefined || end) await this.emit(data ?? new Uint8Array(0), end);
+    });
+    // keep the chain going (a failure is sticky in this.failed); never an unhandled rejection
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async emit(bytes: Uint8Array, end: boolean): Promise<void> {
     try {
       if (this.zstd !== undefined) {
-        for (const c of this.zstd.push(bytes, end ? 'end' : 'continue')) await this.out(c, false);
+        for (const c of this.zstd.push(bytes, end ? 'end' : 'continue')) await this.out(c);
       } else if (bytes.length > 0) {
-        await this.out(bytes, reused);
+        await this.out(bytes);
       }
     } catch (e) {
-      this.failed = e;
+      this.failed ??= e;
       throw e;
     }
   }
 
-  private async out(chunk: Uint8Array, reused: boolean): Promise<void> {
+  private async out(chunk: Uint8Array): Promise<void> {
     this.bytesWritten += chunk.length;
     const sink = this.sink;
     if (typeof sink === 'string') {
@@ -214,9 +233,9 @@ export class DbnEncoder {
         off += bytesWritten;
       }
     } else if (typeof sink === 'function') {
-      await sink(reused ? chunk.slice() : chunk);
+      await sink(chunk);
     } else {
-      const ok = sink.write(reused ? chunk.slice() : chunk);
+      const ok = sink.write(chunk);
       if (!ok) {
         await new Promise<void>((resolve, reject) => {
           const s = sink as NodeJS.WritableStream;
@@ -237,17 +256,13 @@ export class DbnEncoder {
 
   /**
    * Flushes, ends the zstd frame and closes a file sink. A stream sink is ended too unless
-   * `endStream` is false.
+   * `endStream` is false. Rejects with the sink's error if any hand-off failed.
    */
   async close(opts: { endStream?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.pendingMeta !== undefined) await this.flush();
-      const n = this.pos;
-      this.pos = 0;
-      if (this.zstd !== undefined) await this.emit(this.buf.subarray(0, n), true, true);
-      else if (n > 0) await this.emit(this.buf.subarray(0, n), true);
+      await this.handOff(this.zstd !== undefined);
       if (typeof this.sink === 'string' && this.fh === undefined && this.bytesWritten === 0) {
         // empty output still creates the file
         this.fh = await open(this.sink, 'w');

@@ -232,6 +232,61 @@ describe('generated records of every type: encode -> decode', () => {
     expect(() => encodeRecord({ ...good, hd: { ...good.hd, rtype: 0x55 } } as unknown as AnyDbnRecord)).toThrow(DbnEncodeError);
   });
 
+  it('writes that are not awaited, with the record object reused, still come out complete and in order', async () => {
+    const rng = new Rng(11);
+    const expected = Array.from({ length: 3000 }, () => randomRecord(rng, 0x0a, 3, false));
+    for (const sink of ['file', 'function'] as const) {
+      const path = join(tmp, `noawait-${sink}.dbn.zst`);
+      const parts: Uint8Array[] = [];
+      const enc = new DbnEncoder(
+        sink === 'file'
+          ? path
+          : async (c: Uint8Array) => {
+              await new Promise((r) => setTimeout(r, 1)); // a slow sink
+              parts.push(c);
+            },
+        META,
+        { bufferSize: 4096, compression: 'zstd' },
+      );
+      const scratch = structuredClone(expected[0]) as Record<string, unknown>;
+      const pending: Array<Promise<void>> = [];
+      for (const r of expected) {
+        Object.assign(scratch, structuredClone(r)); // the same object, overwritten for every record
+        const p = enc.write(scratch as unknown as AnyDbnRecord);
+        if (p) pending.push(p);
+      }
+      expect(pending.length).toBeGreaterThan(100);
+      await enc.close();
+      const bytes = sink === 'file' ? path : Buffer.concat(parts);
+      const back = await decodeAll(bytes);
+      expect(back.error).toBeUndefined();
+      expect(back.records).toStrictEqual(expected);
+    }
+  });
+
+  it('a failing sink: the error comes back from write/close, not as an unhandled rejection', async () => {
+    const enc = new DbnEncoder(
+      async () => {
+        throw new Error('sink is gone');
+      },
+      META,
+      { bufferSize: 4096 },
+    );
+    const rng = new Rng(12);
+    let err: unknown;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const p = enc.write(randomRecord(rng, 0x00, 3, false));
+        if (p) await p;
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error)?.message).toBe('sink is gone');
+    expect(() => enc.write(randomRecord(rng, 0x00, 3, false))).toThrow('sink is gone');
+    await expect(enc.close()).rejects.toThrow('sink is gone');
+  });
+
   it('a stream sink and a file sink get the same bytes as toBytes', async () => {
     const rng = new Rng(10);
     const recs = Array.from({ length: 5000 }, () => randomRecord(rng, rng.pick([0x00, 0x0a, 0x13]), 3, false));
