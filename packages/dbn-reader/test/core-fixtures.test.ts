@@ -223,8 +223,8 @@ describe.skipIf(!HAVE_FIXTURES)('copies of the same data agree', () => {
     expect(typeof (v3 as { raw_instrument_id: unknown }).raw_instrument_id).toBe('bigint');
     // the same values where the layouts share a field
     for (const k of ['raw_symbol', 'exchange', 'ts_recv', 'min_price_increment', 'strike_price', 'instrument_class'] as const) {
-      expect((v1 as Record<string, unknown>)[k]).toEqual((v3 as Record<string, unknown>)[k]);
-      expect((v2 as Record<string, unknown>)[k]).toEqual((v3 as Record<string, unknown>)[k]);
+      expect((v1 as unknown as Record<string, unknown>)[k]).toEqual((v3 as unknown as Record<string, unknown>)[k]);
+      expect((v2 as unknown as Record<string, unknown>)[k]).toEqual((v3 as unknown as Record<string, unknown>)[k]);
     }
     // and the metadata version is the file's
     const s = decodeDbn(byName('test_data.definition.v1.dbn.zst').path, { upgradePolicy: 'as-is' });

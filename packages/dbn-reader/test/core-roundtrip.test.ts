@@ -248,7 +248,7 @@ describe('generated records of every type: encode -> decode', () => {
         META,
         { bufferSize: 4096, compression: 'zstd' },
       );
-      const scratch = structuredClone(expected[0]) as Record<string, unknown>;
+      const scratch = structuredClone(expected[0]) as unknown as Record<string, unknown>;
       const pending: Array<Promise<void>> = [];
       for (const r of expected) {
         Object.assign(scratch, structuredClone(r)); // the same object, overwritten for every record
