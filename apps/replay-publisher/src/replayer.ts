@@ -164,10 +164,15 @@ export class Replayer {
         { key: keyOf, reorderWindowNs: o.reorderWindowNs ?? 0n, onLate: () => stats.late++ },
       );
       const it = merged[Symbol.asyncIterator]();
+      let ahead = it.next();
       try {
         for (;;) {
-          const r = await this.orStop(it.next());
+          const r = await this.orStop(ahead);
           if (r === 'stop' || r.done) break;
+          // read ahead: the next batch is decoded and merged while this one waits for its schedule (or for room
+          // in the publisher's window), not on the critical path of the first event after it
+          ahead = it.next();
+          ahead.catch(() => undefined); // surfaces at the next await; never unhandled if we stop first
           const batch = r.value;
           for (let i = 0; i < batch.length; i++) {
             const p = batch[i];
