@@ -16,6 +16,8 @@ import {
   isNatsReachable,
   redactSecrets,
   startNatsServer,
+  StreamConfigMismatchError,
+  type StreamInfo,
   type BusOptions,
   type EnsureStreamResult,
   type LocalNatsServer,
@@ -38,7 +40,13 @@ export interface Bus {
  * directory instead. Then provision MARKET_DATA (idempotent). Errors name the URL (secrets redacted) and,
  * for a missing nats-server, the install command.
  */
-export async function openBus(natsUrl: string | null, autoServer: boolean, log: (msg: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Bus> {
+export async function openBus(
+  natsUrl: string | null,
+  autoServer: boolean,
+  log: (msg: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  streamOpts: { replicas?: number } = {},
+): Promise<Bus> {
   const opts: BusOptions = { ...busOptionsFromEnv(env), name: 'replay-publisher', log };
   if (natsUrl) opts.servers = natsUrl.split(',').map((s) => s.trim()).filter(Boolean);
   const servers = Array.isArray(opts.servers) ? opts.servers : [opts.servers ?? DEFAULT_NATS_URL];
@@ -52,7 +60,7 @@ export async function openBus(natsUrl: string | null, autoServer: boolean, log: 
   let nc: NatsConnection | null = null;
   try {
     nc = await connectBus(opts);
-    const stream = await ensureStream(nc);
+    const stream = await provision(nc, streamOpts.replicas, log);
     const url = redactSecrets((opts.servers as string[]).join(','), opts);
     const conn = nc;
     return {
@@ -73,6 +81,27 @@ export async function openBus(natsUrl: string | null, autoServer: boolean, log: 
     if (nc) await nc.close().catch(() => undefined);
     if (server) await server.dispose().catch(() => undefined);
     throw new Error(redactSecrets((e as Error).message, opts), { cause: e });
+  }
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+/**
+ * ensureStream (MARKET_DATA, created with `replicas` when missing). An existing stream that captures the
+ * contract's subjects is used as it is even when other settings differ (replicas, max age, duplicate window,
+ * ...: an operator's choice, logged); one with other subjects is refused (events would not be stored).
+ */
+async function provision(nc: NatsConnection, replicas: number | undefined, log: (msg: string) => void): Promise<EnsureStreamResult> {
+  try {
+    return await ensureStream(nc, replicas ? { replicas } : {});
+  } catch (e) {
+    if (!(e instanceof StreamConfigMismatchError) || e.differences.some((d) => d.field === 'subjects')) throw e;
+    const r = await nc.request(`$JS.API.STREAM.INFO.${e.stream}`, te.encode('{}'), { timeout: 10_000 });
+    const info = JSON.parse(td.decode(r.data)) as StreamInfo & { error?: { description?: string } };
+    if (info.error) throw e;
+    log(`stream ${e.stream} exists with other settings (${e.differences.map((d) => `${d.field} ${JSON.stringify(d.actual)}`).join(', ')}): using it as it is`);
+    return { action: 'exists', info };
   }
 }
 

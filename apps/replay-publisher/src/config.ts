@@ -36,8 +36,13 @@ export interface ReplayConfig {
   /** start a local nats-server when none is reachable at natsUrl: default true when natsUrl was not given */
   autoServer: boolean;
   mode: PublishMode;
+  /** --mode / REPLAY_PUBLISH_MODE given (otherwise a replicated stream switches the default to ack) */
+  modeExplicit: boolean;
+  /** replicas of MARKET_DATA when this app creates it (an existing stream is used as it is) */
+  replicas: number | undefined;
   /** max unconfirmed events (batch 2048, ack 1024) */
   window: number;
+  windowExplicit: boolean;
   resume: boolean;
   /** progress line every N events (0 = none) */
   progressEvery: number;
@@ -87,7 +92,9 @@ Options (flags override the environment variable in brackets):
   --local-server / --no-local-server   start a local nats-server when none answers at the URL
                              [REPLAY_LOCAL_SERVER] (default: only when no URL was configured)
   --mode batch|ack           JetStream publisher mode [REPLAY_PUBLISH_MODE] (batch: core publishes
-                             confirmed in bulk, fastest; use ack for replicated (R>1) streams)
+                             confirmed in bulk, fastest; ack when the stream is replicated (R>1))
+  --replicas N               replicas of MARKET_DATA when it has to be created [REPLAY_STREAM_REPLICAS] (1);
+                             an existing stream capturing market.> is used as it is
   --window N                 max unconfirmed events [REPLAY_PUBLISH_WINDOW] (batch 2048, ack 1024: bounds memory)
   --resume                   continue after the last event of this replay already in the stream
                              (same data, order and reorder window as the interrupted run)
@@ -192,7 +199,7 @@ export const DEFAULT_REORDER_WINDOW = '100ms';
 export const DEFAULT_BATCH_WINDOW = 2048;
 export const DEFAULT_ACK_WINDOW = 1024;
 
-const STRING_FLAGS = new Set(['--data-root', '--date', '--start', '--end', '--speed', '--max-gap', '--order', '--reorder-window', '--sink', '--nats-url', '--mode', '--window', '--progress-every', '--sample-dir', '--shutdown-timeout']);
+const STRING_FLAGS = new Set(['--replicas', '--data-root', '--date', '--start', '--end', '--speed', '--max-gap', '--order', '--reorder-window', '--sink', '--nats-url', '--mode', '--window', '--progress-every', '--sample-dir', '--shutdown-timeout']);
 
 /** `--speed -1` -> `--speed=-1`, so a negative number is refused for what it is, not as a missing argument */
 function joinNegativeValues(argv: string[]): string[] {
@@ -234,6 +241,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'no-local-server': { type: 'boolean' },
         mode: { type: 'string' },
         window: { type: 'string' },
+        replicas: { type: 'string' },
         resume: { type: 'boolean' },
         'progress-every': { type: 'string' },
         'progress-bar': { type: 'boolean' },
@@ -307,6 +315,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     natsUrl: nurl === null ? null : nurl.trim(),
     autoServer: values['local-server'] ? true : values['no-local-server'] ? false : env.REPLAY_LOCAL_SERVER !== undefined && env.REPLAY_LOCAL_SERVER.trim() !== '' ? bool('REPLAY_LOCAL_SERVER', env.REPLAY_LOCAL_SERVER) : nurl === null,
     mode,
+    modeExplicit: s('mode', 'REPLAY_PUBLISH_MODE') !== undefined,
+    windowExplicit: win !== undefined,
+    replicas: s('replicas', 'REPLAY_STREAM_REPLICAS') === undefined ? undefined : number('--replicas / REPLAY_STREAM_REPLICAS', s('replicas', 'REPLAY_STREAM_REPLICAS')!, { int: true, min: 1 }),
     window: win === undefined ? (mode === 'batch' ? DEFAULT_BATCH_WINDOW : DEFAULT_ACK_WINDOW) : number('--window', win, { int: true, min: 1 }),
     resume,
     progressEvery: number('--progress-every', s('progress-every', 'REPLAY_PROGRESS_EVERY') ?? '10000', { int: true, min: 0 }),

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { REPLAY_STATUS_SUBJECT, SUBJECTS } from '@md/event-types';
 import { JetStreamPublisher, StdoutSink, type EventSink } from '@md/nats-bus';
 import { ensureSampleSession, openBus, type Bus } from './bootstrap.js';
-import { ConfigError, HELP, parseConfig, type ReplayConfig } from './config.js';
+import { ConfigError, DEFAULT_ACK_WINDOW, HELP, parseConfig, type ReplayConfig } from './config.js';
 import { checkDataRootDir, planReplay, type ReplayPlan } from './plan.js';
 import { Replayer } from './replayer.js';
 import { findResumePoint } from './resume.js';
@@ -71,8 +71,18 @@ async function main(): Promise<number> {
     sink = new StdoutSink(process.stdout);
   } else {
     try {
-      bus = await openBus(cfg.natsUrl, cfg.autoServer, log);
-      log(`nats: ${bus.url}, stream ${bus.stream.info.config.name} ${bus.stream.action}`);
+      bus = await openBus(cfg.natsUrl, cfg.autoServer, log, process.env, { replicas: cfg.replicas });
+      const r = bus.stream.info.config.num_replicas ?? 1;
+      log(`nats: ${bus.url}, stream ${bus.stream.info.config.name} ${bus.stream.action}${r > 1 ? ` (${r} replicas)` : ''}`);
+      if (r > 1 && cfg.mode === 'batch') {
+        // a leader change can drop core publishes silently on a replicated stream: one PubAck per event there
+        if (cfg.modeExplicit) log(`warning: --mode batch on a stream with ${r} replicas: a leader change can lose events silently; --mode ack is safe`);
+        else {
+          cfg.mode = 'ack';
+          cfg.window = cfg.windowExplicit ? cfg.window : DEFAULT_ACK_WINDOW;
+          log(`stream has ${r} replicas: publishing in ack mode (one PubAck per event; --mode batch to override)`);
+        }
+      }
       if (cfg.resume) {
         const subjects = [...new Set(Object.values(plan.perDate).flat())].map((k) => SUBJECT_OF[k]);
         const files = (await Promise.all(plan.dates.map((d) => source.fileNames(d)))).flat();

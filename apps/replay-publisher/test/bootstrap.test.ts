@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { connectBus, ensureStream, startNatsServer } from '@md/nats-bus';
 import { defaultSampleCacheDir, ensureSampleSession, openBus, SAMPLE_SEED } from '../src/bootstrap';
 import { DataRootSource } from '../src/source';
 
@@ -45,6 +46,26 @@ describe('NATS bootstrap', () => {
       await bus.close();
     }
     expect(bus.server!.running).toBe(false);
+  });
+
+  it('an existing MARKET_DATA with other settings is used as it is; one with other subjects is refused', async () => {
+    const server = await startNatsServer();
+    const nc = await connectBus({ servers: server.url });
+    try {
+      await ensureStream(nc, { maxAgeNs: 3_600_000_000_000n, duplicateWindowNs: 60_000_000_000n });
+      const logs: string[] = [];
+      const bus = await openBus(server.url, false, (m) => logs.push(m), {});
+      expect(bus.stream.action).toBe('exists');
+      expect(bus.stream.info.config.max_age).toBe(3_600_000_000_000);
+      await bus.close();
+      expect(logs.join('\n')).toMatch(/stream MARKET_DATA exists with other settings \(max_age 3600000000000, duplicate_window 60000000000\): using it as it is/);
+      await nc.request('$JS.API.STREAM.DELETE.MARKET_DATA', new Uint8Array(0), { timeout: 10_000 });
+      await ensureStream(nc, { subjects: ['market.futures.>'] });
+      await expect(openBus(server.url, false, () => undefined, {})).rejects.toThrow(/subjects: expected \["market\.>"\], found \["market\.futures\.>"\]/);
+    } finally {
+      await nc.close();
+      await server.dispose();
+    }
   });
 
   it('a configured URL that does not answer and no fallback: a clear error naming it', async () => {

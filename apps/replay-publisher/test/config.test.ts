@@ -13,6 +13,8 @@ describe('config', () => {
     expect(c.maxGapMs).toBe(5000);
     expect(c.progressEvery).toBe(10_000);
     expect([c.window, cfg(['--mode', 'ack']).window]).toEqual([2048, 1024]);
+    expect([c.modeExplicit, c.windowExplicit, c.replicas, cfg(['--mode', 'batch']).modeExplicit, cfg(['--replicas', '3']).replicas]).toEqual([false, false, undefined, true, 3]);
+    expect(() => cfg(['--replicas', '0'])).toThrow(/--replicas \/ REPLAY_STREAM_REPLICAS must be an integer >= 1/);
     // with a data root the default speed is real time
     expect(cfg(['--data-root', '/d']).speed).toBe(1);
   });
