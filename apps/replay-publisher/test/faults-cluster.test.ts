@@ -5,9 +5,9 @@
  *
  * 1. The replay path in-process (DataRootSource -> Replayer -> JetStreamPublisher 'ack' mode) connected
  *    with the three-server list, as the app connects: passes.
- * 2. The app as a process with NATS_URL = the three servers and nothing else: KNOWN GAP (it.fails): the
- *    app ensures MARKET_DATA with 1 replica and refuses the existing R3 stream (exit 1, "num_replicas:
- *    expected 1, found 3"); nothing in its configuration sets replicas. See RELIABILITY.md.
+ * 2. The app as a process with NATS_URL = the three servers and nothing else: passes (it was a known gap:
+ *    the app refused the existing R3 stream; it now uses an existing stream that captures market.> as it is,
+ *    and publishes in ack mode on a replicated stream unless --mode is given).
  *
  * FAULTS_CLUSTER_EVENTS (default 60000) sets the session size.
  */
@@ -137,8 +137,8 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
     }
   }, 240_000);
 
-  // KNOWN GAP (it.fails until fixed, then make it a plain `it`): see the file comment and RELIABILITY.md
-  it.fails(`KNOWN GAP: the app with NATS_URL = the three servers only: ${EVENTS} events, leader killed, every event once, in order`, async () => {
+  // was a KNOWN GAP (it.fails) until replay-publisher used an existing R3 stream as it is and switched to ack mode
+  it(`the app with NATS_URL = the three servers only: ${EVENTS} events, leader killed, every event once, in order`, async () => {
     cluster = await startNatsCluster({ size: 3 });
     const cl = cluster;
     const nc = await connectBus({ servers: cl.url });
