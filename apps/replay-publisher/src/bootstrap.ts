@@ -49,19 +49,22 @@ export async function openBus(
 ): Promise<Bus> {
   const opts: BusOptions = { ...busOptionsFromEnv(env), name: 'replay-publisher', log };
   if (natsUrl) opts.servers = natsUrl.split(',').map((s) => s.trim()).filter(Boolean);
-  const servers = Array.isArray(opts.servers) ? opts.servers : [opts.servers ?? DEFAULT_NATS_URL];
+  const display: string[] = [];
+  const servers = takeUrlCredentials(Array.isArray(opts.servers) ? opts.servers : [opts.servers ?? DEFAULT_NATS_URL], opts, display);
+  opts.servers = servers;
   let server: LocalNatsServer | null = null;
   if (autoServer && !(await isNatsReachable(servers, 1000))) {
-    log(`no NATS server at ${redactSecrets(servers.join(','), opts)}: starting a local nats-server (JetStream, temporary store)`);
+    log(`no NATS server at ${redactSecrets(display.join(','), opts)}: starting a local nats-server (JetStream, temporary store)`);
     server = await startNatsServer(); // NatsServerNotInstalledError names `apt-get install -y nats-server`
     opts.servers = [server.url];
+    display.splice(0, display.length, server.url);
     log(`local nats-server ${server.url} (pid ${server.pid}, store ${server.storeDir}); it stops when the replay ends`);
   }
   let nc: NatsConnection | null = null;
   try {
     nc = await connectBus(opts);
     const stream = await provision(nc, streamOpts.replicas, log);
-    const url = redactSecrets((opts.servers as string[]).join(','), opts);
+    const url = redactSecrets(display.join(','), opts);
     const conn = nc;
     return {
       nc,
@@ -86,6 +89,38 @@ export async function openBus(
 
 const te = new TextEncoder();
 const td = new TextDecoder();
+
+/**
+ * Credentials written into server URLs (`nats://user:password@host:4222`, `token@host`, with or without the
+ * scheme) become BusOptions user/pass or token (explicit NATS_USER/NATS_PASSWORD/NATS_TOKEN win), and the URLs
+ * lose them: they then never appear in a log line or an error message.
+ */
+export function takeUrlCredentials(servers: string[], opts: BusOptions, display: string[] = []): string[] {
+  return servers.map((s) => {
+    const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^@/]*)@(.+)$/i.exec(s);
+    if (!m) {
+      display.push(s);
+      return s;
+    }
+    const [, scheme, userinfo, rest] = m;
+    const dec = (x: string) => {
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    };
+    const i = userinfo.indexOf(':');
+    display.push(`${scheme ?? 'nats'}://${i >= 0 ? `${userinfo.slice(0, i)}:***` : '***'}@${rest}`);
+    if (i >= 0) {
+      if (opts.user === undefined && opts.pass === undefined) {
+        opts.user = dec(userinfo.slice(0, i));
+        opts.pass = dec(userinfo.slice(i + 1));
+      }
+    } else if (userinfo && opts.token === undefined) opts.token = dec(userinfo);
+    return `${scheme ?? 'nats'}://${rest}`;
+  });
+}
 
 /**
  * ensureStream (MARKET_DATA, created with `replicas` when missing). An existing stream that captures the
