@@ -47,6 +47,24 @@ export class ResumePointNotFoundError extends Error {
   }
 }
 
+/** 'market.futures.trades event from glbx-mdp3-20250102.trades.dbn record 17' out of a DBN message id */
+export function describeEvent(msgId: string): string {
+  const parts = msgId.split(':');
+  if (parts.length < 6) return `event ${msgId}`;
+  return `${parts[0]} event from ${parts.slice(4, -1).join(':')} record ${parts[parts.length - 1]} (msg id ${msgId})`;
+}
+
+/** A publish failed for another reason than the event itself (connection closed, sink error): names the event. */
+export class ReplayPublishError extends Error {
+  override name = 'ReplayPublishError';
+  constructor(
+    readonly msgId: string,
+    cause: Error,
+  ) {
+    super(`${describeEvent(msgId)}: ${cause?.message ?? String(cause)}`, { cause });
+  }
+}
+
 const SUBJECT_KIND: Record<string, ReplayKind> = {
   'market.futures.trades': 'trades',
   'market.options.trades': 'options',
@@ -196,7 +214,15 @@ export class Replayer {
               clock.recordRelease(clock.dueAt(ts), now);
             }
             if (this.stopRequested) break;
-            await sink.publish(p);
+            try {
+              await sink.publish(p);
+            } catch (e) {
+              if ((e as Error)?.name !== 'EncodeError') throw new ReplayPublishError(p.msgId, e as Error);
+              // an event the contract's codec refuses (e.g. a corrupt timestamp): skipped, counted, named
+              stats.invalid++;
+              if (stats.invalid <= 10) o.log?.(`warning: ${describeEvent(p.msgId)} not published, the codec refuses it: ${(e as Error).message}`);
+              continue;
+            }
             stats.events++;
             const kind = SUBJECT_KIND[p.subject];
             if (kind) stats.perKind[kind]++;
@@ -214,6 +240,7 @@ export class Replayer {
         if (ret) await Promise.race([ret.catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
       }
     }
+    if (stats.invalid > 10) o.log?.(`warning: ${stats.invalid} events in all were refused by the codec and not published`);
     if (resumeId && !this.stopRequested) throw new ResumePointNotFoundError(resumeId);
     // the wall time includes the confirmations: an event counts once it is stored
     try {

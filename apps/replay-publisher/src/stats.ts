@@ -11,6 +11,8 @@ export interface ReplayStats {
   perKind: Record<ReplayKind, number>;
   /** events skipped by --resume (already in the stream) */
   skipped: number;
+  /** events the contract's codec refused (not published; each named in a warning) */
+  invalid: number;
   /** events that arrived later than the reorder window allowed (published anyway, out of order) */
   late: number;
   /** ts_event of the first / last published event (Unix ns) */
@@ -40,6 +42,7 @@ export function emptyStats(): ReplayStats {
     events: 0,
     perKind: { trades: 0, options: 0, mbp10: 0 },
     skipped: 0,
+    invalid: 0,
     late: 0,
     firstEventNs: null,
     lastEventNs: null,
@@ -130,6 +133,7 @@ export function statsTable(s: ReplayStats): string {
     ['  MBP-10 books', fmtInt(s.perKind.mbp10)],
   ];
   if (s.skipped) rows.push(['skipped (--resume)', fmtInt(s.skipped)]);
+  if (s.invalid) rows.push(['invalid (codec refused, not published)', fmtInt(s.invalid)]);
   rows.push(
     ['late (beyond reorder window)', fmtInt(s.late)],
     ['first event', isoNs(s.firstEventNs)],
@@ -171,6 +175,7 @@ export function statsForJson(s: ReplayStats): Record<string, unknown> {
     events: s.events,
     per_kind: { ...s.perKind },
     skipped: s.skipped,
+    invalid: s.invalid,
     late: s.late,
     first_ts_event_ns: s.firstEventNs,
     last_ts_event_ns: s.lastEventNs,

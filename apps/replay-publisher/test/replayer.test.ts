@@ -1,7 +1,7 @@
 /** The replayer with an in-memory source and sink: order, ties, reorder window, resume skip, stop, pacing. */
 import { describe, expect, it } from 'vitest';
 import { SUBJECTS, type FuturesTrade, type MBP10, type OptionTrade, type Publishable } from '@md/event-types';
-import { Replayer, ResumePointNotFoundError } from '../src/replayer';
+import { Replayer, ReplayPublishError, ResumePointNotFoundError } from '../src/replayer';
 import { MemorySink, MemorySource } from './helpers';
 
 const T0 = 1_609_160_400_000_000_000n; // 2020-12-28T13:00:00Z
@@ -100,6 +100,32 @@ describe('Replayer (memory source and sink)', () => {
     const s2 = await p;
     expect(performance.now() - t1).toBeLessThan(500);
     expect([s2.events, s2.stopped]).toEqual([1, true]);
+  });
+
+  it('an event the codec refuses is skipped, counted and named; any other publish failure names the event and stops', async () => {
+    const bad = trade(T0 + 2n);
+    (bad.event as { ts_recv_ns: bigint }).ts_recv_ns = 9_950_343_766_031_117_672n; // beyond int64: the codec refuses it
+    const src = new MemorySource({ '2020-12-28': { trades: [[trade(T0 + 1n), bad, trade(T0 + 3n)]] } });
+    const { StdoutSink } = await import('@md/nats-bus');
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const logs: string[] = [];
+    const s = await new Replayer({ source: src, sink: new StdoutSink(out), speed: 0, log: (m) => logs.push(m) }).replayDate('2020-12-28');
+    expect([s.events, s.invalid]).toEqual([2, 1]);
+    expect(text.trimEnd().split('\n')).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/market\.futures\.trades event from t-20201228\.dbn record \d+ \(msg id .*\) not published, the codec refuses it: ts_recv_ns/);
+
+    const failing = new MemorySink();
+    failing.publish = async () => {
+      throw new Error('connection closed');
+    };
+    const err = await new Replayer({ source: new MemorySource({ '2020-12-28': { trades: [[trade(T0)]] } }), sink: failing, speed: 0 })
+      .replayDate('2020-12-28')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplayPublishError);
+    expect((err as Error).message).toMatch(/^market\.futures\.trades event from t-20201228\.dbn record \d+ \(msg id .*\): connection closed$/);
   });
 
   it('max gap caps an idle gap in wall time', async () => {
