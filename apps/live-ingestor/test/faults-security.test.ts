@@ -268,6 +268,41 @@ describe('NATS authentication and TLS, through the app', () => {
   });
 });
 
+describe('credentials written into NATS_URL', () => {
+  // KNOWN BUG (it.fails until fixed, then make it a plain `it`): @md/nats-bus sends no credentials taken from
+  // NATS_URL (nats://user:password@host): the right password there is refused. (The replay-publisher works
+  // around it in its own bootstrap; the live-ingestor passes busOptionsFromEnv() to connectBus as it is.)
+  it.fails('KNOWN BUG: the right password inside NATS_URL authenticates', async () => {
+    const conns = fv.connections.length;
+    const r = run([], { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`) });
+    await Promise.race([
+      fv.waitFor(() => fv.connections.length > conns && fv.subscriptions('stocks').size === 2, 15_000, 'subscription'),
+      r.exit.then((c) => {
+        throw new Error(`exited ${c}: ${r.out.stderr.slice(-500)}`);
+      }),
+    ]);
+    r.p.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    for (const s of SECRETS) expect(r.out.stderr).not.toContain(s);
+  }, 60_000);
+
+  // KNOWN BUG (it.fails): a NATS_URL without a scheme (alice:password@host:port, accepted by the client) is
+  // not redacted by @md/nats-bus: the password is printed in the connect error. Kept out of the final grep.
+  it.fails('KNOWN BUG: a password in a NATS_URL without scheme never appears in the output', async () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks'], {
+      cwd: resolve(import.meta.dirname, '..'),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: `alice:${WRONG_PASSWORD}@127.0.0.1:${userSrv.port}` },
+    });
+    procs.push(p);
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/cannot connect to NATS/);
+    expect(err).not.toContain(WRONG_PASSWORD);
+  }, 60_000);
+});
+
 describe.skipIf(!haveOpenssl)('the vendor WebSocket verifies TLS certificates', () => {
   let proxy: TlsServer;
   let proxyPort = 0;
