@@ -11,6 +11,7 @@ import {
   startNatsServer,
   type LocalNatsServer,
 } from './index.js';
+import { resolveUrlCredentials, splitUrlCredentials } from './connect.js';
 
 describe('busOptionsFromEnv / redaction / connection options', () => {
   it('reads NATS_* variables; NATS_URL is comma-separated with a default', () => {
@@ -42,6 +43,50 @@ describe('busOptionsFromEnv / redaction / connection options', () => {
     expect(redactUrl('nats://tok@h:4222')).toBe('nats://***@h:4222');
     expect(redactUrl('nats://h:4222')).toBe('nats://h:4222');
     expect(redactSecrets('failed for hunter2 at nats://x:hunter2@h', { pass: 'hunter2' })).not.toContain('hunter2');
+  });
+
+  // RELIABILITY.md known bug 7: URLs without a scheme were not redacted, URL passwords not removed from texts
+  it('redacts scheme-less URLs and URL passwords anywhere in a text', () => {
+    expect(redactUrl('alice:hunter2@127.0.0.1:4222')).toBe('alice:***@127.0.0.1:4222');
+    expect(redactUrl('tok-9@127.0.0.1:4222')).toBe('***@127.0.0.1:4222');
+    expect(redactUrl('tls://bob:p@ss@h:4222')).toBe('tls://bob:***@h:4222');
+    expect(redactUrl('127.0.0.1:4222')).toBe('127.0.0.1:4222');
+    expect(redactSecrets('cannot connect to NATS at alice:hunter2@127.0.0.1:4222: refused', {})).toBe(
+      'cannot connect to NATS at alice:***@127.0.0.1:4222: refused',
+    );
+    // the password written in the URL is a secret wherever it appears (the client echoes it alone)
+    const opts = { servers: 'nats://a:1,alice:Url%2FPw-77@h:2,nats://Tok-Xy12@h:3' };
+    const out = redactSecrets('pass Url/Pw-77 raw Url%2FPw-77 token Tok-Xy12 at nats://alice:Url/Pw-77@h:2', opts);
+    expect(out).not.toMatch(/Url\/Pw-77|Url%2FPw-77|Tok-Xy12/);
+    expect(out).toContain('token ***');
+    // nothing else is touched
+    expect(redactSecrets('stream MARKET_DATA at nats://h:4222, 2 servers', {})).toBe('stream MARKET_DATA at nats://h:4222, 2 servers');
+  });
+
+  // RELIABILITY.md known bug 6: credentials written into NATS_URL were not sent
+  it('credentials written into server URLs become user/password or token; the URLs lose them', () => {
+    expect(splitUrlCredentials('nats://alice:p%40ss@h:4222')).toEqual({ url: 'nats://h:4222', user: 'alice', pass: 'p@ss' });
+    expect(splitUrlCredentials('nats://tok@h:4222')).toEqual({ url: 'nats://h:4222', token: 'tok' });
+    expect(splitUrlCredentials('alice:pw@127.0.0.1:4222')).toEqual({ url: '127.0.0.1:4222', user: 'alice', pass: 'pw' });
+    expect(splitUrlCredentials('nats://h:4222')).toEqual({ url: 'nats://h:4222' });
+    const r = resolveUrlCredentials({ servers: 'nats://alice:pw@a:1, nats://alice:pw@b:2' });
+    expect(r).toMatchObject({ servers: ['nats://a:1', 'nats://b:2'], user: 'alice', pass: 'pw' });
+    expect(resolveUrlCredentials({ servers: 'nats://tok@a:1' })).toMatchObject({ servers: ['nats://a:1'], token: 'tok' });
+    // an explicit option wins: the URL's credentials are dropped (the URL still loses them)
+    const e = resolveUrlCredentials({ servers: 'nats://alice:pw@a:1', token: 'explicit' });
+    expect(e).toMatchObject({ servers: ['nats://a:1'], token: 'explicit' });
+    expect(e.user).toBeUndefined();
+    expect(e.pass).toBeUndefined();
+    const o = natsConnectionOptions({ servers: 'bob:pw@a:1' });
+    expect(o.servers).toEqual(['a:1']);
+    expect(o.authenticator).toBeTypeOf('function');
+    expect(natsConnectionOptions({ servers: 'nats://a:1' }).authenticator).toBeUndefined();
+  });
+
+  it('NATS_STREAM_REPLICAS is read (1..5), anything else named in the error', () => {
+    expect(busOptionsFromEnv({ NATS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(3);
+    expect(busOptionsFromEnv({}).streamReplicas).toBeUndefined();
+    for (const bad of ['0', '6', '2.5', 'three']) expect(() => busOptionsFromEnv({ NATS_STREAM_REPLICAS: bad })).toThrow(/NATS_STREAM_REPLICAS .*1 to 5.*got/);
   });
 
   it('reconnects forever with backoff and jitter', () => {
@@ -108,6 +153,29 @@ describe('connectBus against real servers', () => {
     expect(err).toBeInstanceOf(BusConnectError);
     expect((err as Error).message).not.toContain(wrong);
     expect((err as Error).message).toContain('alice:***@');
+  });
+
+  // RELIABILITY.md known bug 6 (real server): the credentials written into NATS_URL authenticate
+  it('user:password and token inside the URL (with or without scheme) authenticate; wrong ones are refused, never echoed', async () => {
+    for (const url of [
+      userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`),
+      userSrv.url.replace('nats://', `alice:${PASSWORD}@`),
+      `${tokenSrv.url.replace('nats://', `nats://${TOKEN}@`)}`,
+    ]) {
+      const nc = await connectBus(busOptionsFromEnv({ NATS_URL: url }));
+      await nc.flush();
+      expect(nc.getServer()).not.toContain('@');
+      await nc.close();
+    }
+    const wrong = 'UrlWrong-5521';
+    for (const url of [userSrv.url.replace('nats://', `alice:${wrong}@`), tokenSrv.url.replace('nats://', `${wrong}@`)]) {
+      const err = await connectBus(busOptionsFromEnv({ NATS_URL: url })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BusConnectError);
+      expect((err as BusConnectError).kind).toBe('auth');
+      expect((err as Error).message).toMatch(/cannot connect to NATS at .*\*\*\*@127\.0\.0\.1/);
+      expect((err as Error).message).not.toContain(wrong);
+      expect(String((err as Error).stack)).not.toContain(wrong);
+    }
   });
 
   it('token: right token connects, wrong one is refused without echoing it', async () => {

@@ -36,6 +36,11 @@ export interface BusOptions {
   reconnectBackoff?: { initialMs?: number; maxMs?: number; jitterMs?: number };
   /** handshake timeout per attempt in ms; default 5000 */
   timeoutMs?: number;
+  /**
+   * replicas for a MARKET_DATA stream the app creates (NATS_STREAM_REPLICAS); not used by connectBus, pass
+   * it to ensureStream: `ensureStream(nc, { replicas: opts.streamReplicas })`
+   */
+  streamReplicas?: number;
 }
 
 export const DEFAULT_NATS_URL = 'nats://localhost:4222';
@@ -48,8 +53,9 @@ export function splitServers(servers: string | string[] | undefined): string[] {
 }
 
 /**
- * BusOptions from the environment: NATS_URL (comma-separated; default nats://localhost:4222), NATS_USER,
- * NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS, NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY.
+ * BusOptions from the environment: NATS_URL (comma-separated; default nats://localhost:4222; may carry
+ * `user:password@` or `token@`), NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS,
+ * NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY, NATS_STREAM_REPLICAS (1..5; a RangeError naming it otherwise).
  */
 export function busOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BusOptions {
   const v = (k: string) => {
@@ -71,28 +77,113 @@ export function busOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BusOpti
     if (cert) o.tls.certFile = cert;
     if (key) o.tls.keyFile = key;
   }
+  const r = v('NATS_STREAM_REPLICAS');
+  if (r !== undefined) {
+    const n = Number(r);
+    if (!/^\d+$/.test(r) || n < 1 || n > 5) throw new RangeError(`NATS_STREAM_REPLICAS must be an integer from 1 to 5, got ${JSON.stringify(r)}`);
+    o.streamReplicas = n;
+  }
   return o;
 }
 
-/** `nats://user:secret@host:4222` -> `nats://user:***@host:4222`; also hides bare `token@host`. */
+/** A server URL split into the URL without its userinfo and the credentials it carried (percent-decoded). */
+export interface UrlCredentials {
+  url: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
+// `scheme://userinfo@host...` or scheme-less `userinfo@host:port`; the userinfo ends at the last `@`
+const USERINFO = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/\s]*)@([^@/\s]+.*)$/i;
+
+const pctDecode = (x: string) => {
+  try {
+    return decodeURIComponent(x);
+  } catch {
+    return x;
+  }
+};
+
+/**
+ * `nats://alice:pw@h:4222` -> { url: 'nats://h:4222', user: 'alice', pass: 'pw' }; `nats://tok@h` -> token;
+ * without a scheme (`alice:pw@h:4222`) the URL stays scheme-less; a URL without userinfo is returned as is.
+ */
+export function splitUrlCredentials(server: string): UrlCredentials {
+  const m = USERINFO.exec(server.trim());
+  if (!m) return { url: server };
+  const [, scheme, userinfo, rest] = m;
+  const url = scheme ? `${scheme}://${rest}` : rest;
+  const i = userinfo.indexOf(':');
+  if (i >= 0) return { url, user: pctDecode(userinfo.slice(0, i)), pass: pctDecode(userinfo.slice(i + 1)) };
+  return userinfo ? { url, token: pctDecode(userinfo) } : { url };
+}
+
+/**
+ * The options connectBus really uses: server URLs without userinfo, and the credentials of the first URL
+ * that carries some as user/pass or token, unless an explicit credential option (user, pass, token,
+ * nkeySeed, credsFile) is set (then those win and the URL credentials are dropped).
+ */
+export function resolveUrlCredentials(opts: BusOptions): BusOptions {
+  const parts = splitServers(opts.servers).map(splitUrlCredentials);
+  const out: BusOptions = { ...opts, servers: parts.map((p) => p.url) };
+  const explicit = [opts.user, opts.pass, opts.token, opts.nkeySeed, opts.credsFile].some((x) => x !== undefined);
+  const first = parts.find((p) => p.user !== undefined || p.token !== undefined);
+  if (first && !explicit) {
+    if (first.user !== undefined) {
+      out.user = first.user;
+      out.pass = first.pass;
+    } else out.token = first.token;
+  }
+  return out;
+}
+
+/** every secret value known to `opts`, including passwords and tokens written into its server URLs */
+function secretsOf(opts: BusOptions): string[] {
+  const list = [opts.pass, opts.token, opts.nkeySeed];
+  for (const p of splitServers(opts.servers).map(splitUrlCredentials)) list.push(p.pass, p.token);
+  // also the raw (percent-encoded) form, as written in NATS_URL
+  for (const s of splitServers(opts.servers)) {
+    const m = USERINFO.exec(s.trim());
+    if (m) {
+      const i = m[2].indexOf(':');
+      list.push(i >= 0 ? m[2].slice(i + 1) : m[2]);
+    }
+  }
+  return [...new Set(list.filter((x): x is string => !!x))].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * `nats://user:secret@host:4222` -> `nats://user:***@host:4222`; also hides bare `token@host`, with or
+ * without a scheme (`user:secret@host:4222` -> `user:***@host:4222`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_m, scheme: string, cred: string) => {
+  const m = USERINFO.exec(url);
+  if (!m) return url;
+  const [, scheme, cred, rest] = m;
+  const i = cred.indexOf(':');
+  return `${scheme ? `${scheme}://` : ''}${i >= 0 ? `${cred.slice(0, i)}:***` : '***'}@${rest}`;
+}
+
+/**
+ * Remove every known secret value from a text (used on errors coming from the client library): the
+ * password, token and NKey seed options, the passwords and tokens written into the server URLs of `opts`,
+ * and the password part of any `scheme://user:password@` or scheme-less `user:password@host` in the text.
+ */
+export function redactSecrets(text: string, opts: BusOptions): string {
+  let out = text;
+  for (const s of secretsOf(opts)) out = out.split(s).join('***');
+  out = out.replace(/([a-z][a-z0-9+.-]*:\/\/)([^@/\s]*)@/gi, (_m, scheme: string, cred: string) => {
     const i = cred.indexOf(':');
     return i >= 0 ? `${scheme}${cred.slice(0, i)}:***@` : `${scheme}***@`;
   });
+  // scheme-less user:password@host (a word boundary before the user, no '/' in between)
+  return out.replace(/(^|[\s,;'"(=<[])([^\s@/:,;'"()<>[\]]+):([^\s@/]+)@(?=[^\s@/])/g, (_m, pre: string, user: string) => `${pre}${user}:***@`);
 }
 
-/** Remove every known secret value from a text (used on errors coming from the client library). */
-export function redactSecrets(text: string, opts: BusOptions): string {
-  let out = text;
-  for (const s of [opts.pass, opts.token, opts.nkeySeed]) {
-    if (s && s.length >= 1) out = out.split(s).join('***');
-  }
-  return out.replace(/([a-z]+:\/\/)([^@/\s]*)@/gi, (m) => redactUrl(m));
-}
-
-function describe(opts: BusOptions): string {
-  const servers = splitServers(opts.servers).map(redactUrl).join(',');
+/** the servers as written (credentials redacted) and the kinds of credentials in use */
+function describe(opts: BusOptions, written: BusOptions = opts): string {
+  const servers = splitServers(written.servers).map(redactUrl).join(',');
   const auth: string[] = [];
   if (opts.user) auth.push(`user "${opts.user}"`);
   if (opts.token) auth.push('token');
@@ -123,7 +214,8 @@ function buildAuthenticators(opts: BusOptions): Authenticator[] {
 }
 
 /** The nats.js connection options connectBus uses (exported for inspection and tests). */
-export function natsConnectionOptions(opts: BusOptions): NodeConnectionOptions {
+export function natsConnectionOptions(given: BusOptions): NodeConnectionOptions {
+  const opts = resolveUrlCredentials(given);
   const initial = opts.reconnectBackoff?.initialMs ?? 100;
   const max = opts.reconnectBackoff?.maxMs ?? 2000;
   const jitter = opts.reconnectBackoff?.jitterMs ?? Math.min(250, max / 4);
@@ -176,8 +268,12 @@ function classify(err: unknown): BusConnectError['kind'] {
  * Connect to NATS. Fails fast (BusConnectError, kind 'auth' / 'unreachable' / 'tls') when the first
  * connect does not succeed, unless `waitForServer`; afterwards reconnects forever with backoff + jitter.
  * Authentication refused twice in a row after a reconnect closes the connection (no retry storm).
+ * Credentials inside a server URL (`nats://user:password@host`, `nats://token@host`, `user:password@host:port`)
+ * are used when no credential option is set, and the URL is passed to the client without them.
  */
-export async function connectBus(opts: BusOptions = {}): Promise<NatsConnection> {
+export async function connectBus(given: BusOptions = {}): Promise<NatsConnection> {
+  // credentials written into the server URLs become user/pass or token; `given` keeps them for redaction
+  const opts = resolveUrlCredentials(given);
   const log = opts.log;
   const co = natsConnectionOptions(opts) as NodeConnectionOptions & {
     __backoff: { attempt: number; cached: number };
@@ -188,7 +284,7 @@ export async function connectBus(opts: BusOptions = {}): Promise<NatsConnection>
     nc = await connect(co);
   } catch (err) {
     const kind = classify(err);
-    const detail = redactSecrets((err as Error)?.message ?? String(err), opts);
+    const detail = redactSecrets((err as Error)?.message ?? String(err), given);
     const what =
       kind === 'auth'
         ? 'authentication refused'
@@ -197,7 +293,7 @@ export async function connectBus(opts: BusOptions = {}): Promise<NatsConnection>
           : kind === 'tls'
             ? 'TLS handshake failed'
             : 'connect failed';
-    throw new BusConnectError(`cannot connect to NATS at ${describe(opts)}: ${what}: ${detail}`, kind);
+    throw new BusConnectError(`cannot connect to NATS at ${describe(opts, given)}: ${what}: ${detail}`, kind);
   }
   // backoff bookkeeping and logging from the status stream
   void (async () => {
@@ -218,7 +314,7 @@ export async function connectBus(opts: BusOptions = {}): Promise<NatsConnection>
           log?.(`nats: reconnected to ${redactUrl(String(s.server))}`);
           break;
         case 'error':
-          log?.(`nats: error: ${redactSecrets(String((s as { error?: Error }).error?.message ?? ''), opts)}`);
+          log?.(`nats: error: ${redactSecrets(String((s as { error?: Error }).error?.message ?? ''), given)}`);
           break;
         case 'staleConnection':
           log?.('nats: stale connection, reconnecting');
