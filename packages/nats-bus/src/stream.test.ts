@@ -61,6 +61,34 @@ describe('ensureStream', () => {
     ]);
   });
 
+  // RELIABILITY.md known bug 5: a stream differing only in operational settings (replicas, ...) was unusable
+  it('acceptExisting: operational differences accepted and listed, others refused, the stream never changed', async () => {
+    const want = { replicas: 3, maxAgeNs: 3_600_000_000_000n, duplicateWindowNs: 60_000_000_000n };
+    await expect(ensureStream(nc, want)).rejects.toBeInstanceOf(StreamConfigMismatchError);
+    const r = await ensureStream(nc, { ...want, acceptExisting: 'operational' });
+    expect(r.action).toBe('exists');
+    expect(r.differences).toEqual([
+      { field: 'max_age', expected: 3_600_000_000_000, actual: 86_400_000_000_000 },
+      { field: 'duplicate_window', expected: 60_000_000_000, actual: 120_000_000_000 },
+      { field: 'num_replicas', expected: 3, actual: 1 },
+    ]);
+    expect(r.info.config.num_replicas).toBe(1);
+    expect((await ensureStream(nc, { acceptExisting: 'operational' })).differences).toEqual([]);
+    // storage is not operational: refused under 'operational', accepted under 'subjects'
+    const err = await ensureStream(nc, { ...want, storage: 'memory', acceptExisting: 'operational' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamConfigMismatchError);
+    expect((err as StreamConfigMismatchError).message).toContain('storage: expected "memory", found "file"');
+    const s = await ensureStream(nc, { storage: 'memory', acceptExisting: 'subjects' });
+    expect(s.differences.map((d) => d.field)).toEqual(['storage']);
+    // other subjects are refused by every policy (events would not be stored)
+    for (const acceptExisting of ['operational', 'subjects'] as const) {
+      await expect(ensureStream(nc, { subjects: ['market.stocks.>'], acceptExisting })).rejects.toThrow(/subjects: expected/);
+    }
+    await expect(ensureStream(nc, { acceptExisting: 'loose' as never })).rejects.toThrow(/acceptExisting/);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.streams.info('MARKET_DATA')).config).toMatchObject({ num_replicas: 1, storage: 'file', max_age: 86_400_000_000_000 });
+  });
+
   it('custom name, subjects, window, max age and memory storage', async () => {
     const r = await ensureStream(nc, {
       name: 'CUSTOM',

@@ -1,4 +1,7 @@
-/** Idempotent provisioning of the MARKET_DATA stream; an existing stream with another config is reported, never changed. */
+/**
+ * Idempotent provisioning of the MARKET_DATA stream; an existing stream with another config is reported
+ * (refused, or accepted as it is by the `acceptExisting` policy), never changed.
+ */
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   DiscardPolicy,
@@ -30,11 +33,24 @@ export interface StreamConfigInput {
   replicas?: number;
   /** default 'file' */
   storage?: 'file' | 'memory';
+  /**
+   * What to do with an existing stream whose config differs (it is never changed):
+   * - 'exact' (default): any difference throws StreamConfigMismatchError;
+   * - 'operational': differences in num_replicas, max_age and duplicate_window (an operator's choices: a
+   *   replicated stream, a longer retention) are accepted and listed in `differences`; others throw;
+   * - 'subjects': any stream with the same subjects is accepted as it is (the replay-publisher's policy).
+   */
+  acceptExisting?: 'exact' | 'operational' | 'subjects';
 }
+
+/** fields an 'operational' acceptExisting policy tolerates on an existing stream */
+export const OPERATIONAL_STREAM_FIELDS: readonly string[] = ['num_replicas', 'max_age', 'duplicate_window'];
 
 export interface EnsureStreamResult {
   action: 'created' | 'exists';
   info: StreamInfo;
+  /** how the existing stream differs from the wanted config (accepted by `acceptExisting`); [] otherwise */
+  differences: StreamConfigDifference[];
 }
 
 function nsToNumber(field: string, v: bigint): number {
@@ -96,16 +112,24 @@ const isAlreadyInUse = (e: unknown) =>
   e instanceof JetStreamApiError && (e.code === 10058 || /already in use/i.test(e.message));
 
 /**
- * Create the stream if it does not exist; if it does, check that its config matches (subjects, retention,
- * storage, max age, duplicate window, replicas, discard) and throw StreamConfigMismatchError otherwise.
+ * Create the stream if it does not exist (with `replicas`: on a cluster e.g. 3); if it does, compare its
+ * config (subjects, retention, storage, max age, duplicate window, replicas, discard): differences the
+ * `acceptExisting` policy does not tolerate throw StreamConfigMismatchError, tolerated ones are returned in
+ * `differences` (the stream is used as it is).
  */
 export async function ensureStream(nc: NatsConnection, cfg: StreamConfigInput = {}): Promise<EnsureStreamResult> {
   const want = desiredStreamConfig(cfg);
+  const policy = cfg.acceptExisting ?? 'exact';
+  if (!['exact', 'operational', 'subjects'].includes(policy)) {
+    throw new RangeError(`acceptExisting must be 'exact', 'operational' or 'subjects', got ${JSON.stringify(policy)}`);
+  }
+  const tolerated = (d: StreamConfigDifference) =>
+    policy === 'subjects' ? d.field !== 'subjects' : policy === 'operational' ? OPERATIONAL_STREAM_FIELDS.includes(d.field) : false;
   const jsm = await manager(nc);
   const check = (info: StreamInfo): EnsureStreamResult => {
     const diff = diffStreamConfig(want, info.config);
-    if (diff.length) throw new StreamConfigMismatchError(want.name, diff);
-    return { action: 'exists', info };
+    if (diff.some((d) => !tolerated(d))) throw new StreamConfigMismatchError(want.name, diff);
+    return { action: 'exists', info, differences: diff };
   };
   try {
     return check(await jsm.streams.info(want.name));
@@ -114,7 +138,7 @@ export async function ensureStream(nc: NatsConnection, cfg: StreamConfigInput = 
   }
   try {
     const info = await jsm.streams.add(want);
-    return { action: 'created', info };
+    return { action: 'created', info, differences: [] };
   } catch (e) {
     // created concurrently by someone else: compare with theirs
     if (isAlreadyInUse(e)) return check(await jsm.streams.info(want.name));
