@@ -76,7 +76,7 @@ Options (flags override the environment variable in brackets):
   --idle-timeout S            reconnect when no frame (nor pong) arrives for S seconds [LIVE_IDLE_TIMEOUT_S] (60)
   --ping-interval S           WebSocket ping interval (20)
   --max-payload BYTES         largest accepted frame (8388608)
-  --queue-size N              bounded queue between socket and publisher, events (100000)
+  --queue-size N              bounded queue between socket and publisher, events, <= 10000000 (100000)
   --drop-policy P             drop-newest|drop-oldest when the queue is full (drop-newest)
   --stats-interval S          counters in the log every S seconds [LIVE_STATS_INTERVAL_S] (10)
   --publish-mode ack|batch    JetStream publisher mode (ack)
@@ -84,6 +84,7 @@ Options (flags override the environment variable in brackets):
   --backoff-initial-ms MS     first reconnect delay (500); doubles, +-50% jitter
   --backoff-max-ms MS         reconnect delay cap (30000)
   --max-connections-cooldown S   wait after a max_connections status (60)
+  (durations in seconds are at most 2147483, in ms at most 2147483647: the limit of Node's timers)
   -h, --help                  this text
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad configuration, 3 authentication refused (bad key or plan
@@ -111,10 +112,18 @@ function oneOf<T extends string>(name: string, v: string, allowed: readonly T[])
   return v as T;
 }
 
-function number(name: string, v: string, opts: { int?: boolean; min?: number } = {}): number {
+/** the largest delay Node's timers accept (2^31-1 ms); above it Node warns and waits 1 ms */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** the largest --queue-size (the queue preallocates its ring: 10M slots are ~80 MB) */
+export const MAX_QUEUE_SIZE = 10_000_000;
+
+function number(name: string, v: string, opts: { int?: boolean; min?: number; max?: number; unit?: string } = {}): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
     throw new ConfigError(`${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(v)}`);
+  }
+  if (opts.max !== undefined && n > opts.max) {
+    throw new ConfigError(`${name} must be <= ${opts.max}${opts.unit ? ` (${opts.unit})` : ''}, got ${JSON.stringify(v)}`);
   }
   return n;
 }
@@ -202,7 +211,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const fs = s('focus-strike', 'LIVE_FOCUS_STRIKE');
   const ip = s('initial-price');
   const pw = s('publish-window');
-  const sec = (k: string, envName: string | undefined, dflt: number) => Math.round(number(`--${k}`, s(k, envName) ?? String(dflt), { min: 0 }) * 1000);
+  // timers: at most 2^31-1 ms (Node would otherwise fire them after 1 ms)
+  const sec = (k: string, envName: string | undefined, dflt: number) =>
+    Math.round(number(`--${k}`, s(k, envName) ?? String(dflt), { min: 0, max: Math.floor(MAX_TIMER_MS / 1000), unit: 'seconds' }) * 1000);
 
   const cfg: LiveConfig = {
     apiKey,
@@ -224,13 +235,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     pingIntervalMs: sec('ping-interval', undefined, 20),
     stepTimeoutMs: sec('step-timeout', undefined, 10),
     maxPayload: number('--max-payload', s('max-payload') ?? String(8 * 1024 * 1024), { int: true, min: 1024 }),
-    queueSize: number('--queue-size', s('queue-size') ?? '100000', { int: true, min: 1 }),
+    queueSize: number('--queue-size', s('queue-size') ?? '100000', { int: true, min: 1, max: MAX_QUEUE_SIZE, unit: 'events' }),
     dropPolicy: oneOf<DropPolicy>('--drop-policy', s('drop-policy') ?? 'drop-newest', ['drop-newest', 'drop-oldest']),
     statsIntervalMs: sec('stats-interval', 'LIVE_STATS_INTERVAL_S', 10),
     publishMode: oneOf('--publish-mode', s('publish-mode') ?? 'ack', ['ack', 'batch']),
     publishWindow: pw === undefined ? undefined : number('--publish-window', pw, { int: true, min: 1 }),
-    backoffInitialMs: number('--backoff-initial-ms', s('backoff-initial-ms') ?? '500', { min: 1 }),
-    backoffMaxMs: number('--backoff-max-ms', s('backoff-max-ms') ?? '30000', { min: 1 }),
+    backoffInitialMs: number('--backoff-initial-ms', s('backoff-initial-ms') ?? '500', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),
+    backoffMaxMs: number('--backoff-max-ms', s('backoff-max-ms') ?? '30000', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),
     stableResetMs: sec('stable-reset', undefined, 60),
     maxConnectionsCooldownMs: sec('max-connections-cooldown', undefined, 60),
     shutdownTimeoutMs: sec('shutdown-timeout', undefined, 15),
