@@ -5,7 +5,9 @@
  * idleTimeoutMs) forces a reconnect; `auth_failed` is fatal (no retry); `max_connections` is reported
  * and followed by a long cooldown. The frame handler is synchronous: the reader never waits on anything.
  */
+import { isUtf8 } from 'node:buffer';
 import WebSocket from 'ws';
+import { FrameError } from '@md/polygon-normalizer';
 import { classifyStatus, parseFrame, type Cluster, type ParsedFrame, type StatusInfo, type StatusMessage, type SubscriptionDiff } from '@md/polygon-normalizer';
 
 export class AuthError extends Error {
@@ -53,6 +55,59 @@ export interface SessionStats {
   unknownStatuses: number;
   /** frames above maxPayload (each closes the socket) */
   oversizedFrames: number;
+}
+
+/** the largest delay Node's timers accept */
+const MAX_DELAY_MS = 2_147_483_647;
+
+/** offset of the first byte that breaks UTF-8 in `b` (b is known not to be valid UTF-8) */
+export function firstInvalidUtf8Offset(b: Uint8Array): number {
+  // the longest valid prefix: isUtf8 on prefixes (binary search would be wrong: a prefix can end inside a
+  // valid sequence), so walk the sequences by hand
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c < 0x80) n = 0;
+    else if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f; // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + n >= b.length && n > 0) return i; // truncated sequence
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      const [l, h] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+      if (x < l || x > h) return i;
+    }
+    i += n + 1;
+  }
+  return b.length;
+}
+
+/** the ParsedFrame of a frame refused because it is not valid UTF-8 (counted malformed like any refused frame) */
+function invalidUtf8Frame(data: Buffer, receivedAtNs: bigint, frame: string): ParsedFrame {
+  const at = firstInvalidUtf8Offset(data);
+  const bad = data.subarray(at, Math.min(data.length, at + 4)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  const reason = `not valid UTF-8: first invalid byte at offset ${at} of ${data.length} (bytes ${bad}); skipped, not decoded`;
+  return {
+    receivedAtNs,
+    messages: [],
+    errors: [],
+    ignored: [],
+    // the preview shows the frame's start up to the bad byte (valid UTF-8: >= 150 whole characters in 600
+    // bytes, cut to 120), never a U+FFFD-decoded text
+    frameError: new FrameError(reason, data.subarray(0, Math.min(at, 600)).toString('utf8').slice(0, 120), frame),
+    warnings: [],
+    elements: 0,
+  };
 }
 
 type State = 'idle' | 'connecting' | 'awaiting_connected' | 'authenticating' | 'streaming' | 'waiting' | 'stopped';
@@ -134,8 +189,9 @@ export class VendorSession {
   private connect(): void {
     this.state = 'connecting';
     this.stats.connects++;
-    // skipUTF8Validation: a text frame with invalid UTF-8 would otherwise close the socket (1007); it is
-    // decoded with U+FFFD replacements instead and then refused by parseFrame like any malformed frame.
+    // skipUTF8Validation: a text frame with invalid UTF-8 would otherwise close the socket (1007); onMessage
+    // checks it instead (isUtf8) and counts the frame malformed, naming the first bad byte: never decoded
+    // with U+FFFD (bad bytes inside a string value would leave valid JSON and a corrupted symbol).
     const ws = new WebSocket(this.o.url, {
       maxPayload: this.o.maxPayload,
       handshakeTimeout: this.o.stepTimeoutMs,
@@ -207,7 +263,12 @@ export class VendorSession {
     this.stats.frames++;
     this.stats.bytes += data.length;
     if (isBinary) this.o.log('warn', `${this.name}: binary frame of ${data.length} bytes (expected text): read as UTF-8`);
-    const parsed = parseFrame(data.toString('utf8'), { receivedAtNs: recv, cluster: this.o.cluster, frame: `${this.name}#${++this.frameNo}` });
+    const frame = `${this.name}#${++this.frameNo}`;
+    if (!isUtf8(data)) {
+      this.o.onFrame(invalidUtf8Frame(data, recv, frame));
+      return;
+    }
+    const parsed = parseFrame(data.toString('utf8'), { receivedAtNs: recv, cluster: this.o.cluster, frame });
     for (const m of parsed.messages) if (m.kind === 'status') this.onStatus(ws, m);
     if (this.state === 'stopped' && this.ws !== ws) return;
     this.o.onFrame(parsed);
@@ -339,6 +400,7 @@ export class VendorSession {
     const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));
     let delay = Math.round(base * (0.5 + Math.random())); // +-50% jitter
     if (this.cooldownMs > 0) delay = Math.max(delay, this.cooldownMs);
+    delay = Math.min(delay, MAX_DELAY_MS); // a larger delay would fire after 1 ms
     this.state = 'waiting';
     this.stats.reconnects++;
     this.o.log('warn', `${this.name}: connection closed (code ${code}${reason ? ` "${reason}"` : ''})${hint}; reconnect #${this.attempt} in ${delay} ms`);
