@@ -16,8 +16,6 @@ import {
   isNatsReachable,
   redactSecrets,
   startNatsServer,
-  StreamConfigMismatchError,
-  type StreamInfo,
   type BusOptions,
   type EnsureStreamResult,
   type LocalNatsServer,
@@ -87,9 +85,6 @@ export async function openBus(
   }
 }
 
-const te = new TextEncoder();
-const td = new TextDecoder();
-
 /**
  * Credentials written into server URLs (`nats://user:password@host:4222`, `token@host`, with or without the
  * scheme) become BusOptions user/pass or token (explicit NATS_USER/NATS_PASSWORD/NATS_TOKEN win), and the URLs
@@ -128,16 +123,11 @@ export function takeUrlCredentials(servers: string[], opts: BusOptions, display:
  * ...: an operator's choice, logged); one with other subjects is refused (events would not be stored).
  */
 async function provision(nc: NatsConnection, replicas: number | undefined, log: (msg: string) => void): Promise<EnsureStreamResult> {
-  try {
-    return await ensureStream(nc, replicas ? { replicas } : {});
-  } catch (e) {
-    if (!(e instanceof StreamConfigMismatchError) || e.differences.some((d) => d.field === 'subjects')) throw e;
-    const r = await nc.request(`$JS.API.STREAM.INFO.${e.stream}`, te.encode('{}'), { timeout: 10_000 });
-    const info = JSON.parse(td.decode(r.data)) as StreamInfo & { error?: { description?: string } };
-    if (info.error) throw e;
-    log(`stream ${e.stream} exists with other settings (${e.differences.map((d) => `${d.field} ${JSON.stringify(d.actual)}`).join(', ')}): using it as it is`);
-    return { action: 'exists', info };
+  const r = await ensureStream(nc, { ...(replicas ? { replicas } : {}), acceptExisting: 'subjects' });
+  if (r.differences.length) {
+    log(`stream ${r.info.config.name} exists with other settings (${r.differences.map((d) => `${d.field} ${JSON.stringify(d.actual)}`).join(', ')}): using it as it is`);
   }
+  return r;
 }
 
 /** seed and version of the cached sample session: change either to regenerate */

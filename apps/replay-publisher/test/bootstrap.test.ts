@@ -1,15 +1,16 @@
 /** Zero-configuration pieces: the cached sample session and the local nats-server fallback. */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectBus, ensureStream, startNatsServer } from '@md/nats-bus';
 import { defaultSampleCacheDir, ensureSampleSession, openBus, SAMPLE_SEED, takeUrlCredentials } from '../src/bootstrap';
 import { DataRootSource } from '../src/source';
+import { tempDir } from './helpers';
 
 describe('sample session cache', () => {
   it('generated once (deterministic seed) into the cache dir, then reused', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'replay-cache-'));
+    const cache = tempDir('replay-cache-');
     const logs: string[] = [];
     const a = await ensureSampleSession(cache, (m) => logs.push(m));
     expect(a.generated).toBe(true);

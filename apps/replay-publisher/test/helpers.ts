@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Publishable } from '@md/event-types';
@@ -7,13 +7,24 @@ import { connectBus, consumeEvents, ensureStream, startNatsServer, type EventSin
 import type { ReplaySource } from '../src/source';
 import type { ReplayKind } from '../src/stats';
 
+const temps: string[] = [];
+process.on('exit', () => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+/** a temporary directory removed when the test process exits */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
 export const DBN_FIXTURES_DIR = process.env.DBN_FIXTURES_DIR ?? resolve(import.meta.dirname, '../../../../shared/fixtures/dbn');
 export const haveDbnFixtures = existsSync(join(DBN_FIXTURES_DIR, 'test_data.trades.v3.dbn.zst')) && existsSync(join(DBN_FIXTURES_DIR, 'test_data.mbp-10.v3.dbn.zst'));
 if (!haveDbnFixtures) console.warn(`DBN fixtures not found at ${DBN_FIXTURES_DIR} (set DBN_FIXTURES_DIR): replay-publisher fixture tests skipped`);
 
 /** A data root holding Databento's ES fixtures (2020-12-28, 2 trades + 2 MBP-10 books) under the replay layout. */
 export function fixtureDataRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'replay-fixtures-'));
+  const root = tempDir('replay-fixtures-');
   mkdirSync(join(root, 'trades'));
   mkdirSync(join(root, 'MBP-10'));
   copyFileSync(join(DBN_FIXTURES_DIR, 'test_data.trades.v3.dbn.zst'), join(root, 'trades', 'glbx-mdp3-20201228.trades.dbn.zst'));

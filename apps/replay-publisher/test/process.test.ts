@@ -1,5 +1,5 @@
 /** The app as a process (tsx running src/main.ts against the built libraries): exit codes, messages, sinks, signals, resume. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleSession, mapDbnFile } from '@md/dbn-reader';
 import { encode, type Publishable } from '@md/event-types';
 import { SAMPLE_SEED } from '../src/bootstrap';
-import { fixtureDataRoot, haveDbnFixtures, killAll, readAll, run, startBus, until, type Bus } from './helpers';
+import { fixtureDataRoot, haveDbnFixtures, killAll, readAll, run, startBus, tempDir, until, type Bus } from './helpers';
 
 afterEach(() => killAll());
 
@@ -44,7 +44,7 @@ describe('replay-publisher process: configuration', () => {
 
   it.skipIf(!haveDbnFixtures)('invalid values: exit 2 with a clear message, nothing connects', async () => {
     const root = fixtureDataRoot();
-    const empty = mkdtempSync(join(tmpdir(), 'replay-empty-'));
+    const empty = tempDir('replay-empty-');
     mkdirSync(join(empty, 'trades'));
     writeFileSync(join(empty, 'trades', 'README.txt'), 'not a DBN file');
     const cases: [string[], RegExp][] = [
@@ -69,7 +69,7 @@ describe('replay-publisher process: configuration', () => {
   });
 
   it('NATS unreachable at a configured URL: exit 1 naming the URL', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    const root = tempDir('replay-gen-');
     await generateSampleSession({ root, seed: 3, trades: 50, mbp10: 50, options: 0 });
     const r = run(['--data-root', root, '--speed', '0'], { NATS_URL: 'nats://127.0.0.1:1' });
     expect(await r.exit).toBe(1);
@@ -101,7 +101,7 @@ describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () 
 
 describe('replay-publisher process: stdout reader goes away', () => {
   it('EPIPE (| head): stops reading, statistics on stderr, exit 0', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    const root = tempDir('replay-gen-');
     await generateSampleSession({ root, seed: 4, trades: 20_000, mbp10: 10_000, options: 0 });
     const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trapUrl });
     await until(() => r.out.stdout.includes('\n'), 30_000, 'first line');
@@ -120,7 +120,7 @@ describe('replay-publisher process: NATS', () => {
   let total: number;
   beforeAll(async () => {
     bus = await startBus();
-    root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    root = tempDir('replay-gen-');
     const g = await generateSampleSession({ root, seed: 11, trades: 60_000, mbp10: 30_000, options: 3000 });
     date = g.date;
     total = g.counts.trades + g.counts.mbp10 + g.counts.options;
@@ -184,7 +184,7 @@ describe('replay-publisher process: NATS', () => {
   }, 120_000);
 
   it('zero configuration: reuses the cached sample session, starts a local nats-server when none answers, replays, stops it', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'replay-cache-'));
+    const cache = tempDir('replay-cache-');
     const sampleRoot = join(cache, `sample-v1-seed${SAMPLE_SEED}`);
     await generateSampleSession({ root: sampleRoot, seed: SAMPLE_SEED, trades: 3000, mbp10: 1500, options: 100 });
     writeFileSync(join(sampleRoot, '.complete'), '{}');

@@ -2,7 +2,6 @@
  * Replays into a real nats-server (started here on a free port): the DBN fixtures and a generated session, read
  * back message by message; duplicates inside the window; pacing at speed 1 and 0.
  */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { encode, fixedToFloat, SUBJECTS, type FuturesTrade, type MBP10, type Pub
 import { JetStreamPublisher } from '@md/nats-bus';
 import { Replayer } from '../src/replayer';
 import { DataRootSource } from '../src/source';
-import { fixtureDataRoot, haveDbnFixtures, readAll, startBus, type Bus, type Stored } from './helpers';
+import { fixtureDataRoot, haveDbnFixtures, readAll, startBus, tempDir, type Bus, type Stored } from './helpers';
 
 const UNDEF_PRICE = 0x7fff_ffff_ffff_ffffn;
 const sideToAggressor = (s: string) => (s === 'B' ? 1 : s === 'A' ? -1 : 0);
@@ -117,7 +116,7 @@ describe('generated session -> JetStream', () => {
   let date: string;
   let expected: Publishable[];
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'replay-gen-'));
+    root = tempDir('replay-gen-');
     const r = await generateSampleSession({ root, seed: 7, trades: 6000, mbp10: 3000, options: 400 });
     date = r.date;
     expected = [];
