@@ -2,8 +2,18 @@
  * live-ingestor: Polygon.io / Massive.com WebSocket feeds -> @md/polygon-normalizer -> NATS JetStream
  * (or stdout). Logs go to stderr; the API key never appears in them.
  */
-import { busOptionsFromEnv, connectBus, ensureStream, JetStreamPublisher, redactSecrets, StdoutSink, type EventSink, type NatsConnection } from '@md/nats-bus';
-import { ConfigError, HELP, makeRedactor, parseConfig, type LiveConfig } from './config.js';
+import {
+  busOptionsFromEnv,
+  connectBus,
+  ensureStream,
+  JetStreamPublisher,
+  redactSecrets,
+  StdoutSink,
+  type BusOptions,
+  type EventSink,
+  type NatsConnection,
+} from '@md/nats-bus';
+import { ConfigError, HELP, makeRedactor, MAX_TIMER_MS, parseConfig, type LiveConfig } from './config.js';
 import { LiveIngestor } from './ingestor.js';
 import type { Logger } from './session.js';
 
@@ -31,10 +41,16 @@ async function main(): Promise<number> {
 
   let nc: NatsConnection | null = null;
   let sink: EventSink;
+  let busOpts: BusOptions = {};
   if (cfg.sink === 'stdout') {
     sink = new StdoutSink(process.stdout);
   } else {
-    const busOpts = { ...busOptionsFromEnv(), name: 'live-ingestor', log: (m: string) => log('info', m) };
+    try {
+      busOpts = { ...busOptionsFromEnv(), name: 'live-ingestor', log: (m: string) => log('info', m) };
+    } catch (e) {
+      process.stderr.write(`live-ingestor: ${redact((e as Error).message)}\n`);
+      return 2;
+    }
     try {
       nc = await connectBus(busOpts);
       const r = await ensureStream(nc);
@@ -74,7 +90,7 @@ async function main(): Promise<number> {
     const t = setTimeout(() => {
       log('error', `shutdown took longer than ${cfg.shutdownTimeoutMs} ms: exiting`);
       process.exit(1);
-    }, (cfg as LiveConfig).shutdownTimeoutMs + 5000);
+    }, Math.min(MAX_TIMER_MS, (cfg as LiveConfig).shutdownTimeoutMs + 5000));
     t.unref();
     void ing.stop(`${sig}`, 0);
   };
@@ -89,8 +105,20 @@ async function main(): Promise<number> {
   }
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  let ended = false;
+  if (nc) {
+    // @md/nats-bus closes the connection for good (e.g. authentication refused twice after a reconnect):
+    // every event would fail from now on, so stop (publishing what can be, then exit 1) instead of going on
+    void nc.closed().then((err) => {
+      if (ended || signalled > 0) return;
+      const why = redactSecrets(err?.message ?? 'closed by the client', busOpts);
+      log('error', `nats: the connection is closed for good (${why}): stopping`);
+      void ing.stop(`NATS connection closed: ${why}`, 1);
+    });
+  }
   ing.start();
   const r = await ing.done;
+  ended = true;
   if (nc) {
     try {
       await nc.drain();
@@ -98,8 +126,20 @@ async function main(): Promise<number> {
       /* already closed */
     }
   }
-  if (r.code !== 0) process.stderr.write(`live-ingestor: ${redact(r.reason)}\n`);
-  return r.code;
+  let code = r.code;
+  let reason = r.reason;
+  if (cfg.sink === 'nats') {
+    const failed = Math.max(ing.counters.publishErrors, sink.stats.failed);
+    if (failed > 0) {
+      const what = `${failed} event(s) failed to publish (publish_errors=${ing.counters.publishErrors}, failed=${sink.stats.failed})`;
+      if (code === 0) {
+        code = 4;
+        reason = `${reason}: ${what}`;
+      } else reason = `${reason}; ${what}`;
+    }
+  }
+  if (code !== 0) process.stderr.write(`live-ingestor: ${redact(redactSecrets(reason, busOpts))}\n`);
+  return code;
 }
 
 main().then(
