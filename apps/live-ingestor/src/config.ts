@@ -37,7 +37,11 @@ export interface LiveConfig {
   dropPolicy: DropPolicy;
   statsIntervalMs: number;
   publishMode: 'ack' | 'batch';
+  /** true when --publish-mode was given (else ack, and ack is kept on a replicated stream) */
+  publishModeGiven: boolean;
   publishWindow: number | undefined;
+  /** replicas of MARKET_DATA when the app creates it (--replicas / NATS_STREAM_REPLICAS); an existing stream is used as it is */
+  streamReplicas: number | undefined;
   backoffInitialMs: number;
   backoffMaxMs: number;
   stableResetMs: number;
@@ -53,8 +57,9 @@ Two sessions: stocks (T.<underlying>, Q.<underlying>) and options (0DTE contract
 calls and puts, T and Q, re-centred when the underlying trades 0.50 away from the last centre).
 
 Key:  POLYGON_API_KEY or MASSIVE_API_KEY (required; never logged)
-NATS: NATS_URL (default nats://localhost:4222), NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED,
-      NATS_CREDS, NATS_TLS_CA/NATS_TLS_CERT/NATS_TLS_KEY
+NATS: NATS_URL (default nats://localhost:4222; may carry user:password@ or token@), NATS_USER/NATS_PASSWORD,
+      NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS, NATS_TLS_CA/NATS_TLS_CERT/NATS_TLS_KEY. An existing MARKET_DATA
+      that captures market.> is used as it is (other replicas, max age, ... are logged).
 
 Options (flags override the environment variable in brackets):
   --sink nats|stdout          where events go; stdout: "subject<TAB>json" per event, logs on stderr (nats)
@@ -79,8 +84,9 @@ Options (flags override the environment variable in brackets):
   --queue-size N              bounded queue between socket and publisher, events, <= 10000000 (100000)
   --drop-policy P             drop-newest|drop-oldest when the queue is full (drop-newest)
   --stats-interval S          counters in the log every S seconds [LIVE_STATS_INTERVAL_S] (10)
-  --publish-mode ack|batch    JetStream publisher mode (ack)
+  --publish-mode ack|batch    JetStream publisher mode (ack; kept on a replicated stream unless given)
   --publish-window N          max unconfirmed events (publisher default)
+  --replicas N                replicas of MARKET_DATA if this app creates it, 1..5 [NATS_STREAM_REPLICAS] (1)
   --backoff-initial-ms MS     first reconnect delay (500); doubles, +-50% jitter
   --backoff-max-ms MS         reconnect delay cap (30000)
   --max-connections-cooldown S   wait after a max_connections status (60)
@@ -88,7 +94,8 @@ Options (flags override the environment variable in brackets):
   -h, --help                  this text
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad configuration, 3 authentication refused (bad key or plan
-without WebSocket access), 1 other fatal error.
+without WebSocket access), 4 stopped but some events failed to publish to NATS, 1 other fatal error
+(including the NATS connection closed for good, e.g. credentials revoked).
 `;
 
 const HOSTS: Record<Vendor, Record<Feed, string>> = {
@@ -173,6 +180,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'stats-interval': { type: 'string' },
         'publish-mode': { type: 'string' },
         'publish-window': { type: 'string' },
+        replicas: { type: 'string' },
         'backoff-initial-ms': { type: 'string' },
         'backoff-max-ms': { type: 'string' },
         'stable-reset': { type: 'string' },
@@ -211,6 +219,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const fs = s('focus-strike', 'LIVE_FOCUS_STRIKE');
   const ip = s('initial-price');
   const pw = s('publish-window');
+  const rep = s('replicas', 'NATS_STREAM_REPLICAS');
   // timers: at most 2^31-1 ms (Node would otherwise fire them after 1 ms)
   const sec = (k: string, envName: string | undefined, dflt: number) =>
     Math.round(number(`--${k}`, s(k, envName) ?? String(dflt), { min: 0, max: Math.floor(MAX_TIMER_MS / 1000), unit: 'seconds' }) * 1000);
@@ -239,6 +248,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     dropPolicy: oneOf<DropPolicy>('--drop-policy', s('drop-policy') ?? 'drop-newest', ['drop-newest', 'drop-oldest']),
     statsIntervalMs: sec('stats-interval', 'LIVE_STATS_INTERVAL_S', 10),
     publishMode: oneOf('--publish-mode', s('publish-mode') ?? 'ack', ['ack', 'batch']),
+    publishModeGiven: s('publish-mode') !== undefined,
+    streamReplicas: rep === undefined ? undefined : number('--replicas / NATS_STREAM_REPLICAS', rep.trim(), { int: true, min: 1, max: 5 }),
     publishWindow: pw === undefined ? undefined : number('--publish-window', pw, { int: true, min: 1 }),
     backoffInitialMs: number('--backoff-initial-ms', s('backoff-initial-ms') ?? '500', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),
     backoffMaxMs: number('--backoff-max-ms', s('backoff-max-ms') ?? '30000', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),

@@ -51,16 +51,27 @@ async function main(): Promise<number> {
       process.stderr.write(`live-ingestor: ${redact((e as Error).message)}\n`);
       return 2;
     }
+    let mode = cfg.publishMode;
     try {
       nc = await connectBus(busOpts);
-      const r = await ensureStream(nc);
-      log('info', `nats: stream ${r.info.config.name} ${r.action}`);
+      // an existing MARKET_DATA that captures the subjects is used as it is: replicas, max age, duplicate
+      // window, storage are an operator's choices (logged); created with --replicas / NATS_STREAM_REPLICAS
+      const r = await ensureStream(nc, { replicas: cfg.streamReplicas, acceptExisting: 'subjects' });
+      const replicas = r.info.config.num_replicas ?? 1;
+      const other = r.differences.map((d) => `${d.field} ${JSON.stringify(d.actual)}`).join(', ');
+      log('info', `nats: stream ${r.info.config.name} ${r.action} (${replicas} replica(s))${other ? `; its settings differ from this app's defaults (${other}): used as it is` : ''}`);
+      if (replicas > 1) {
+        // batch mode: a leader change can drop core publishes silently (@md/nats-bus README)
+        if (!cfg.publishModeGiven) mode = 'ack';
+        else if (mode === 'batch') log('warn', `nats: --publish-mode batch on a replicated stream: a leader change can lose events silently (ack mode would not)`);
+      }
     } catch (e) {
       log('error', `${redactSecrets((e as Error).message, busOpts)}`);
       if (nc) await nc.close().catch(() => {});
       return 1;
     }
-    sink = new JetStreamPublisher(nc, { mode: cfg.publishMode, window: cfg.publishWindow, log: (m) => log('warn', m) });
+    log('info', `nats: publish mode ${mode}`);
+    sink = new JetStreamPublisher(nc, { mode, window: cfg.publishWindow, log: (m) => log('warn', m) });
   }
 
   let ing: LiveIngestor;
