@@ -2,16 +2,18 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 import type { Publishable } from '@md/event-types';
 import { connectBus, consumeEvents, ensureStream, startNatsServer, type EventSink, type LocalNatsServer, type NatsConnection, type SinkStats } from '@md/nats-bus';
 import type { ReplaySource } from '../src/source';
 import type { ReplayKind } from '../src/stats';
 
 const temps: string[] = [];
-process.on('exit', () => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+// registered on the root suite of every test file importing this module (worker exit hooks do not run)
+afterAll(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-/** a temporary directory removed when the test process exits */
+/** a temporary directory removed after the test file */
 export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   temps.push(d);
