@@ -2,10 +2,9 @@
  * The live-ingestor against a three-node JetStream cluster whose MARKET_DATA has three replicas, with
  * NATS_URL = the three servers as the only NATS configuration: it should use the stream and store events.
  *
- * KNOWN GAP (it.fails until fixed, then make it a plain `it`): src/main.ts calls ensureStream(nc) with the
- * defaults (1 replica) and refuses the existing R3 stream ("num_replicas: expected 1, found 3", exit 1).
- * The replay-publisher had the same gap and fixed it (an existing stream capturing market.> is used as it
- * is; ack mode on a replicated stream). See RELIABILITY.md, known bug 5.
+ * This was a known gap found by this file (RELIABILITY.md, known bug 5): src/main.ts refused the existing R3
+ * stream ("num_replicas: expected 1, found 3", exit 1). Fixed: an existing stream capturing market.> is used
+ * as it is, and a replicated stream gets ack mode unless --publish-mode is given.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -46,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('live-ingestor and a replicated stream on a 3-node cluster', () => {
-  it.fails('KNOWN GAP: NATS_URL = the three servers only: the app uses the R3 stream and stores events', async () => {
+  it('NATS_URL = the three servers only: the app uses the R3 stream and stores events', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks', '--stats-interval', '0'], {
       cwd: resolve(import.meta.dirname, '..'),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: cluster.url },

@@ -172,7 +172,7 @@ describe('NATS authentication and TLS, through the app', () => {
     ['no credentials', () => ({ env: { NATS_URL: userSrv.url }, server: userSrv, message: /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: authentication refused/ })],
     ['a wrong token', () => ({ env: { NATS_URL: tokenSrv.url, NATS_TOKEN: WRONG_TOKEN }, server: tokenSrv, message: /cannot connect to NATS at .*\(token\): authentication refused/ })],
     ['another NKey seed', () => ({ env: { NATS_URL: nkeySrv.url, NATS_NKEY_SEED: OTHER_SEED }, server: nkeySrv, message: /cannot connect to NATS at .*\(nkey\): authentication refused/ })],
-    ['the password in NATS_URL, wrong', () => ({ env: { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${WRONG_PASSWORD}@`) }, server: userSrv, message: /cannot connect to NATS at nats:\/\/alice:\*\*\*@127\.0\.0\.1:\d+: authentication refused/ })],
+    ['the password in NATS_URL, wrong', () => ({ env: { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${WRONG_PASSWORD}@`) }, server: userSrv, message: /cannot connect to NATS at nats:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ \(user "alice"\): authentication refused/ })],
   ];
   for (const [name, mk] of bad) {
     it(`${name}: exit 1 with a clear message, one refused attempt at the server, the vendor never contacted`, async () => {
@@ -255,13 +255,12 @@ describe('NATS authentication and TLS, through the app', () => {
     revokedOutcome = { exitedByItself: !alive, code, publishErrors: fin ? Number(fin[1]) : -1 };
     expect(r.out.stderr).toMatch(/nats: error: Authorization Violation/);
     expect(n, `refused reconnects in ${WINDOW_MS} ms:\n${revoked.logs().slice(-5).join('\n')}`).toBeLessThanOrEqual(5);
-    figures.push(`revoked while running: ${n} refused reconnect(s) in ${WINDOW_MS / 1000} s, then ${alive ? `still running (${revokedOutcome.publishErrors} events failed), SIGTERM -> exit ${code}` : `exit ${code} by itself`}`);
+    figures.push(`revoked while running: ${n} refused reconnect(s) in ${WINDOW_MS / 1000} s, then ${alive ? `still running (${revokedOutcome.publishErrors} events failed), SIGTERM -> exit ${code}` : `the app stopped by itself, exit ${code}`}`);
   }, 60_000);
 
-  // KNOWN BUG (it.fails until fixed, then make it a plain `it`): after @md/nats-bus closes the connection for
-  // good (two refusals in a row), the app keeps reading the vendor and fails every event (publish_errors),
-  // and SIGTERM then exits 0. It should stop by itself with a non-zero exit naming the NATS error.
-  it.fails('KNOWN BUG: NATS connection closed for good (credentials revoked) -> the app exits non-zero by itself', () => {
+  // was a KNOWN BUG (found here, fixed in main.ts): after @md/nats-bus closed the connection for good (two
+  // refusals in a row), the app kept reading the vendor, failed every event and exited 0 on SIGTERM
+  it('NATS connection closed for good (credentials revoked) -> the app exits non-zero by itself', () => {
     expect(revokedOutcome).not.toBeNull();
     expect(revokedOutcome!.exitedByItself).toBe(true);
     expect(revokedOutcome!.code).not.toBe(0);
@@ -269,10 +268,8 @@ describe('NATS authentication and TLS, through the app', () => {
 });
 
 describe('credentials written into NATS_URL', () => {
-  // KNOWN BUG (it.fails until fixed, then make it a plain `it`): @md/nats-bus sends no credentials taken from
-  // NATS_URL (nats://user:password@host): the right password there is refused. (The replay-publisher works
-  // around it in its own bootstrap; the live-ingestor passes busOptionsFromEnv() to connectBus as it is.)
-  it.fails('KNOWN BUG: the right password inside NATS_URL authenticates', async () => {
+  // was a KNOWN BUG (found here, fixed in @md/nats-bus): credentials written into NATS_URL were not sent
+  it('the right password inside NATS_URL authenticates', async () => {
     const conns = fv.connections.length;
     const r = run([], { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`) });
     await Promise.race([
@@ -286,9 +283,9 @@ describe('credentials written into NATS_URL', () => {
     for (const s of SECRETS) expect(r.out.stderr).not.toContain(s);
   }, 60_000);
 
-  // KNOWN BUG (it.fails): a NATS_URL without a scheme (alice:password@host:port, accepted by the client) is
-  // not redacted by @md/nats-bus: the password is printed in the connect error. Kept out of the final grep.
-  it.fails('KNOWN BUG: a password in a NATS_URL without scheme never appears in the output', async () => {
+  // was a KNOWN BUG (found here, fixed in @md/nats-bus): a NATS_URL without a scheme (alice:password@host:port)
+  // was not redacted and the password was printed in the connect error. Kept out of the final grep.
+  it('a password in a NATS_URL without scheme never appears in the output', async () => {
     const p = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks'], {
       cwd: resolve(import.meta.dirname, '..'),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: `alice:${WRONG_PASSWORD}@127.0.0.1:${userSrv.port}` },
