@@ -11,10 +11,11 @@ import { generateSampleSession } from '@md/dbn-reader';
 import {
   busOptionsFromEnv,
   connectBus,
-  DEFAULT_NATS_URL,
   ensureStream,
   isNatsReachable,
   redactSecrets,
+  redactUrl,
+  splitServers,
   startNatsServer,
   type BusOptions,
   type EnsureStreamResult,
@@ -46,10 +47,10 @@ export async function openBus(
   streamOpts: { replicas?: number } = {},
 ): Promise<Bus> {
   const opts: BusOptions = { ...busOptionsFromEnv(env), name: 'replay-publisher', log };
-  if (natsUrl) opts.servers = natsUrl.split(',').map((s) => s.trim()).filter(Boolean);
-  const display: string[] = [];
-  const servers = takeUrlCredentials(Array.isArray(opts.servers) ? opts.servers : [opts.servers ?? DEFAULT_NATS_URL], opts, display);
-  opts.servers = servers;
+  if (natsUrl) opts.servers = splitServers(natsUrl);
+  // credentials written into the URLs are used by connectBus and removed from text by redactSecrets
+  const servers = splitServers(opts.servers);
+  const display = servers.map(redactUrl);
   let server: LocalNatsServer | null = null;
   if (autoServer && !(await isNatsReachable(servers, 1000))) {
     log(`no NATS server at ${redactSecrets(display.join(','), opts)}: starting a local nats-server (JetStream, temporary store)`);
@@ -83,38 +84,6 @@ export async function openBus(
     if (server) await server.dispose().catch(() => undefined);
     throw new Error(redactSecrets((e as Error).message, opts), { cause: e });
   }
-}
-
-/**
- * Credentials written into server URLs (`nats://user:password@host:4222`, `token@host`, with or without the
- * scheme) become BusOptions user/pass or token (explicit NATS_USER/NATS_PASSWORD/NATS_TOKEN win), and the URLs
- * lose them: they then never appear in a log line or an error message.
- */
-export function takeUrlCredentials(servers: string[], opts: BusOptions, display: string[] = []): string[] {
-  return servers.map((s) => {
-    const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^@/]*)@(.+)$/i.exec(s);
-    if (!m) {
-      display.push(s);
-      return s;
-    }
-    const [, scheme, userinfo, rest] = m;
-    const dec = (x: string) => {
-      try {
-        return decodeURIComponent(x);
-      } catch {
-        return x;
-      }
-    };
-    const i = userinfo.indexOf(':');
-    display.push(`${scheme ?? 'nats'}://${i >= 0 ? `${userinfo.slice(0, i)}:***` : '***'}@${rest}`);
-    if (i >= 0) {
-      if (opts.user === undefined && opts.pass === undefined) {
-        opts.user = dec(userinfo.slice(0, i));
-        opts.pass = dec(userinfo.slice(i + 1));
-      }
-    } else if (userinfo && opts.token === undefined) opts.token = dec(userinfo);
-    return `${scheme ?? 'nats'}://${rest}`;
-  });
 }
 
 /**

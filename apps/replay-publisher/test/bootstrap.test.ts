@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectBus, ensureStream, startNatsServer } from '@md/nats-bus';
-import { defaultSampleCacheDir, ensureSampleSession, openBus, SAMPLE_SEED, takeUrlCredentials } from '../src/bootstrap';
+import { defaultSampleCacheDir, ensureSampleSession, openBus, SAMPLE_SEED } from '../src/bootstrap';
 import { DataRootSource } from '../src/source';
 import { tempDir } from './helpers';
 
@@ -34,17 +34,6 @@ describe('sample session cache', () => {
 });
 
 describe('NATS bootstrap', () => {
-  it('credentials inside server URLs become options and leave the URLs (shown masked)', () => {
-    const o: { user?: string; pass?: string; token?: string } = {};
-    const shown: string[] = [];
-    expect(takeUrlCredentials(['nats://alice:p%40ss@h1:4222', 'bob:x@h2:4223', 'tok123@h3', 'tls://h4:1'], o, shown)).toEqual(['nats://h1:4222', 'nats://h2:4223', 'nats://h3', 'tls://h4:1']);
-    expect(o).toEqual({ user: 'alice', pass: 'p@ss', token: 'tok123' });
-    expect(shown).toEqual(['nats://alice:***@h1:4222', 'nats://bob:***@h2:4223', 'nats://***@h3', 'tls://h4:1']);
-    const explicit = { user: 'u', pass: 'p' };
-    takeUrlCredentials(['nats://alice:secret@h'], explicit);
-    expect(explicit).toEqual({ user: 'u', pass: 'p' });
-  });
-
   it('nothing answers at the default URL: a local nats-server is started, MARKET_DATA created, stopped by close()', async () => {
     const logs: string[] = [];
     const bus = await openBus(null, true, (m) => logs.push(m), { NATS_URL: 'nats://127.0.0.1:1' });
