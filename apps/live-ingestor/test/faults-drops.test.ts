@@ -22,7 +22,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { startBus, until, type Bus } from './helpers';
+import { counters, rng, startBus, until, type Bus } from './helpers';
 
 const DURATION_S = Number(process.env.FAULTS_DURATION_S ?? 20);
 const RATE = Number(process.env.FAULTS_RATE ?? 20_000);
@@ -30,18 +30,6 @@ const FRAME = 100;
 const RESEND = 200;
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
-
-/** mulberry32: a small seeded PRNG so a failing run can be repeated with FAULTS_SEED */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function event(seq: number, ms: number): string {
   return seq % 2 === 0
@@ -63,13 +51,6 @@ interface ConnRecord {
   /** the previous connection's tail re-sent at the start of this one */
   resent: number[];
   dropped: boolean;
-}
-
-/** the counters of the app's last stats/final line */
-function counters(line: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of line.matchAll(/(\w+)=(-?\d+(?:\.\d+)?)/g)) out[m[1]] = Number(m[2]);
-  return out;
 }
 
 let bus: Bus | null = null;

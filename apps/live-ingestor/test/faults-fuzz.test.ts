@@ -13,13 +13,12 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseFrame } from '@md/polygon-normalizer';
 import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { startBus, until, type Bus } from './helpers';
+import { counters, rng, rssMb, startBus, until, type Bus } from './helpers';
 
 const N_FUZZ = Number(process.env.FAULTS_FUZZ_FRAMES ?? 5000);
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
@@ -27,16 +26,6 @@ const MAX_PAYLOAD = 1 << 20;
 const OVERSIZED = 3;
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(a: readonly T[]): T => a[int(a.length)];
@@ -130,15 +119,6 @@ function goodEventShape(): Record<string, unknown> {
   return { ev: 'T', sym: 'SPY', x: 12, p: 676.41, s: 100, t: 1765898100000, q: 9_000_000 + int(1000) };
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-function counters(line: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of line.matchAll(/(\w+)=(-?\d+(?:\.\d+)?)/g)) out[m[1]] = Number(m[2]);
-  return out;
-}
 
 let bus: Bus | null = null;
 let fv: FakeVendor | null = null;
