@@ -65,7 +65,11 @@ export interface PublisherOptions {
   window?: number;
   /** PubAck timeout in ms; default 5000 */
   ackTimeoutMs?: number;
-  /** re-sends of one event (while connected) before it and everything unconfirmed is counted failed; default 8 */
+  /**
+   * re-sends of one event (while connected) before it and everything unconfirmed is counted failed; default 30:
+   * with the default backoff about a minute of "JetStream unavailable" (a stream leader election on a loaded
+   * cluster took longer than the ~9 s that 8 retries gave)
+   */
   maxRetries?: number;
   /** batch mode: one marker every N events; default 512 */
   batchSize?: number;
@@ -181,7 +185,7 @@ export class JetStreamPublisher implements EventSink {
     this.window = opts.window ?? (this.mode === 'ack' ? 1024 : 16384);
     if (!Number.isInteger(this.window) || this.window < 1) throw new RangeError(`publisher window must be a positive integer, got ${this.window}`);
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
-    this.maxRetries = opts.maxRetries ?? 8;
+    this.maxRetries = opts.maxRetries ?? 30;
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 512, this.window));
     this.batchMs = opts.batchMs ?? 20;
     this.backoffInitial = opts.retryBackoff?.initialMs ?? 100;
