@@ -324,9 +324,9 @@ export function metadataToDbnJson(m: DbnMetadata, pretty = false): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Releases a stream's file after reading only its metadata (errors past the metadata are not ours to report here). */
-async function closeQuietly(s: { batches(): AsyncIterable<unknown> }): Promise<void> {
+async function closeQuietly(s: { close(): Promise<void> }): Promise<void> {
   try {
-    for await (const _ of s.batches()) break;
+    await s.close();
   } catch {
     // the records are not read: a fault among them does not concern metadata
   }

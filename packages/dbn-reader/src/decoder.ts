@@ -57,6 +57,12 @@ export interface DbnStream<R = DbnRecord> extends AsyncIterable<R> {
   readonly stats: DbnStats;
   /** the same records in arrays (one per decoded chunk): much less per-record overhead */
   batches(): AsyncIterable<R[]>;
+  /**
+   * Stop reading and release the input now (a file path's handle is closed): for a caller that read only
+   * the metadata or stops early without breaking out of a loop. Safe at any time and more than once;
+   * iterating afterwards yields nothing.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -729,7 +735,7 @@ class Stream<R> implements DbnStream<R> {
     this.claimed = true;
   }
 
-  private async close(): Promise<void> {
+  async close(): Promise<void> {
     this.finished = true;
     this.pending.length = 0;
     await this.d.batches.return(undefined);

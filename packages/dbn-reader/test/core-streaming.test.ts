@@ -238,6 +238,27 @@ describe('the stream object', () => {
     }
     expect(fds()).toBeLessThanOrEqual(before);
   });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('close() after reading only the metadata releases the file at once; the stream then yields nothing', async () => {
+    const p = join(tmp, 'fd-meta.dbn');
+    writeFileSync(p, big.bytes);
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const streams = [];
+    for (let k = 0; k < 20; k++) {
+      const s = decodeDbn(p, { chunkSize: 4096 });
+      expect((await s.metadata())?.dataset).toBeTruthy();
+      streams.push(s);
+    }
+    expect(fds()).toBeGreaterThanOrEqual(before + 20); // each holds its file open until closed
+    for (const s of streams) await s.close();
+    expect(fds()).toBeLessThanOrEqual(before);
+    const closed = streams[0];
+    await closed.close(); // twice is fine
+    let n = 0;
+    for await (const _ of closed.batches()) n += _.length;
+    expect(n).toBe(0);
+  });
 });
 
 describe('unknown record types', () => {
