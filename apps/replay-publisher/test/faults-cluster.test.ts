@@ -16,13 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { generateSampleSession } from '@md/dbn-reader';
 import { connectBus, ensureStream, JetStreamPublisher, startNatsCluster, type LocalNatsCluster, type NatsConnection } from '@md/nats-bus';
 import { parseConfig, type ReplayConfig } from '../src/config';
 import { Replayer } from '../src/replayer';
 import { DataRootSource } from '../src/source';
-import { killAll, run, until } from './helpers';
+import { firstDifference, killAll, readStream, run, until } from './helpers';
 
 const EVENTS = Number(process.env.FAULTS_CLUSTER_EVENTS ?? 60_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,27 +58,6 @@ async function settle<T>(f: () => Promise<T>, attempts = 20): Promise<T> {
       await sleep(500);
     }
   }
-}
-
-async function readStream(nc: NatsConnection): Promise<{ lines: string[]; ids: number }> {
-  const si = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));
-  const lines: string[] = [];
-  const ids = new Set<string>();
-  const td = new TextDecoder();
-  const consumer = await jetstream(nc).consumers.get('MARKET_DATA', { deliver_policy: DeliverPolicy.All });
-  const msgs = await consumer.consume({ max_messages: 4096 });
-  for await (const m of msgs) {
-    lines.push(`${m.subject}\t${td.decode(m.data)}`);
-    ids.add(m.headers?.get('Nats-Msg-Id') ?? '');
-    if (m.seq >= si.state.last_seq) break;
-  }
-  await msgs.close();
-  return { lines, ids: ids.size };
-}
-
-function firstDifference(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
-  return -1;
 }
 
 /**

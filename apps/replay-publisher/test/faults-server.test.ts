@@ -12,10 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { generateSampleSession } from '@md/dbn-reader';
-import { connectBus, ensureStream, startNatsServer, type LocalNatsServer, type NatsConnection } from '@md/nats-bus';
-import { killAll, run, until } from './helpers';
+import { connectBus, ensureStream, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
+import { firstDifference, killAll, readStream, run, until } from './helpers';
 
 const EVENTS = Number(process.env.FAULTS_REPLAY_EVENTS ?? 200_000);
 const FREEZE_S = Number(process.env.FAULTS_FREEZE_S ?? 10);
@@ -47,30 +46,6 @@ function rssMb(pid: number): number {
 }
 
 /** every message of MARKET_DATA as `subject<TAB>body`, in stream order; plus the number of distinct msg ids */
-async function readStream(nc: NatsConnection): Promise<{ lines: string[]; ids: number }> {
-  const si = await (await jetstreamManager(nc)).streams.info('MARKET_DATA');
-  const lines: string[] = [];
-  const ids = new Set<string>();
-  if (si.state.messages === 0) return { lines, ids: 0 };
-  const td = new TextDecoder();
-  const consumer = await jetstream(nc).consumers.get('MARKET_DATA', { deliver_policy: DeliverPolicy.All });
-  const msgs = await consumer.consume({ max_messages: 4096 });
-  for await (const m of msgs) {
-    lines.push(`${m.subject}\t${td.decode(m.data)}`);
-    ids.add(m.headers?.get('Nats-Msg-Id') ?? '');
-    if (m.seq >= si.state.last_seq) break;
-  }
-  await msgs.close();
-  return { lines, ids: ids.size };
-}
-
-/** index of the first line that differs (-1: identical) */
-function firstDifference(a: string[], b: string[]): number {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
 let server: LocalNatsServer | null = null;
 afterAll(async () => {
   await server?.dispose();

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Publishable } from '@md/event-types';
 import { connectBus, consumeEvents, ensureStream, startNatsServer, type EventSink, type LocalNatsServer, type NatsConnection, type SinkStats } from '@md/nats-bus';
 import type { ReplaySource } from '../src/source';
@@ -153,4 +154,29 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** every message of MARKET_DATA in stream order as `subject<TAB>body` (what `--sink stdout` prints), and the number of distinct msg ids */
+export async function readStream(nc: NatsConnection): Promise<{ lines: string[]; ids: number }> {
+  const si = await (await jetstreamManager(nc)).streams.info('MARKET_DATA');
+  const lines: string[] = [];
+  const ids = new Set<string>();
+  if (si.state.messages === 0) return { lines, ids: 0 };
+  const td = new TextDecoder();
+  const consumer = await jetstream(nc).consumers.get('MARKET_DATA', { deliver_policy: DeliverPolicy.All });
+  const msgs = await consumer.consume({ max_messages: 4096 });
+  for await (const m of msgs) {
+    lines.push(`${m.subject}\t${td.decode(m.data)}`);
+    ids.add(m.headers?.get('Nats-Msg-Id') ?? '');
+    if (m.seq >= si.state.last_seq) break;
+  }
+  await msgs.close();
+  return { lines, ids: ids.size };
+}
+
+/** index of the first line that differs (-1: identical) */
+export function firstDifference(a: string[], b: string[]): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return -1;
 }
