@@ -16,20 +16,18 @@
  *
  * FAULTS_DURATION_S (default 20) sets how long the feed runs; FAULTS_RATE (default 20000) the events/s.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { counters, rng, startBus, until, type Bus } from './helpers';
+import { counters, rng, spawnApp, startBus, until, type Bus } from './helpers';
 
 const DURATION_S = Number(process.env.FAULTS_DURATION_S ?? 20);
 const RATE = Number(process.env.FAULTS_RATE ?? 20_000);
 const FRAME = 100;
 const RESEND = 200;
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
-const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 
 function event(seq: number, ms: number): string {
   return seq % 2 === 0
@@ -69,21 +67,13 @@ describe('fault: the vendor drops the live connection at random under load', () 
       const rand = rng(SEED);
       [bus, fv] = await Promise.all([startBus(), FakeVendor.start()]);
       const vendor = fv;
-      child = spawn(
-        process.execPath,
-        ['--import', 'tsx', MAIN, '--sessions', 'stocks', '--stats-interval', '1', '--backoff-initial-ms', '50', '--backoff-max-ms', '400', '--publish-window', '4096'],
-        {
-          cwd: resolve(import.meta.dirname, '..'),
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
-        },
+      const app = spawnApp(
+        ['--sessions', 'stocks', '--stats-interval', '1', '--backoff-initial-ms', '50', '--backoff-max-ms', '400', '--publish-window', '4096'],
+        { POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
       );
+      child = app.proc;
       const proc = child;
-      let stderr = '';
-      proc.stderr.on('data', (d) => (stderr += d));
-      proc.stdout.on('data', () => {});
-      let exited: number | null | undefined;
-      const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r((exited = code))));
-      const statLines = () => stderr.split('\n').filter((l) => / (stats|final) frames=/.test(l));
+      const statLines = app.statLines;
 
       await vendor.waitFor(() => vendor.subscriptions('stocks').size === 2, 30_000, 'first subscription');
 
@@ -140,13 +130,13 @@ describe('fault: the vendor drops the live connection at random under load', () 
             clearInterval(iv);
             done();
           }
-          if (exited !== undefined) {
+          if (app.exited !== undefined) {
             clearInterval(iv);
             done();
           }
         }, 5);
       });
-      expect(exited, `the ingestor exited by itself during the run:\n${stderr.slice(-3000)}`).toBeUndefined();
+      expect(app.exited, `the ingestor exited by itself during the run:\n${app.stderr.slice(-3000)}`).toBeUndefined();
       const generated = nextSeq;
 
       // let the app read and publish the rest: two stats lines in a row with the same frame count and nothing queued or pending
@@ -161,7 +151,7 @@ describe('fault: the vendor drops the live connection at random under load', () 
         'the ingestor to drain',
       );
       proc.kill('SIGTERM');
-      expect(await exit).toBe(0);
+      expect(await app.exit).toBe(0);
       const fin = counters(statLines().find((l) => / final frames=/.test(l)) ?? '');
 
       // ---- the stream, by sequence number ----
@@ -232,7 +222,7 @@ describe('fault: the vendor drops the live connection at random under load', () 
       expect(holes, 'events missing in the middle of a connection').toBeLessThanOrEqual(fin.dropped);
       expect(lostInFlight + holes).toBeLessThanOrEqual(newSent + resentTotal - received + fin.dropped);
       expect(fin.duplicates).toBeGreaterThan(0); // the overlaps were received twice and dropped by the duplicate window
-      expect(stderr).not.toContain(FAKE_API_KEY);
+      expect(app.stderr).not.toContain(FAKE_API_KEY);
       const rateSeen = Math.round(generated / DURATION_S);
       console.log(
         `RELIABILITY: live drops: ${DURATION_S} s at ${rateSeen} ev/s (seed ${SEED}): generated ${generated}, ${drops} drops -> ${fin.reconnects} reconnects, ` +

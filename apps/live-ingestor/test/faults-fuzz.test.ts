@@ -11,20 +11,18 @@
  *
  * FAULTS_FUZZ_FRAMES (default 5000) sets the number of fuzz frames; FAULTS_SEED the seed.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseFrame } from '@md/polygon-normalizer';
 import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { counters, rng, rssMb, startBus, until, type Bus } from './helpers';
+import { counters, rng, rssMb, spawnApp, startBus, until, type Bus } from './helpers';
 
 const N_FUZZ = Number(process.env.FAULTS_FUZZ_FRAMES ?? 5000);
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 const MAX_PAYLOAD = 1 << 20;
 const OVERSIZED = 3;
-const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
@@ -136,22 +134,14 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
   it(`${N_FUZZ} fuzz frames + good events: counted and skipped, session survives, good events stored once, RSS bounded`, async () => {
     [bus, fv] = await Promise.all([startBus(), FakeVendor.start()]);
     const vendor = fv;
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', MAIN, '--sessions', 'stocks', '--stats-interval', '0.5', '--max-payload', String(MAX_PAYLOAD), '--backoff-initial-ms', '50', '--backoff-max-ms', '200'],
-      {
-        cwd: resolve(import.meta.dirname, '..'),
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
-      },
+    const app = spawnApp(
+      ['--sessions', 'stocks', '--stats-interval', '0.5', '--max-payload', String(MAX_PAYLOAD), '--backoff-initial-ms', '50', '--backoff-max-ms', '200'],
+      { POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
     );
+    child = app.proc;
     const proc = child;
-    let stderr = '';
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.stdout.on('data', () => {});
-    let exited: number | null | undefined;
-    const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r((exited = code))));
     const lastStats = () => {
-      const l = stderr.split('\n').filter((x) => / (stats|final) frames=/.test(x));
+      const l = app.statLines();
       return counters(l[l.length - 1] ?? '');
     };
     await vendor.waitFor(() => vendor.subscriptions('stocks').size === 2, 30_000, 'subscription');
@@ -191,7 +181,7 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     const oversizedAt = new Set(Array.from({ length: OVERSIZED }, (_, k) => Math.floor(((k + 1) * N_FUZZ) / (OVERSIZED + 1))));
     let reconnectsSeen = 0;
     for (let i = 0; i < N_FUZZ; i++) {
-      if (exited !== undefined) break;
+      if (app.exited !== undefined) break;
       if (oversizedAt.has(i)) {
         const conns = vendor.connections.length;
         live().send(`["${'y'.repeat(MAX_PAYLOAD + 10)}"]`);
@@ -227,7 +217,7 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
         }
       }
     }
-    expect(exited, stderr.slice(-3000)).toBeUndefined();
+    expect(app.exited, app.stderr.slice(-3000)).toBeUndefined();
 
     // invalid UTF-8 inside a string field of an otherwise valid event (see the known-bug test below)
     const replaced = Buffer.concat([Buffer.from('[{"ev":"T","sym":"SP'), Buffer.from([0xff]), Buffer.from('Y","x":12,"p":676.41,"s":100,"t":1765898100000,"q":8000001}]')]);
@@ -252,8 +242,8 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     expect(s.dropped + s.failed + s.publish_errors).toBe(0);
     expect(proc.exitCode).toBeNull();
     proc.kill('SIGTERM');
-    expect(await exit).toBe(0);
-    expect(stderr).toMatch(new RegExp(`a frame exceeded --max-payload ${MAX_PAYLOAD} bytes`));
+    expect(await app.exit).toBe(0);
+    expect(app.stderr).toMatch(new RegExp(`a frame exceeded --max-payload ${MAX_PAYLOAD} bytes`));
 
     // the stream: every good event once, nothing else (no U+FFFD event)
     const nc = bus.nc;

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type EventSink, type LocalNatsServer, type NatsConnection, type SinkStats } from '@md/nats-bus';
@@ -126,4 +127,39 @@ export function counters(line: string): Record<string, number> {
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** the app (`src/main.ts` through tsx) as a child process with a clean environment plus `env`; its stderr collected */
+export interface AppProcess {
+  proc: ChildProcessWithoutNullStreams;
+  /** everything written to stderr so far */
+  readonly stderr: string;
+  /** the exit code once it exited (undefined while running) */
+  readonly exited: number | null | undefined;
+  exit: Promise<number | null>;
+  /** the stats/final counter lines logged so far */
+  statLines(): string[];
+}
+
+export function spawnApp(args: string[], env: Record<string, string>): AppProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../src/main.ts'), ...args], {
+    cwd: resolve(import.meta.dirname, '..'),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  let stderr = '';
+  let exited: number | null | undefined;
+  proc.stderr.on('data', (d) => (stderr += d));
+  proc.stdout.on('data', () => {});
+  const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r((exited = code))));
+  return {
+    proc,
+    get stderr() {
+      return stderr;
+    },
+    get exited() {
+      return exited;
+    },
+    exit,
+    statLines: () => stderr.split('\n').filter((l) => / (stats|final) frames=/.test(l)),
+  };
 }
