@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Checks that the package in the current directory is publishable and works from outside the repo:
 //  1. publint (package.json exports/files/types are consistent with the build output);
-//  2. are-the-types-wrong (types resolve for node10, node16-cjs, node16-esm and bundler);
+//  2. are-the-types-wrong (types resolve for node10, node16-cjs, node16-esm and bundler; node10 is left out
+//     for a package with subpath entries and no typesVersions);
 //  3. `npm pack`, then install the tarball (with the tarballs of any @md/* dependencies) into a
-//     scratch project outside the repository, and load it with
-//     `import` and with `require`: both must expose the same, non-empty set of exports.
+//     scratch project outside the repository, and load every entry of its exports map ("." and each
+//     subpath) with `import` and with `require`: both must expose the same, non-empty set of exports.
 //  4. runs pack-smoke.mjs / pack-smoke.cjs from the package directory there, when present.
 // Usage: node tools/pack-check.mjs   (from a package directory, after its build)
 import { execFileSync } from 'node:child_process';
@@ -17,8 +18,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkgDir = process.cwd();
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const bin = (name) => join(repo, 'node_modules', '.bin', name);
-const run = (cmd, args, opts = {}) =>
-  execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
 
 function fail(msg, err) {
   console.error(`pack-check ${pkg.name}: ${msg}`);
@@ -32,7 +32,11 @@ try {
   fail('publint found problems', e);
 }
 try {
-  run(bin('attw'), ['--pack', '.', '--format', 'ascii'], { cwd: pkgDir });
+  // subpath entries cannot resolve under the legacy node10 resolution without typesVersions: check the
+  // node16 (CJS and ESM) and bundler resolutions there
+  const subpaths = Object.keys(pkg.exports ?? {}).some((k) => k !== '.' && k !== './package.json' && !k.includes('*'));
+  const profile = subpaths && !pkg.typesVersions ? ['--profile', 'node16'] : [];
+  run(bin('attw'), ['--pack', '.', '--format', 'ascii', ...profile], { cwd: pkgDir });
 } catch (e) {
   fail('are-the-types-wrong found problems', e);
 }
@@ -64,11 +68,21 @@ try {
     writeFileSync(join(dir, file), code);
     return JSON.parse(run(process.execPath, [file], { cwd: dir }).trim().split('\n').pop());
   };
-  const esm = load('check.mjs', `import * as m from '${pkg.name}';\nconsole.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));\n`);
-  const cjs = load('check.cjs', `const m = require('${pkg.name}');\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
-  if (esm.length === 0) fail('the ESM build exports nothing');
-  if (JSON.stringify(esm) !== JSON.stringify(cjs)) {
-    fail(`ESM and CJS exports differ:\n  esm: ${esm.join(', ')}\n  cjs: ${cjs.join(', ')}`);
+  // Every entry point of the exports map (".", "./sample", ...), not patterns nor package.json.
+  const entries = Object.keys(pkg.exports ?? { '.': null }).filter((k) => k !== './package.json' && !k.includes('*'));
+  const counts = [];
+  for (const [i, entry] of entries.entries()) {
+    const spec = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+    const e = load(
+      `check${i}.mjs`,
+      `import * as m from '${spec}';\nconsole.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));\n`,
+    );
+    const c = load(`check${i}.cjs`, `const m = require('${spec}');\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
+    if (e.length === 0) fail(`the ESM build of ${spec} exports nothing`);
+    if (JSON.stringify(e) !== JSON.stringify(c)) {
+      fail(`ESM and CJS exports of ${spec} differ:\n  esm: ${e.join(', ')}\n  cjs: ${c.join(', ')}`);
+    }
+    counts.push(`${spec} ${e.length}`);
   }
   // Optional package-provided smoke scripts, run in the scratch project: pack-smoke.mjs / pack-smoke.cjs.
   const smokes = [];
@@ -82,8 +96,10 @@ try {
     }
     smokes.push(f);
   }
-  console.log(`pack-check ${pkg.name}: publint ok, attw ok, ${esm.length} exports via import and require from a scratch project` +
-    (smokes.length ? `, ${smokes.join(' and ')} passed` : ''));
+  console.log(
+    `pack-check ${pkg.name}: publint ok, attw ok, exports via import and require from a scratch project (${counts.join(', ')})` +
+      (smokes.length ? `, ${smokes.join(' and ')} passed` : ''),
+  );
 } catch (e) {
   fail('scratch-project check failed', e);
 } finally {
