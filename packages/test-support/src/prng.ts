@@ -1,0 +1,40 @@
+/**
+ * mulberry32: a small seeded PRNG, so that a failing random run can be repeated from its seed
+ * (tests print the seed they used; FAULTS_SEED and the like set it).
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The same generator (same sequence for the same seed) with helpers for integers, bigints and picks. */
+export class Rng {
+  private readonly nextFn: () => number;
+  constructor(seed: number) {
+    this.nextFn = rng(seed);
+  }
+  /** uniform in [0, 1) */
+  next(): number {
+    return this.nextFn();
+  }
+  /** integer in [lo, hi] */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  u32(): number {
+    return (this.next() * 4294967296) >>> 0;
+  }
+  u64(): bigint {
+    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
+  }
+  pick<T>(xs: readonly T[]): T {
+    if (xs.length === 0) throw new RangeError('Rng.pick: empty array');
+    return xs[Math.floor(this.next() * xs.length)] as T;
+  }
+}
