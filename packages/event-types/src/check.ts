@@ -1,11 +1,12 @@
 /**
- * The encoders' value checks, shared by the text encoders (encode.ts) and the byte encoders (bytes.ts) so that
- * both accept, reject and report exactly the same. Each returns the validated value or throws EncodeError
- * naming the field. They mirror the zod schemas (a test checks that they agree).
+ * The encoders' value checks, shared by the text and the byte encoders (codegen.ts compiles both from the same
+ * field tables) so that both accept, reject and report exactly the same. Each takes the value, the field's name
+ * and the schema id, and returns the validated value or throws EncodeError naming the field. They mirror the
+ * zod schemas (a test checks that they agree).
  */
 import { EncodeError } from './errors.js';
-import { EVENT_SOURCES, INT64_MAX, INT64_MIN, MBP10_DEPTH } from './schemas.js';
-import type { Aggressor, EventSource, MBP10Level } from './schemas.js';
+import { EVENT_SOURCES, INT64_MAX, INT64_MIN } from './schemas.js';
+import type { Aggressor, EmptySide, EventSource } from './schemas.js';
 
 export function fail(field: string, msg: string, schemaId: string): never {
   throw new EncodeError(field, msg, schemaId);
@@ -31,9 +32,9 @@ export function checkNs(v: unknown, f: string, id: string): bigint {
 }
 
 const SOURCES = new Set<string>(EVENT_SOURCES);
-export function checkSource(v: unknown, id: string): EventSource {
+export function checkSource(v: unknown, f: string, id: string): EventSource {
   if (typeof v !== 'string' || !SOURCES.has(v)) {
-    fail('source', `must be one of ${EVENT_SOURCES.join('|')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
+    fail(f, `must be one of ${EVENT_SOURCES.join('|')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
   }
   return v as EventSource;
 }
@@ -78,21 +79,21 @@ export function checkIntOrNull(v: unknown, f: string, id: string): number | null
   return v;
 }
 
-export function checkConds(v: unknown, id: string): number[] | null {
+export function checkConds(v: unknown, f: string, id: string): number[] | null {
   if (v === null) return null;
-  if (!Array.isArray(v)) fail('conditions', `must be an array of integers or null, got ${typeName(v)}`, id);
-  for (let i = 0; i < v.length; i++) checkInt(v[i], `conditions[${i}]`, id);
+  if (!Array.isArray(v)) fail(f, `must be an array of integers or null, got ${typeName(v)}`, id);
+  for (let i = 0; i < v.length; i++) checkInt(v[i], `${f}[${i}]`, id);
   return v as number[];
 }
 
-export function checkAggr(v: unknown, id: string): Aggressor {
+export function checkAggr(v: unknown, f: string, id: string): Aggressor {
   if (v === 1 || v === -1 || v === 0) return v;
-  return fail('aggressor', `must be 1, -1 or 0, got ${typeName(v)}`, id);
+  return fail(f, `must be 1, -1 or 0, got ${typeName(v)}`, id);
 }
 
-export function checkRight(v: unknown, id: string): 'C' | 'P' {
+export function checkRight(v: unknown, f: string, id: string): 'C' | 'P' {
   if (v === 'C' || v === 'P') return v;
-  return fail('right', `must be "C" or "P", got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
+  return fail(f, `must be "C" or "P", got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`, id);
 }
 
 const DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -106,7 +107,7 @@ export function isIsoDate(s: string): boolean {
   const y = +s.slice(0, 4);
   const m = +s.slice(5, 7);
   const d = +s.slice(8, 10);
-  if (m < 1 || m > 12 || d < 1 || d > DAYS[m]) return false;
+  if (m < 1 || m > 12 || d < 1 || d > (DAYS[m] ?? 0)) return false;
   if (m === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return false;
   return true;
 }
@@ -122,26 +123,20 @@ export function checkBool(v: unknown, f: string, id: string): boolean {
   return v;
 }
 
-const MB = 'futures.mbp10.v1';
-export const LEVEL_FIELDS: string[][] = [];
-for (let i = 0; i < MBP10_DEPTH; i++) LEVEL_FIELDS.push(['bid_px', 'bid_sz', 'ask_px', 'ask_sz'].map((k) => `levels[${i}].${k}`));
-
-export function checkLevels(v: unknown): unknown[] {
-  if (!Array.isArray(v)) fail('levels', `must be an array of ${MBP10_DEPTH} levels, got ${typeName(v)}`, MB);
-  if (v.length !== MBP10_DEPTH) fail('levels', `must have exactly ${MBP10_DEPTH} levels, got ${v.length}`, MB);
+/** an array of exactly n items (`noun` names them in the message: MBP10's levels) */
+export function checkItems(v: unknown, f: string, n: number, noun: string, id: string): unknown[] {
+  if (!Array.isArray(v)) fail(f, `must be an array of ${n} ${noun}, got ${typeName(v)}`, id);
+  if (v.length !== n) fail(f, `must have exactly ${n} ${noun}, got ${v.length}`, id);
   return v;
 }
 
-/** one level, fully checked (prices finite or null, sizes >= 0, an empty side has size 0) */
-export function checkLevel(v: unknown, i: number): MBP10Level {
-  const f = LEVEL_FIELDS[i];
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`levels[${i}]`, `must be an object, got ${typeName(v)}`, MB);
-  const l = v as MBP10Level;
-  checkFloatOrNull(l.bid_px, f[0], MB);
-  checkSize(l.bid_sz, f[1], MB);
-  checkFloatOrNull(l.ask_px, f[2], MB);
-  checkSize(l.ask_sz, f[3], MB);
-  if (l.bid_px === null && l.bid_sz !== 0) fail(f[1], `an empty bid side (bid_px null) must have size 0, got ${l.bid_sz}`, MB);
-  if (l.ask_px === null && l.ask_sz !== 0) fail(f[3], `an empty ask side (ask_px null) must have size 0, got ${l.ask_sz}`, MB);
-  return l;
+/** item i of such an array: an object */
+export function checkItem(v: unknown, f: string, i: number, id: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`${f}[${i}]`, `must be an object, got ${typeName(v)}`, id);
+  return v as Record<string, unknown>;
+}
+
+/** the codec's message (encoder and decoder) for a broken EMPTY_SIDES rule */
+export function emptySideMessage(rule: EmptySide, size: unknown): string {
+  return `an empty ${rule.side} side (${rule.px} null) must have size 0, got ${size}`;
 }

@@ -4,32 +4,21 @@
  * against the same rules as the zod schemas and throws DecodeError naming the field (`levels[3].bid_px`)
  * and the offset. Keys may come in any order and whitespace between tokens is allowed (it is JSON), but every
  * field must be present exactly once and unknown keys are rejected.
+ *
+ * This file holds the readers (one per kind of value, see kinds.ts) and the general parser; codegen.ts
+ * compiles, per schema, a straight-line parser of the canonical layout from the same readers.
  */
 import { DecodeError } from './errors.js';
 import { isIsoDate } from './check.js';
-import { EVENT_SOURCES, INT64_MAX, INT64_MIN, MBP10_DEPTH } from './schemas.js';
+import { EVENT_SOURCES, INT64_MAX, INT64_MIN } from './schemas.js';
 
-export enum K {
-  NS,
-  SOURCE,
-  STR, // non-empty string
-  STR_NULL,
-  FLOAT,
-  FLOAT_NULL,
-  SIZE, // safe int >= 0
-  INT_NULL,
-  CONDS,
-  AGGR,
-  RIGHT,
-  DATE,
-  BOOL,
-  LEVELS,
-}
+/** A reader: the value at P, checked, for the field named (P moves past it); throws DecodeError. */
+export type Reader = (field: string) => unknown;
 
 export interface ObjDesc {
   schemaId: string;
   keys: string[];
-  kinds: K[];
+  readers: Reader[];
   /** `"key":` per field, for the fast in-order key check */
   quotedKeys: string[];
   index: Map<string, number>;
@@ -41,32 +30,13 @@ export interface ObjDesc {
   fast?: () => unknown;
 }
 
-export function desc(
-  schemaId: string,
-  fields: [string, K][],
-  build: (v: unknown[]) => unknown,
-  check?: ObjDesc['check'],
-  fast?: () => unknown,
-): ObjDesc {
-  return {
-    fast,
-    schemaId,
-    keys: fields.map((f) => f[0]),
-    kinds: fields.map((f) => f[1]),
-    quotedKeys: fields.map((f) => '"' + f[0] + '":'),
-    index: new Map(fields.map((f, i) => [f[0], i])),
-    build,
-    check,
-  };
-}
-
 const SOURCES = new Set<string>(EVENT_SOURCES);
 
 let S = '';
 let P = 0;
 let ID = '';
 
-function err(field: string, msg: string, at = P): never {
+export function err(field: string, msg: string, at = P): never {
   throw new DecodeError(field, msg, at, ID);
 }
 
@@ -135,7 +105,7 @@ let hiNum = -1;
 let hiBig = 0n;
 const E9 = 1_000_000_000n;
 
-function readNs(field: string): bigint {
+export function readNs(field: string): bigint {
   let i = P;
   let c = S.charCodeAt(i);
   if (c >= 49 && c <= 57) {
@@ -201,7 +171,7 @@ function readNsSlow(field: string): never {
  * integer m < 2^53 and the value is m / 10^f with 10^f exact: one correctly rounded division, the same double
  * Number(lexeme) gives. Anything else goes through Number(lexeme), which is correctly rounded.
  */
-function readFloat(field: string): number {
+export function readFloat(field: string): number {
   let i = P;
   let c = S.charCodeAt(i);
   let neg = false;
@@ -232,7 +202,7 @@ function readFloat(field: string): number {
   }
   if (c === 101 || c === 69 || nd > 15) return readFloatSlow(field);
   P = i;
-  const v = f === 0 ? m : m / POW10[f];
+  const v = f === 0 ? m : m / (POW10[f] as number); // f <= 15 here
   return neg ? -v : v;
 }
 
@@ -347,35 +317,35 @@ function expect(ch: number, field: string, what_: string): void {
   P++;
 }
 
-function readSource(field: string): string {
+export function readSource(field: string): string {
   const s = readString(field);
   if (!SOURCES.has(s)) err(field, `unknown source ${JSON.stringify(s)} (known: ${EVENT_SOURCES.join(', ')})`, P - s.length - 2);
   return s;
 }
 
-function readStr(field: string): string {
+export function readStr(field: string): string {
   const s = readString(field);
   if (s.length === 0) err(field, 'must not be empty', P - 2);
   return s;
 }
 
-function readStrNull(field: string): string | null {
+export function readStrNull(field: string): string | null {
   return isNull() ? null : readString(field);
 }
 
-function readFloatNull(field: string): number | null {
+export function readFloatNull(field: string): number | null {
   return isNull() ? null : readFloat(field);
 }
 
-function readSize(field: string): number {
+export function readSize(field: string): number {
   return readInt(field, 0);
 }
 
-function readIntNull(field: string): number | null {
+export function readIntNull(field: string): number | null {
   return isNull() ? null : readInt(field, -Infinity);
 }
 
-function readConds(field: string): number[] | null {
+export function readConds(field: string): number[] | null {
   if (isNull()) return null;
   if (S.charCodeAt(P) !== 91) err(field, `expected an array of integers or null, got ${what()}`);
   P++;
@@ -398,7 +368,7 @@ function readConds(field: string): number[] | null {
   }
 }
 
-function readAggr(field: string): 1 | -1 | 0 {
+export function readAggr(field: string): 1 | -1 | 0 {
   const c = S.charCodeAt(P);
   const n = S.charCodeAt(P + 1);
   const delim = (x: number) => !(x >= 48 && x <= 57) && x !== 46 && x !== 101 && x !== 69;
@@ -420,19 +390,19 @@ function readAggr(field: string): 1 | -1 | 0 {
   return err(field, `must be 1, -1 or 0, got ${S.slice(P, end)}`, at);
 }
 
-function readRight(field: string): 'C' | 'P' {
+export function readRight(field: string): 'C' | 'P' {
   const s = readString(field);
   if (s !== 'C' && s !== 'P') err(field, `must be "C" or "P", got ${JSON.stringify(s)}`, P - s.length - 2);
   return s;
 }
 
-function readDate(field: string): string {
+export function readDate(field: string): string {
   const s = readString(field);
   if (!isIsoDate(s)) err(field, `must be a valid YYYY-MM-DD date, got ${JSON.stringify(s)}`, P - s.length - 2);
   return s;
 }
 
-function readBool(field: string): boolean {
+export function readBool(field: string): boolean {
   if (S.startsWith('true', P)) {
     P += 4;
     return true;
@@ -444,18 +414,22 @@ function readBool(field: string): boolean {
   return err(field, `expected a boolean, got ${what()}`);
 }
 
-function readLevels(field: string): unknown[] {
-  if (S.charCodeAt(P) !== 91) err(field, `expected an array of ${MBP10_DEPTH} levels, got ${what()}`);
+/**
+ * An array of exactly n objects of descriptor d (MBP10's levels); `prefixes[i]` names item i in errors
+ * (`levels[3].`), `noun` the items in messages.
+ */
+export function readItems(field: string, d: ObjDesc, n: number, noun: string, prefixes: readonly string[]): unknown[] {
+  if (S.charCodeAt(P) !== 91) err(field, `expected an array of ${n} ${noun}, got ${what()}`);
   const start = P;
   P++;
   const out: unknown[] = [];
   ws();
-  if (S.charCodeAt(P) === 93) err(field, `must have exactly ${MBP10_DEPTH} levels, got 0`, start);
+  if (S.charCodeAt(P) === 93) err(field, `must have exactly ${n} ${noun}, got 0`, start);
   for (;;) {
     ws();
     const i = out.length;
-    if (i === MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got more`, start);
-    out.push(readObject(LEVEL, LEVEL_PREFIX[i]));
+    if (i === n) err(field, `must have exactly ${n} ${noun}, got more`, start);
+    out.push(readObject(d, prefixes[i] ?? `${field}[${i}].`));
     ws();
     const c = S.charCodeAt(P);
     if (c === 44) P++;
@@ -464,41 +438,8 @@ function readLevels(field: string): unknown[] {
       break;
     } else err(field, `expected , or ] in array, got ${what()}`);
   }
-  if (out.length !== MBP10_DEPTH) err(field, `must have exactly ${MBP10_DEPTH} levels, got ${out.length}`, start);
+  if (out.length !== n) err(field, `must have exactly ${n} ${noun}, got ${out.length}`, start);
   return out;
-}
-
-function readValue(kind: K, field: string): unknown {
-  switch (kind) {
-    case K.NS:
-      return readNs(field);
-    case K.SOURCE:
-      return readSource(field);
-    case K.STR:
-      return readStr(field);
-    case K.STR_NULL:
-      return readStrNull(field);
-    case K.FLOAT:
-      return readFloat(field);
-    case K.FLOAT_NULL:
-      return readFloatNull(field);
-    case K.SIZE:
-      return readSize(field);
-    case K.INT_NULL:
-      return readIntNull(field);
-    case K.CONDS:
-      return readConds(field);
-    case K.AGGR:
-      return readAggr(field);
-    case K.RIGHT:
-      return readRight(field);
-    case K.DATE:
-      return readDate(field);
-    case K.BOOL:
-      return readBool(field);
-    case K.LEVELS:
-      return readLevels(field);
-  }
 }
 
 /** Parse one object of descriptor d at P; `prefix` is prepended to field names in errors (`levels[3].`). */
@@ -531,11 +472,12 @@ function readObject(d: ObjDesc, prefix: string): unknown {
         expect(58, prefix + key, ':');
       }
       const bit = 1 << idx;
-      if (seen & bit) err(prefix + d.keys[idx], 'duplicate key');
+      const name = prefix + d.keys[idx];
+      if (seen & bit) err(name, 'duplicate key');
       seen |= bit;
       count++;
       ws();
-      vals[idx] = readValue(d.kinds[idx], prefix + d.keys[idx]);
+      vals[idx] = (d.readers[idx] as Reader)(name); // idx < n: a field's index
       ws();
       const c = S.charCodeAt(P);
       if (c === 44) {
@@ -558,7 +500,7 @@ function readObject(d: ObjDesc, prefix: string): unknown {
 }
 
 /** If the text at P starts with k, skip it. */
-function lit(k: string): boolean {
+export function lit(k: string): boolean {
   // indexOf from P finds k at P at once (no allocation; faster than a charCodeAt loop or a slice). Where k is
   // not at P it scans on: only on the way to the general parser.
   if (S.indexOf(k, P) !== P) return false;
@@ -566,229 +508,12 @@ function lit(k: string): boolean {
   return true;
 }
 
-type Src = 'massive_ws' | 'massive_rest' | 'polygon_ws' | 'polygon_rest' | 'replay' | 'sim' | 'direct_feed';
-
-function fastStockTrade(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"symbol":')) return undefined;
-  const symbol = readStr('symbol');
-  if (!lit(',"price":')) return undefined;
-  const price = readFloat('price');
-  if (!lit(',"size":')) return undefined;
-  const size = readSize('size');
-  if (!lit(',"exchange":')) return undefined;
-  const exchange = readIntNull('exchange');
-  if (!lit(',"conditions":')) return undefined;
-  const conditions = readConds('conditions');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return { ts_event_ns, ts_recv_ns, source, symbol, price, size, exchange, conditions, seq };
-}
-
-function fastStockQuote(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"symbol":')) return undefined;
-  const symbol = readStr('symbol');
-  if (!lit(',"bid_px":')) return undefined;
-  const bid_px = readFloat('bid_px');
-  if (!lit(',"ask_px":')) return undefined;
-  const ask_px = readFloat('ask_px');
-  if (!lit(',"bid_sz":')) return undefined;
-  const bid_sz = readSize('bid_sz');
-  if (!lit(',"ask_sz":')) return undefined;
-  const ask_sz = readSize('ask_sz');
-  if (!lit(',"bid_exch":')) return undefined;
-  const bid_exch = readIntNull('bid_exch');
-  if (!lit(',"ask_exch":')) return undefined;
-  const ask_exch = readIntNull('ask_exch');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return { ts_event_ns, ts_recv_ns, source, symbol, bid_px, ask_px, bid_sz, ask_sz, bid_exch, ask_exch, seq };
-}
-
-function fastOptionTrade(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"underlying":')) return undefined;
-  const underlying = readStr('underlying');
-  if (!lit(',"option_symbol":')) return undefined;
-  const option_symbol = readStr('option_symbol');
-  if (!lit(',"exp_date":')) return undefined;
-  const exp_date = readDate('exp_date');
-  if (!lit(',"strike":')) return undefined;
-  const strike = readFloat('strike');
-  if (!lit(',"right":')) return undefined;
-  const right = readRight('right');
-  if (!lit(',"price":')) return undefined;
-  const price = readFloat('price');
-  if (!lit(',"size":')) return undefined;
-  const size = readSize('size');
-  if (!lit(',"opt_bid":')) return undefined;
-  const opt_bid = readFloatNull('opt_bid');
-  if (!lit(',"opt_ask":')) return undefined;
-  const opt_ask = readFloatNull('opt_ask');
-  if (!lit(',"aggressor":')) return undefined;
-  const aggressor = readAggr('aggressor');
-  if (!lit(',"conditions":')) return undefined;
-  const conditions = readConds('conditions');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return {
-    ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, price, size, opt_bid, opt_ask,
-    aggressor, conditions, seq,
-  };
-}
-
-function fastFuturesTrade(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"symbol":')) return undefined;
-  const symbol = readStr('symbol');
-  if (!lit(',"price":')) return undefined;
-  const price = readFloat('price');
-  if (!lit(',"size":')) return undefined;
-  const size = readSize('size');
-  if (!lit(',"aggressor":')) return undefined;
-  const aggressor = readAggr('aggressor');
-  if (!lit(',"exchange":')) return undefined;
-  const exchange = readStrNull('exchange');
-  if (!lit(',"conditions":')) return undefined;
-  const conditions = readConds('conditions');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return { ts_event_ns, ts_recv_ns, source, symbol, price, size, aggressor, exchange, conditions, seq };
-}
-
-const LEVEL_FIELD = Array.from({ length: MBP10_DEPTH }, (_, i) => ['bid_px', 'bid_sz', 'ask_px', 'ask_sz'].map((k) => `levels[${i}].${k}`));
-
-/** a single character at P */
-function ch(c: number): boolean {
+/** If the character at P is c, skip it. */
+export function ch(c: number): boolean {
   if (S.charCodeAt(P) !== c) return false;
   P++;
   return true;
 }
-
-function fastMBP10(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"symbol":')) return undefined;
-  const symbol = readStr('symbol');
-  if (!lit(',"levels":[')) return undefined;
-  const levels: { bid_px: number | null; bid_sz: number; ask_px: number | null; ask_sz: number }[] = new Array(MBP10_DEPTH);
-  for (let i = 0; i < MBP10_DEPTH; i++) {
-    const f = LEVEL_FIELD[i];
-    if (!lit(i === 0 ? '{"bid_px":' : ',{"bid_px":')) return undefined;
-    const bid_px = readFloatNull(f[0]);
-    if (!lit(',"bid_sz":')) return undefined;
-    const bid_sz = readSize(f[1]);
-    if (!lit(',"ask_px":')) return undefined;
-    const ask_px = readFloatNull(f[2]);
-    if (!lit(',"ask_sz":')) return undefined;
-    const ask_sz = readSize(f[3]);
-    if (!ch(125)) return undefined;
-    if (bid_px === null && bid_sz !== 0) err(f[1], `an empty bid side (bid_px null) must have size 0, got ${bid_sz}`);
-    if (ask_px === null && ask_sz !== 0) err(f[3], `an empty ask side (ask_px null) must have size 0, got ${ask_sz}`);
-    levels[i] = { bid_px, bid_sz, ask_px, ask_sz };
-  }
-  if (!lit('],"is_snapshot":')) return undefined;
-  const is_snapshot = readBool('is_snapshot');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return { ts_event_ns, ts_recv_ns, source, symbol, levels, is_snapshot, seq };
-}
-
-function fastGreeksSnapshot(): unknown {
-  if (!lit('{"ts_event_ns":')) return undefined;
-  const ts_event_ns = readNs('ts_event_ns');
-  if (!lit(',"ts_recv_ns":')) return undefined;
-  const ts_recv_ns = readNs('ts_recv_ns');
-  if (!lit(',"source":')) return undefined;
-  const source = readSource('source') as Src;
-  if (!lit(',"underlying":')) return undefined;
-  const underlying = readStr('underlying');
-  if (!lit(',"option_symbol":')) return undefined;
-  const option_symbol = readStr('option_symbol');
-  if (!lit(',"exp_date":')) return undefined;
-  const exp_date = readDate('exp_date');
-  if (!lit(',"strike":')) return undefined;
-  const strike = readFloat('strike');
-  if (!lit(',"right":')) return undefined;
-  const right = readRight('right');
-  if (!lit(',"underlying_px":')) return undefined;
-  const underlying_px = readFloatNull('underlying_px');
-  if (!lit(',"iv":')) return undefined;
-  const iv = readFloatNull('iv');
-  if (!lit(',"delta":')) return undefined;
-  const delta = readFloatNull('delta');
-  if (!lit(',"gamma":')) return undefined;
-  const gamma = readFloatNull('gamma');
-  if (!lit(',"theta":')) return undefined;
-  const theta = readFloatNull('theta');
-  if (!lit(',"vega":')) return undefined;
-  const vega = readFloatNull('vega');
-  if (!lit(',"rho":')) return undefined;
-  const rho = readFloatNull('rho');
-  if (!lit(',"seq":')) return undefined;
-  const seq = readIntNull('seq');
-  if (!ch(125)) return undefined;
-  return {
-    ts_event_ns, ts_recv_ns, source, underlying, option_symbol, exp_date, strike, right, underlying_px, iv, delta, gamma,
-    theta, vega, rho, seq,
-  };
-}
-
-export const FAST: Record<string, () => unknown> = {
-  'stocks.trades.v1': fastStockTrade,
-  'stocks.quotes.v1': fastStockQuote,
-  'options.trades.v1': fastOptionTrade,
-  'futures.trades.v1': fastFuturesTrade,
-  'futures.mbp10.v1': fastMBP10,
-  'options.greeks.v1': fastGreeksSnapshot,
-};
-
-const LEVEL = desc(
-  'futures.mbp10.v1',
-  [
-    ['bid_px', K.FLOAT_NULL],
-    ['bid_sz', K.SIZE],
-    ['ask_px', K.FLOAT_NULL],
-    ['ask_sz', K.SIZE],
-  ],
-  (v) => ({ bid_px: v[0], bid_sz: v[1], ask_px: v[2], ask_sz: v[3] }),
-  (v) => {
-    if (v[0] === null && v[1] !== 0) return [1, `an empty bid side (bid_px null) must have size 0, got ${v[1]}`];
-    if (v[2] === null && v[3] !== 0) return [3, `an empty ask side (ask_px null) must have size 0, got ${v[3]}`];
-    return undefined;
-  },
-);
-const LEVEL_PREFIX = Array.from({ length: MBP10_DEPTH }, (_, i) => `levels[${i}].`);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

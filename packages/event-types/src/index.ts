@@ -1,5 +1,5 @@
 /**
- * @md/event-types: the canonical market-data event contract (../shared/docs/event-contract.md).
+ * @md/event-types: the canonical market-data event contract (docs/event-contract.md).
  * zod schemas and inferred types, the subject registry, the exact JSON codec, fixed-point conversion,
  * option tickers and generated JSON Schema.
  */
@@ -32,7 +32,6 @@ export type {
   MBP10Level,
   MBP10,
   GreeksSnapshot,
-  MarketEvent,
 } from './schemas.js';
 export {
   SUBJECTS,
@@ -50,7 +49,7 @@ export {
   encodeToString,
   decode,
 } from './registry.js';
-export type { SchemaId, Subject, EventName, RegistryEntry, Publishable, EventTypes, EventFor } from './registry.js';
+export type { SchemaId, Subject, EventName, MarketEvent, RegistryEntry, Publishable, EventTypes, EventFor } from './registry.js';
 export { CodecError, EncodeError, DecodeError, UnknownSubjectError, OptionTickerError } from './errors.js';
 export { formatFloat, fixedToFloat, fixedToFloatOrNull, UNDEF_PRICE, FIXED_PRICE_SCALE } from './float.js';
 export { parseOptionTicker, formatOptionTicker } from './ticker.js';

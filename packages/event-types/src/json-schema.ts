@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { lookup } from './registry.js';
-import { INT64_MAX, INT64_MIN, MBP10LevelSchema } from './schemas.js';
+import { EMPTY_SIDES, INT64_MAX, INT64_MIN, MBP10LevelSchema } from './schemas.js';
 
 export const JSON_SCHEMA_BASE_URI = 'https://md.invalid/schemas/';
 
@@ -43,9 +43,9 @@ function marked(subjectOrSchemaId: string): Record<string, unknown> {
         js.description = 'Unix nanoseconds UTC, an exact 64-bit integer';
       }
       if ((ctx.zodSchema as unknown) === MBP10LevelSchema) {
-        js.allOf = ['bid', 'ask'].map((s) => ({
-          if: { properties: { [`${s}_px`]: { type: 'null' } }, required: [`${s}_px`] },
-          then: { properties: { [`${s}_sz`]: { const: 0 } } },
+        js.allOf = EMPTY_SIDES.map(({ px, sz }) => ({
+          if: { properties: { [px]: { type: 'null' } }, required: [px] },
+          then: { properties: { [sz]: { const: 0 } } },
         }));
       }
     },

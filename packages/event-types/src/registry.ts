@@ -1,59 +1,42 @@
-/** The subject registry: ONE table, subject <-> schema id <-> schema <-> codec, used by publishers and consumers. */
+/**
+ * The subject registry: ONE table, subject <-> schema id <-> schema <-> codec, used by publishers and consumers.
+ * The subject, schema id and event-name unions, SUBJECTS / SCHEMA_IDS and the event type of each subject are
+ * all derived from TABLE; each entry's codec is compiled from its schema's fields (codegen.ts).
+ */
 import type { z } from 'zod';
+import { compileCodec } from './codegen.js';
+import { decodeWith } from './decode.js';
 import { EncodeError, UnknownSubjectError } from './errors.js';
-import {
-  encodeFuturesTrade,
-  encodeGreeksSnapshot,
-  encodeMBP10,
-  encodeOptionTrade,
-  encodeStockQuote,
-  encodeStockTrade,
-} from './encode.js';
-import { decodeWith, desc, FAST, K } from './decode.js';
-import { bytesFuturesTrade, bytesGreeksSnapshot, bytesMBP10, bytesOptionTrade, bytesStockQuote, bytesStockTrade } from './bytes.js';
-import {
-  FuturesTradeSchema,
-  GreeksSnapshotSchema,
-  MBP10Schema,
-  OptionTradeSchema,
-  StockQuoteSchema,
-  StockTradeSchema,
-  type FuturesTrade,
-  type GreeksSnapshot,
-  type MarketEvent,
-  type MBP10,
-  type OptionTrade,
-  type StockQuote,
-  type StockTrade,
-} from './schemas.js';
+import { FuturesTradeSchema, GreeksSnapshotSchema, MBP10Schema, OptionTradeSchema, StockQuoteSchema, StockTradeSchema } from './schemas.js';
 
-export type SchemaId = 'stocks.trades.v1' | 'stocks.quotes.v1' | 'options.trades.v1' | 'futures.trades.v1' | 'futures.mbp10.v1' | 'options.greeks.v1';
-export type Subject =
-  | 'market.stocks.trades'
-  | 'market.stocks.quotes'
-  | 'market.options.trades'
-  | 'market.futures.trades'
-  | 'market.futures.mbp10'
-  | 'market.options.greeks';
-export type EventName = 'StockTrade' | 'StockQuote' | 'OptionTrade' | 'FuturesTrade' | 'MBP10' | 'GreeksSnapshot';
+/** Per event type, under its key in SUBJECTS / SCHEMA_IDS: its name, subject, schema id and schema. */
+const TABLE = {
+  stockTrades: { name: 'StockTrade', subject: 'market.stocks.trades', schemaId: 'stocks.trades.v1', schema: StockTradeSchema },
+  stockQuotes: { name: 'StockQuote', subject: 'market.stocks.quotes', schemaId: 'stocks.quotes.v1', schema: StockQuoteSchema },
+  optionTrades: { name: 'OptionTrade', subject: 'market.options.trades', schemaId: 'options.trades.v1', schema: OptionTradeSchema },
+  futuresTrades: { name: 'FuturesTrade', subject: 'market.futures.trades', schemaId: 'futures.trades.v1', schema: FuturesTradeSchema },
+  futuresMbp10: { name: 'MBP10', subject: 'market.futures.mbp10', schemaId: 'futures.mbp10.v1', schema: MBP10Schema },
+  /** an extension of the contract's table (see schemas.ts) */
+  optionGreeks: { name: 'GreeksSnapshot', subject: 'market.options.greeks', schemaId: 'options.greeks.v1', schema: GreeksSnapshotSchema },
+} as const;
+const EXTENSIONS: ReadonlySet<Key> = new Set<Key>(['optionGreeks']);
 
-export const SUBJECTS = Object.freeze({
-  stockTrades: 'market.stocks.trades',
-  stockQuotes: 'market.stocks.quotes',
-  optionTrades: 'market.options.trades',
-  futuresTrades: 'market.futures.trades',
-  futuresMbp10: 'market.futures.mbp10',
-  optionGreeks: 'market.options.greeks',
-} as const);
+type Table = typeof TABLE;
+type Key = keyof Table;
+type EventOf<K extends Key> = z.infer<Table[K]['schema']>;
+const KEYS = Object.keys(TABLE) as Key[];
 
-export const SCHEMA_IDS = Object.freeze({
-  stockTrades: 'stocks.trades.v1',
-  stockQuotes: 'stocks.quotes.v1',
-  optionTrades: 'options.trades.v1',
-  futuresTrades: 'futures.trades.v1',
-  futuresMbp10: 'futures.mbp10.v1',
-  optionGreeks: 'options.greeks.v1',
-} as const);
+export type SchemaId = Table[Key]['schemaId'];
+export type Subject = Table[Key]['subject'];
+export type EventName = Table[Key]['name'];
+/** Any event of the registry. */
+export type MarketEvent = EventOf<Key>;
+
+function column<C extends 'subject' | 'schemaId'>(c: C): { readonly [K in Key]: Table[K][C] } {
+  return Object.freeze(Object.fromEntries(KEYS.map((k) => [k, TABLE[k][c]]))) as { readonly [K in Key]: Table[K][C] };
+}
+export const SUBJECTS = column('subject');
+export const SCHEMA_IDS = column('schemaId');
 
 /** Header carrying the schema id of a message body. */
 export const SCHEMA_HEADER = 'md-schema';
@@ -78,106 +61,27 @@ export interface RegistryEntry<E extends MarketEvent = MarketEvent> {
   decode(bytes: Uint8Array | string): E;
 }
 
-function entry<E extends MarketEvent>(
-  name: EventName,
-  subject: Subject,
-  schemaId: SchemaId,
-  schema: z.ZodType<E>,
-  enc: (e: E) => string,
-  bytes: (e: E) => Uint8Array,
-  fields: [string, K][],
-  build: (v: unknown[]) => E,
-  extension = false,
-): RegistryEntry<E> {
-  const d = desc(schemaId, fields, build, undefined, FAST[schemaId]);
+function entry<K extends Key>(key: K): RegistryEntry<EventOf<K>> {
+  const t: Table[Key] = TABLE[key];
+  const codec = compileCodec<EventOf<K>>(t.schema, t.schemaId);
+  const desc = codec.desc;
   return Object.freeze({
-    subject,
-    schemaId,
-    name,
-    schema,
-    extension,
-    encode: bytes,
-    encodeToString: enc,
-    decode: (b: Uint8Array | string) => decodeWith<E>(d, b),
+    subject: t.subject,
+    schemaId: t.schemaId,
+    name: t.name,
+    // t.schema is TABLE[key].schema, whose output is EventOf<K> by definition (TypeScript does not follow K here)
+    schema: t.schema as unknown as z.ZodType<EventOf<K>>,
+    extension: EXTENSIONS.has(key),
+    encode: codec.encode,
+    encodeToString: codec.encodeToString,
+    decode: (b: Uint8Array | string) => decodeWith<EventOf<K>>(desc, b),
   });
 }
 
-const ENV: [string, K][] = [
-  ['ts_event_ns', K.NS],
-  ['ts_recv_ns', K.NS],
-  ['source', K.SOURCE],
-];
+/** the entries by key; typed as RegistryEntry (of any event) for the lookups */
+const ENTRIES = Object.fromEntries(KEYS.map((k) => [k, entry(k)])) as unknown as Readonly<Record<Key, RegistryEntry>>;
 
-export const StockTradeEntry = entry<StockTrade>(
-  'StockTrade', SUBJECTS.stockTrades, SCHEMA_IDS.stockTrades, StockTradeSchema, encodeStockTrade, bytesStockTrade,
-  [...ENV, ['symbol', K.STR], ['price', K.FLOAT], ['size', K.SIZE], ['exchange', K.INT_NULL], ['conditions', K.CONDS], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as StockTrade['source'], symbol: v[3] as string,
-    price: v[4] as number, size: v[5] as number, exchange: v[6] as number | null, conditions: v[7] as number[] | null, seq: v[8] as number | null,
-  }),
-);
-
-export const StockQuoteEntry = entry<StockQuote>(
-  'StockQuote', SUBJECTS.stockQuotes, SCHEMA_IDS.stockQuotes, StockQuoteSchema, encodeStockQuote, bytesStockQuote,
-  [...ENV, ['symbol', K.STR], ['bid_px', K.FLOAT], ['ask_px', K.FLOAT], ['bid_sz', K.SIZE], ['ask_sz', K.SIZE],
-    ['bid_exch', K.INT_NULL], ['ask_exch', K.INT_NULL], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as StockQuote['source'], symbol: v[3] as string,
-    bid_px: v[4] as number, ask_px: v[5] as number, bid_sz: v[6] as number, ask_sz: v[7] as number,
-    bid_exch: v[8] as number | null, ask_exch: v[9] as number | null, seq: v[10] as number | null,
-  }),
-);
-
-export const OptionTradeEntry = entry<OptionTrade>(
-  'OptionTrade', SUBJECTS.optionTrades, SCHEMA_IDS.optionTrades, OptionTradeSchema, encodeOptionTrade, bytesOptionTrade,
-  [...ENV, ['underlying', K.STR], ['option_symbol', K.STR], ['exp_date', K.DATE], ['strike', K.FLOAT], ['right', K.RIGHT],
-    ['price', K.FLOAT], ['size', K.SIZE], ['opt_bid', K.FLOAT_NULL], ['opt_ask', K.FLOAT_NULL], ['aggressor', K.AGGR],
-    ['conditions', K.CONDS], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as OptionTrade['source'], underlying: v[3] as string,
-    option_symbol: v[4] as string, exp_date: v[5] as string, strike: v[6] as number, right: v[7] as 'C' | 'P',
-    price: v[8] as number, size: v[9] as number, opt_bid: v[10] as number | null, opt_ask: v[11] as number | null,
-    aggressor: v[12] as 1 | -1 | 0, conditions: v[13] as number[] | null, seq: v[14] as number | null,
-  }),
-);
-
-export const FuturesTradeEntry = entry<FuturesTrade>(
-  'FuturesTrade', SUBJECTS.futuresTrades, SCHEMA_IDS.futuresTrades, FuturesTradeSchema, encodeFuturesTrade, bytesFuturesTrade,
-  [...ENV, ['symbol', K.STR], ['price', K.FLOAT], ['size', K.SIZE], ['aggressor', K.AGGR], ['exchange', K.STR_NULL],
-    ['conditions', K.CONDS], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as FuturesTrade['source'], symbol: v[3] as string,
-    price: v[4] as number, size: v[5] as number, aggressor: v[6] as 1 | -1 | 0, exchange: v[7] as string | null,
-    conditions: v[8] as number[] | null, seq: v[9] as number | null,
-  }),
-);
-
-export const MBP10Entry = entry<MBP10>(
-  'MBP10', SUBJECTS.futuresMbp10, SCHEMA_IDS.futuresMbp10, MBP10Schema, encodeMBP10, bytesMBP10,
-  [...ENV, ['symbol', K.STR], ['levels', K.LEVELS], ['is_snapshot', K.BOOL], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as MBP10['source'], symbol: v[3] as string,
-    levels: v[4] as MBP10['levels'], is_snapshot: v[5] as boolean, seq: v[6] as number | null,
-  }),
-);
-
-export const GreeksSnapshotEntry = entry<GreeksSnapshot>(
-  'GreeksSnapshot', SUBJECTS.optionGreeks, SCHEMA_IDS.optionGreeks, GreeksSnapshotSchema, encodeGreeksSnapshot, bytesGreeksSnapshot,
-  [...ENV, ['underlying', K.STR], ['option_symbol', K.STR], ['exp_date', K.DATE], ['strike', K.FLOAT], ['right', K.RIGHT],
-    ['underlying_px', K.FLOAT_NULL], ['iv', K.FLOAT_NULL], ['delta', K.FLOAT_NULL], ['gamma', K.FLOAT_NULL],
-    ['theta', K.FLOAT_NULL], ['vega', K.FLOAT_NULL], ['rho', K.FLOAT_NULL], ['seq', K.INT_NULL]],
-  (v) => ({
-    ts_event_ns: v[0] as bigint, ts_recv_ns: v[1] as bigint, source: v[2] as GreeksSnapshot['source'], underlying: v[3] as string,
-    option_symbol: v[4] as string, exp_date: v[5] as string, strike: v[6] as number, right: v[7] as 'C' | 'P',
-    underlying_px: v[8] as number | null, iv: v[9] as number | null, delta: v[10] as number | null, gamma: v[11] as number | null,
-    theta: v[12] as number | null, vega: v[13] as number | null, rho: v[14] as number | null, seq: v[15] as number | null,
-  }),
-  true,
-);
-
-export const REGISTRY: readonly RegistryEntry[] = Object.freeze([
-  StockTradeEntry, StockQuoteEntry, OptionTradeEntry, FuturesTradeEntry, MBP10Entry, GreeksSnapshotEntry,
-] as unknown as RegistryEntry[]);
+export const REGISTRY: readonly RegistryEntry[] = Object.freeze(KEYS.map((k) => ENTRIES[k]));
 
 const BY_KEY = new Map<string, RegistryEntry>();
 for (const e of REGISTRY) {
@@ -187,20 +91,7 @@ for (const e of REGISTRY) {
 const KNOWN = REGISTRY.flatMap((e) => [e.subject, e.schemaId]);
 
 /** The event type of each subject and schema id. */
-export interface EventTypes {
-  'market.stocks.trades': StockTrade;
-  'stocks.trades.v1': StockTrade;
-  'market.stocks.quotes': StockQuote;
-  'stocks.quotes.v1': StockQuote;
-  'market.options.trades': OptionTrade;
-  'options.trades.v1': OptionTrade;
-  'market.futures.trades': FuturesTrade;
-  'futures.trades.v1': FuturesTrade;
-  'market.futures.mbp10': MBP10;
-  'futures.mbp10.v1': MBP10;
-  'market.options.greeks': GreeksSnapshot;
-  'options.greeks.v1': GreeksSnapshot;
-}
+export type EventTypes = { [K in Key as Table[K]['subject'] | Table[K]['schemaId']]: EventOf<K> };
 /** The event type of a subject or schema id (MarketEvent for a plain string). */
 export type EventFor<K extends string> = K extends keyof EventTypes ? EventTypes[K] : MarketEvent;
 
@@ -220,12 +111,13 @@ export function tryLookup(subjectOrSchemaId: string): RegistryEntry | undefined 
 
 /** The entry whose event has this shape (by its distinguishing keys); throws EncodeError if none fits. */
 export function entryForEvent(event: MarketEvent): RegistryEntry {
-  if (event === null || typeof event !== 'object') throw new EncodeError('', `event must be an object, got ${event === null ? 'null' : typeof event}`);
-  if ('levels' in event) return MBP10Entry as unknown as RegistryEntry;
-  if ('option_symbol' in event) return ('iv' in event || 'delta' in event ? GreeksSnapshotEntry : OptionTradeEntry) as unknown as RegistryEntry;
-  if ('bid_px' in event) return StockQuoteEntry as unknown as RegistryEntry;
-  if ('aggressor' in event) return FuturesTradeEntry as unknown as RegistryEntry;
-  if ('price' in event) return StockTradeEntry as unknown as RegistryEntry;
+  if (event === null || typeof event !== 'object')
+    throw new EncodeError('', `event must be an object, got ${event === null ? 'null' : typeof event}`);
+  if ('levels' in event) return ENTRIES.futuresMbp10;
+  if ('option_symbol' in event) return 'iv' in event || 'delta' in event ? ENTRIES.optionGreeks : ENTRIES.optionTrades;
+  if ('bid_px' in event) return ENTRIES.stockQuotes;
+  if ('aggressor' in event) return ENTRIES.futuresTrades;
+  if ('price' in event) return ENTRIES.stockTrades;
   throw new EncodeError('', 'cannot tell the schema of this event from its keys: pass a subject or schema id');
 }
 

@@ -1,6 +1,8 @@
 /**
- * The zod schemas of the canonical contract (../shared/docs/event-contract.md): the single source of truth.
- * Types are inferred from them. Objects are strict: unknown keys are rejected.
+ * The zod schemas of the canonical contract (docs/event-contract.md): the single source of truth. Types are
+ * inferred from them, and each object schema is also its codec's field table: the codec (kinds.ts, codegen.ts)
+ * reads the fields in order from the schema's shape and knows how to check, write and read a field by which of
+ * the field schemas below it is (the same instance). Objects are strict: unknown keys are rejected.
  */
 import { z } from 'zod';
 
@@ -20,18 +22,53 @@ export const AGGRESSOR = Object.freeze({ BUY: 1, SELL: -1, UNKNOWN: 0 } as const
 export const OptionRightSchema = z.enum(['C', 'P']);
 export type OptionRight = z.infer<typeof OptionRightSchema>;
 
+// The field schemas: every field of the event schemas is one of these instances (kinds.ts maps each to its codec).
 /** Unix nanoseconds UTC, exact: bigint in the int64 range. */
 export const NanosSchema = z.bigint().min(INT64_MIN).max(INT64_MAX);
 /** A finite float (zod 4's z.number() rejects NaN and ±Infinity). */
 export const PriceSchema = z.number();
+export const PriceOrNullSchema = PriceSchema.nullable();
 /** A size: safe integer >= 0. */
 export const SizeSchema = z.number().int().nonnegative();
 /** A safe integer or null (seq, exchange id). */
 export const IntOrNullSchema = z.number().int().nullable();
 export const ConditionsSchema = z.array(z.number().int()).nullable();
 export const SymbolSchema = z.string().min(1);
+/** Any string, empty included, or null (FuturesTrade's exchange). */
+export const StringOrNullSchema = z.string().nullable();
 /** YYYY-MM-DD, a real calendar date. */
 export const DateSchema = z.iso.date();
+export const BooleanSchema = z.boolean();
+
+/**
+ * The one cross-field rule of the contract: an empty side of a book level has a null price and size 0 (never
+ * DBN's sentinel price). The zod schema, the codec and the JSON Schema all apply it from this list.
+ */
+export const EMPTY_SIDES = [
+  { side: 'bid', px: 'bid_px', sz: 'bid_sz' },
+  { side: 'ask', px: 'ask_px', sz: 'ask_sz' },
+] as const;
+export type EmptySide = (typeof EMPTY_SIDES)[number];
+
+/** One book level. An empty side has a null price and size 0. */
+export const MBP10LevelSchema = z
+  .strictObject({
+    bid_px: PriceOrNullSchema,
+    bid_sz: SizeSchema,
+    ask_px: PriceOrNullSchema,
+    ask_sz: SizeSchema,
+  })
+  .superRefine((l, ctx) => {
+    for (const { side, px, sz } of EMPTY_SIDES) {
+      if (l[px] === null && l[sz] !== 0)
+        ctx.addIssue({ code: 'custom', path: [sz], message: `an empty ${side} side (${px} null) must have ${sz} 0` });
+    }
+  });
+export type MBP10Level = z.infer<typeof MBP10LevelSchema>;
+
+export const MBP10_DEPTH = 10;
+/** exactly MBP10_DEPTH levels, best first */
+export const LevelsSchema = z.array(MBP10LevelSchema).length(MBP10_DEPTH);
 
 const envelope = {
   ts_event_ns: NanosSchema,
@@ -63,17 +100,22 @@ export const StockQuoteSchema = z.strictObject({
 });
 export type StockQuote = z.infer<typeof StockQuoteSchema>;
 
-export const OptionTradeSchema = z.strictObject({
-  ...envelope,
+/** an option's identity, as in OptionTrade and GreeksSnapshot */
+const option = {
   underlying: SymbolSchema,
   option_symbol: SymbolSchema,
   exp_date: DateSchema,
   strike: PriceSchema,
   right: OptionRightSchema,
+};
+
+export const OptionTradeSchema = z.strictObject({
+  ...envelope,
+  ...option,
   price: PriceSchema,
   size: SizeSchema,
-  opt_bid: PriceSchema.nullable(),
-  opt_ask: PriceSchema.nullable(),
+  opt_bid: PriceOrNullSchema,
+  opt_ask: PriceOrNullSchema,
   aggressor: AggressorSchema,
   conditions: ConditionsSchema,
   seq: IntOrNullSchema,
@@ -86,33 +128,17 @@ export const FuturesTradeSchema = z.strictObject({
   price: PriceSchema,
   size: SizeSchema,
   aggressor: AggressorSchema,
-  exchange: z.string().nullable(),
+  exchange: StringOrNullSchema,
   conditions: ConditionsSchema,
   seq: IntOrNullSchema,
 });
 export type FuturesTrade = z.infer<typeof FuturesTradeSchema>;
 
-/** One book level. An empty side has a null price and size 0 (never DBN's sentinel price). */
-export const MBP10LevelSchema = z
-  .strictObject({
-    bid_px: PriceSchema.nullable(),
-    bid_sz: SizeSchema,
-    ask_px: PriceSchema.nullable(),
-    ask_sz: SizeSchema,
-  })
-  .superRefine((l, ctx) => {
-    if (l.bid_px === null && l.bid_sz !== 0) ctx.addIssue({ code: 'custom', path: ['bid_sz'], message: 'an empty bid side (bid_px null) must have bid_sz 0' });
-    if (l.ask_px === null && l.ask_sz !== 0) ctx.addIssue({ code: 'custom', path: ['ask_sz'], message: 'an empty ask side (ask_px null) must have ask_sz 0' });
-  });
-export type MBP10Level = z.infer<typeof MBP10LevelSchema>;
-
-export const MBP10_DEPTH = 10;
-
 export const MBP10Schema = z.strictObject({
   ...envelope,
   symbol: SymbolSchema,
-  levels: z.array(MBP10LevelSchema).length(MBP10_DEPTH),
-  is_snapshot: z.boolean(),
+  levels: LevelsSchema,
+  is_snapshot: BooleanSchema,
   seq: IntOrNullSchema,
 });
 export type MBP10 = z.infer<typeof MBP10Schema>;
@@ -124,20 +150,14 @@ export type MBP10 = z.infer<typeof MBP10Schema>;
  */
 export const GreeksSnapshotSchema = z.strictObject({
   ...envelope,
-  underlying: SymbolSchema,
-  option_symbol: SymbolSchema,
-  exp_date: DateSchema,
-  strike: PriceSchema,
-  right: OptionRightSchema,
-  underlying_px: PriceSchema.nullable(),
-  iv: PriceSchema.nullable(),
-  delta: PriceSchema.nullable(),
-  gamma: PriceSchema.nullable(),
-  theta: PriceSchema.nullable(),
-  vega: PriceSchema.nullable(),
-  rho: PriceSchema.nullable(),
+  ...option,
+  underlying_px: PriceOrNullSchema,
+  iv: PriceOrNullSchema,
+  delta: PriceOrNullSchema,
+  gamma: PriceOrNullSchema,
+  theta: PriceOrNullSchema,
+  vega: PriceOrNullSchema,
+  rho: PriceOrNullSchema,
   seq: IntOrNullSchema,
 });
 export type GreeksSnapshot = z.infer<typeof GreeksSnapshotSchema>;
-
-export type MarketEvent = StockTrade | StockQuote | OptionTrade | FuturesTrade | MBP10 | GreeksSnapshot;

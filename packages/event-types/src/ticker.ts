@@ -25,8 +25,9 @@ function isDigits(s: string): boolean {
 function checkDate(t: string, y: number, m: number, d: number): void {
   if (m < 1 || m > 12) throw new OptionTickerError(t, `month ${String(m).padStart(2, '0')} is not 01..12`);
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  const max = m === 2 && !leap ? 28 : DAYS[m];
-  if (d < 1 || d > max) throw new OptionTickerError(t, `day ${String(d).padStart(2, '0')} does not exist in ${y}-${String(m).padStart(2, '0')}`);
+  const max = m === 2 && !leap ? 28 : (DAYS[m] ?? 0); // m is 1..12 here
+  if (d < 1 || d > max)
+    throw new OptionTickerError(t, `day ${String(d).padStart(2, '0')} does not exist in ${y}-${String(m).padStart(2, '0')}`);
 }
 
 /** `O:SPY251216C00676000` -> `{ underlying: 'SPY', expDate: '2025-12-16', right: 'C', strike: 676 }`. Throws OptionTickerError. */
@@ -42,7 +43,10 @@ export function parseOptionTicker(ticker: string): OptionTicker {
   }
   const r = t.charAt(t.length - 9);
   if (r !== 'C' && r !== 'P') {
-    throw new OptionTickerError(t, `right must be C or P just before the 8-digit strike, got ${JSON.stringify(r)} (a strike of another length?)`);
+    throw new OptionTickerError(
+      t,
+      `right must be C or P just before the 8-digit strike, got ${JSON.stringify(r)} (a strike of another length?)`,
+    );
   }
   const yymmdd = t.slice(t.length - 15, t.length - 9);
   if (!isDigits(yymmdd)) throw new OptionTickerError(t, `expiration must be 6 digits YYMMDD, got ${JSON.stringify(yymmdd)}`);
@@ -67,7 +71,10 @@ export function formatOptionTicker(o: OptionTicker): string {
   if (o === null || typeof o !== 'object') throw new OptionTickerError(String(o), 'expected an OptionTicker object');
   const { underlying, expDate, right, strike } = o;
   if (typeof underlying !== 'string' || underlying.length === 0 || !ROOT_RE.test(underlying)) {
-    throw new OptionTickerError(label, `underlying must be a non-empty root of upper-case letters, digits or '.', got ${JSON.stringify(underlying)}`);
+    throw new OptionTickerError(
+      label,
+      `underlying must be a non-empty root of upper-case letters, digits or '.', got ${JSON.stringify(underlying)}`,
+    );
   }
   const dm = typeof expDate === 'string' ? /^20(\d\d)-(\d\d)-(\d\d)$/.exec(expDate) : null;
   if (!dm) throw new OptionTickerError(label, `expDate must be YYYY-MM-DD in 2000..2099, got ${JSON.stringify(expDate)}`);

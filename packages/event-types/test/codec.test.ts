@@ -12,6 +12,7 @@ import {
   type FuturesTrade,
   type MarketEvent,
 } from '../src/index.js';
+import { rng } from '@md/test-support';
 import { futuresTrade, mbp10, SAMPLES } from './fixtures.js';
 
 const td = new TextDecoder();
@@ -93,7 +94,18 @@ describe('registry', () => {
 const ft = (over: Partial<FuturesTrade>): FuturesTrade => ({ ...futuresTrade, ...over });
 
 describe('round trips on boundary values, bit for bit', () => {
-  const nsValues = [0n, 1n, 2n ** 53n + 1n, 1702900800123456789n, 2n ** 63n - 1n, -(2n ** 63n), -1n, 999_999_999n, 1_000_000_000n, 10n ** 18n];
+  const nsValues = [
+    0n,
+    1n,
+    2n ** 53n + 1n,
+    1702900800123456789n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    -1n,
+    999_999_999n,
+    1_000_000_000n,
+    10n ** 18n,
+  ];
   for (const v of nsValues) {
     it(`ns ${v}`, () => {
       const e = ft({ ts_event_ns: v, ts_recv_ns: v });
@@ -112,11 +124,27 @@ describe('round trips on boundary values, bit for bit', () => {
   });
 
   const prices: [number, string][] = [
-    [0.1, '0.1'], [4500.25, '4500.25'], [676.0, '676.0'], [1e-9, '1e-09'], [1e16, '1e+16'], [5e-324, '5e-324'],
-    [0, '0.0'], [-0, '-0.0'], [1e-4, '0.0001'], [1e-5, '1e-05'], [1.5e-7, '1.5e-07'], [9999999999999998, '9999999999999998.0'],
-    [123456789.123, '123456789.123'], [-3.25, '-3.25'], [Number.MAX_VALUE, '1.7976931348623157e+308'],
-    [Number.MIN_VALUE, '5e-324'], [2 ** 53 + 2, '9007199254740994.0'], [0.30000000000000004, '0.30000000000000004'],
-    [1e21, '1e+21'], [1.2345e-300, '1.2345e-300'], [-1e-7, '-1e-07'],
+    [0.1, '0.1'],
+    [4500.25, '4500.25'],
+    [676.0, '676.0'],
+    [1e-9, '1e-09'],
+    [1e16, '1e+16'],
+    [5e-324, '5e-324'],
+    [0, '0.0'],
+    [-0, '-0.0'],
+    [1e-4, '0.0001'],
+    [1e-5, '1e-05'],
+    [1.5e-7, '1.5e-07'],
+    [9999999999999998, '9999999999999998.0'],
+    [123456789.123, '123456789.123'],
+    [-3.25, '-3.25'],
+    [Number.MAX_VALUE, '1.7976931348623157e+308'],
+    [Number.MIN_VALUE, '5e-324'],
+    [2 ** 53 + 2, '9007199254740994.0'],
+    [0.30000000000000004, '0.30000000000000004'],
+    [1e21, '1e+21'],
+    [1.2345e-300, '1.2345e-300'],
+    [-1e-7, '-1e-07'],
   ];
   for (const [p, text] of prices) {
     it(`price ${text}`, () => {
@@ -128,10 +156,25 @@ describe('round trips on boundary values, bit for bit', () => {
   }
 
   it('the byte encoder writes every float exactly as formatFloat (its digit fast path included)', () => {
-    let seed = 777;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const xs = [2147483647, 2147483648, 2147483646.5, 214748364.75, 0.0001, 0.00012, 1e-4 * 0.999999, 0.05, 1.000001, 0.1 + 0.2,
-      123456.123456, 1234567.1234567, -0.5, -4500.25, 99999999.99, 0.000999999];
+    const rnd = rng(777);
+    const xs = [
+      2147483647,
+      2147483648,
+      2147483646.5,
+      214748364.75,
+      0.0001,
+      0.00012,
+      1e-4 * 0.999999,
+      0.05,
+      1.000001,
+      0.1 + 0.2,
+      123456.123456,
+      1234567.1234567,
+      -0.5,
+      -4500.25,
+      99999999.99,
+      0.000999999,
+    ];
     for (let i = 0; i < 20000; i++) {
       const k = Math.floor(rnd() * 9);
       const x = (Math.round(rnd() * 10 ** (1 + Math.floor(rnd() * 10))) / 10 ** k) * (rnd() < 0.2 ? -1 : 1);
@@ -173,8 +216,7 @@ describe('round trips on boundary values, bit for bit', () => {
   });
 
   it('many random events round trip (encode -> decode -> encode is stable)', () => {
-    let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = rng(12345);
     const buf = new DataView(new ArrayBuffer(8));
     const randomDouble = () => {
       buf.setUint32(0, Math.floor(rnd() * 2 ** 32));
@@ -197,7 +239,11 @@ describe('round trips on boundary values, bit for bit', () => {
   });
 
   it('large bodies (own array) and non-ASCII bodies (UTF-8) encode like the text', () => {
-    for (const e of [ft({ conditions: Array.from({ length: 2000 }, (_, i) => i) }), ft({ symbol: 'é'.repeat(800) }), ft({ symbol: 'x'.repeat(3000) })]) {
+    for (const e of [
+      ft({ conditions: Array.from({ length: 2000 }, (_, i) => i) }),
+      ft({ symbol: 'é'.repeat(800) }),
+      ft({ symbol: 'x'.repeat(3000) }),
+    ]) {
       const b = encode(e);
       expect(td.decode(b)).toBe(encodeToString(e));
       sameBits(e, decode('futures.trades.v1', b));
@@ -206,7 +252,11 @@ describe('round trips on boundary values, bit for bit', () => {
 
   it('bytes equal the text for strings and arrays of every length around the slab reserve', () => {
     for (let n = 1; n < 2300; n += n < 300 ? 37 : n < 800 ? 3 : n < 1800 ? 97 : 7) {
-      for (const e of [ft({ symbol: 'S'.repeat(n) }), ft({ exchange: 'E'.repeat(n), conditions: Array.from({ length: n >> 3 }, (_, i) => i * 1000) }), ft({ symbol: 'é'.repeat(1 + (n >> 1)) })]) {
+      for (const e of [
+        ft({ symbol: 'S'.repeat(n) }),
+        ft({ exchange: 'E'.repeat(n), conditions: Array.from({ length: n >> 3 }, (_, i) => i * 1000) }),
+        ft({ symbol: 'é'.repeat(1 + (n >> 1)) }),
+      ]) {
         const b = encode(e);
         expect(td.decode(b)).toBe(encodeToString(e));
       }
@@ -242,7 +292,17 @@ describe('decode accepts any valid JSON layout of a valid event', () => {
   });
 
   it('float lexemes of every JSON form give the double Number() gives', () => {
-    for (const lex of ['3720', '3720.250', '372025e-2', '3.72025E3', '0.000372025e7', '-0', '1e-9', '12345678901234567890.5', '0.1000000000000000055511151231257827']) {
+    for (const lex of [
+      '3720',
+      '3720.250',
+      '372025e-2',
+      '3.72025E3',
+      '0.000372025e7',
+      '-0',
+      '1e-9',
+      '12345678901234567890.5',
+      '0.1000000000000000055511151231257827',
+    ]) {
       const back = decode('futures.trades.v1', SAMPLES[3].json.replace('3720.25', lex)) as FuturesTrade;
       expect(Object.is(back.price, Number(lex)), lex).toBe(true);
     }

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CodecError,
-  decode,
-  DecodeError,
-  encode,
-  EncodeError,
-  lookup,
-  type MarketEvent,
-} from '../src/index.js';
+import { CodecError, decode, DecodeError, encode, EncodeError, lookup, type MarketEvent } from '../src/index.js';
 import { futuresTrade, greeks, mbp10, optionTrade, SAMPLES, stockQuote, stockTrade } from './fixtures.js';
 
 function encodeError(fn: () => unknown): EncodeError {
@@ -55,8 +47,20 @@ describe('encode rejects what the contract does not allow, naming the field', ()
     ['conditions not array', mut(stockTrade, { conditions: 5 }), 'stocks.trades.v1', 'conditions', /array/],
     ['exchange wrong type', mut(futuresTrade, { exchange: 7 }), 'futures.trades.v1', 'exchange', /string/],
     ['9 levels', mut(mbp10, { levels: mbp10.levels.slice(1) }), 'futures.mbp10.v1', 'levels', /exactly 10/],
-    ['level price NaN', mut(mbp10, { levels: mbp10.levels.map((l, i) => (i === 3 ? { ...l, bid_px: NaN } : l)) }), 'futures.mbp10.v1', 'levels[3].bid_px', /finite/],
-    ['empty side with size', mut(mbp10, { levels: mbp10.levels.map((l, i) => (i === 4 ? { ...l, ask_px: null } : l)) }), 'futures.mbp10.v1', 'levels[4].ask_sz', /size 0/],
+    [
+      'level price NaN',
+      mut(mbp10, { levels: mbp10.levels.map((l, i) => (i === 3 ? { ...l, bid_px: NaN } : l)) }),
+      'futures.mbp10.v1',
+      'levels[3].bid_px',
+      /finite/,
+    ],
+    [
+      'empty side with size',
+      mut(mbp10, { levels: mbp10.levels.map((l, i) => (i === 4 ? { ...l, ask_px: null } : l)) }),
+      'futures.mbp10.v1',
+      'levels[4].ask_sz',
+      /size 0/,
+    ],
     ['level not object', mut(mbp10, { levels: mbp10.levels.map((l, i) => (i === 2 ? 7 : l)) }), 'futures.mbp10.v1', 'levels[2]', /object/],
     ['is_snapshot not bool', mut(mbp10, { is_snapshot: 1 }), 'futures.mbp10.v1', 'is_snapshot', /boolean/],
     ['greek infinite', mut(greeks, { vega: -Infinity }), 'options.greeks.v1', 'vega', /finite/],
@@ -106,7 +110,13 @@ describe('decode rejects bad input with DecodeError naming the field', () => {
     ['level price wrong type', 'futures.mbp10.v1', mb.replace('"bid_px":3719.25', '"bid_px":"3719.25"'), 'levels[3].bid_px', /number/],
     ['level size non-integer', 'futures.mbp10.v1', mb.replace('"ask_sz":26', '"ask_sz":26.5'), 'levels[6].ask_sz', /integer/],
     ['level missing key', 'futures.mbp10.v1', mb.replace(',"ask_sz":29', ''), 'levels[9].ask_sz', /missing/],
-    ['empty side with size', 'futures.mbp10.v1', mb.replace('"bid_px":null,"bid_sz":0', '"bid_px":null,"bid_sz":5'), 'levels[9].bid_sz', /size 0/],
+    [
+      'empty side with size',
+      'futures.mbp10.v1',
+      mb.replace('"bid_px":null,"bid_sz":0', '"bid_px":null,"bid_sz":5'),
+      'levels[9].bid_sz',
+      /size 0/,
+    ],
     ['9 levels', 'futures.mbp10.v1', mb.replace('{"bid_px":3720.0,"bid_sz":10,"ask_px":3720.25,"ask_sz":20},', ''), 'levels', /exactly 10/],
     ['11 levels', 'futures.mbp10.v1', mb.replace('[{', '[{"bid_px":1.0,"bid_sz":1,"ask_px":2.0,"ask_sz":1},{'), 'levels', /exactly 10/],
     ['is_snapshot wrong type', 'futures.mbp10.v1', mb.replace('"is_snapshot":false', '"is_snapshot":0'), 'is_snapshot', /boolean/],
@@ -127,7 +137,16 @@ describe('decode rejects bad input with DecodeError naming the field', () => {
   }
 
   it('syntax errors and non-objects', () => {
-    for (const t of ['', '[]', 'null', '{', SAMPLES[3].json + 'x', SAMPLES[3].json.slice(0, -1), SAMPLES[3].json.replace(',', ',,'), '{"ts_event_ns":01}']) {
+    for (const t of [
+      '',
+      '[]',
+      'null',
+      '{',
+      SAMPLES[3].json + 'x',
+      SAMPLES[3].json.slice(0, -1),
+      SAMPLES[3].json.replace(',', ',,'),
+      '{"ts_event_ns":01}',
+    ]) {
       expect(() => decode('futures.trades.v1', t)).toThrow(DecodeError);
     }
     expect(decodeError('futures.trades.v1', SAMPLES[3].json + ' 1').message).toMatch(/after the object/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '@md/test-support';
 import { fixedToFloat, fixedToFloatOrNull, formatFloat, UNDEF_PRICE } from '../src/index.js';
 
 /** exact reference: the decimal text of raw/1e9, converted by Number() (correctly rounded by the spec) */
@@ -22,8 +23,8 @@ describe('fixedToFloat', () => {
   });
 
   it('is correctly rounded: equals Number(exact decimal) for random values on both sides of 2^53', () => {
-    let seed = 42n;
-    const next = () => (seed = (seed * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n));
+    const random = new Rng(42);
+    const next = () => random.u64();
     for (let i = 0; i < 50000; i++) {
       const bits = BigInt(1 + (i % 63));
       let raw = next() & ((1n << bits) - 1n);
@@ -45,9 +46,21 @@ describe('fixedToFloat', () => {
 describe('formatFloat (Python repr)', () => {
   it('examples', () => {
     const cases: [number, string][] = [
-      [676, '676.0'], [0.1, '0.1'], [3720.25, '3720.25'], [1e-9, '1e-09'], [1e16, '1e+16'], [1e-5, '1e-05'],
-      [1.5e-7, '1.5e-07'], [1e-4, '0.0001'], [5e-324, '5e-324'], [-0, '-0.0'], [0, '0.0'], [1e100, '1e+100'],
-      [9999999999999998, '9999999999999998.0'], [123456.789e20, '1.23456789e+25'], [-1.5e300, '-1.5e+300'],
+      [676, '676.0'],
+      [0.1, '0.1'],
+      [3720.25, '3720.25'],
+      [1e-9, '1e-09'],
+      [1e16, '1e+16'],
+      [1e-5, '1e-05'],
+      [1.5e-7, '1.5e-07'],
+      [1e-4, '0.0001'],
+      [5e-324, '5e-324'],
+      [-0, '-0.0'],
+      [0, '0.0'],
+      [1e100, '1e+100'],
+      [9999999999999998, '9999999999999998.0'],
+      [123456.789e20, '1.23456789e+25'],
+      [-1.5e300, '-1.5e+300'],
     ];
     for (const [x, s] of cases) expect(formatFloat(x)).toBe(s);
   });

@@ -3,12 +3,40 @@
  * events of every type survive Python's json.loads and json.dumps byte for byte. */
 import { describe, expect, it } from 'vitest';
 import { decode, DecodeError, encode, encodeToString, lookup, type MarketEvent } from '../src/index.js';
+import { Rng } from '@md/test-support';
 import { havePython, python, SAMPLES } from './fixtures.js';
 
-let seed = 20251216;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-const TOKENS = ['0', '-', '1', '9', '.', 'e', 'E', '+', '"', '\\', ',', ':', '{', '}', '[', ']', ' ', 'n', 'null', 'true', 'x', '\u00e9', '\u0000', '1e400', 'NaN', '9223372036854775808'];
+const random = new Rng(20251216);
+const rnd = () => random.next();
+const pick = <T>(xs: readonly T[]): T => random.pick(xs);
+const TOKENS = [
+  '0',
+  '-',
+  '1',
+  '9',
+  '.',
+  'e',
+  'E',
+  '+',
+  '"',
+  '\\',
+  ',',
+  ':',
+  '{',
+  '}',
+  '[',
+  ']',
+  ' ',
+  'n',
+  'null',
+  'true',
+  'x',
+  '\u00e9',
+  '\u0000',
+  '1e400',
+  'NaN',
+  '9223372036854775808',
+];
 
 function mutate(s: string): string {
   const i = Math.floor(rnd() * s.length);
@@ -71,7 +99,8 @@ function randomEvent(schemaId: string): MarketEvent {
   e.ts_recv_ns = ts();
   for (const k of Object.keys(e)) {
     const v = e[k];
-    if (typeof v === 'number' && !['size', 'bid_sz', 'ask_sz', 'exchange', 'bid_exch', 'ask_exch', 'seq', 'aggressor'].includes(k)) e[k] = price();
+    if (typeof v === 'number' && !['size', 'bid_sz', 'ask_sz', 'exchange', 'bid_exch', 'ask_exch', 'seq', 'aggressor'].includes(k))
+      e[k] = price();
     if (k === 'size' || k === 'bid_sz' || k === 'ask_sz') e[k] = Math.floor(rnd() * 1e6);
     if (k === 'seq') e[k] = rnd() < 0.2 ? null : Math.floor(rnd() * 2 ** 40);
     if (k === 'symbol' || k === 'underlying') e[k] = pick(['ESH6', 'SPY', 'BRK.B', 'Ünï', '"q"', 'a\\b', 'tab\t']);
@@ -89,7 +118,8 @@ if (!havePython) console.warn('python3 not found on PATH: skipping the random-ev
 describe.skipIf(!havePython)('random events through Python', () => {
   it('json.loads then json.dumps gives the same bytes for 3000 random events of every type', () => {
     const lines: string[] = [];
-    for (let n = 0; n < 500; n++) for (const s of SAMPLES) lines.push(new TextDecoder().decode(encode(randomEvent(s.schemaId), s.schemaId)));
+    for (let n = 0; n < 500; n++)
+      for (const s of SAMPLES) lines.push(new TextDecoder().decode(encode(randomEvent(s.schemaId), s.schemaId)));
     const out = python(
       'import sys, json\nfor line in sys.stdin.read().split("\\n")[:-1]:\n    print(json.dumps(json.loads(line), separators=(",", ":"), ensure_ascii=False))',
       lines.join('\n') + '\n',

@@ -19,7 +19,7 @@ function parseExact(text: string): unknown {
       p++;
       const o: Record<string, unknown> = {};
       ws();
-      if (text[p] === '}') return p++, o;
+      if (text[p] === '}') return (p++, o);
       for (;;) {
         ws();
         const k = value() as string;
@@ -36,7 +36,7 @@ function parseExact(text: string): unknown {
       p++;
       const a: unknown[] = [];
       ws();
-      if (text[p] === ']') return p++, a;
+      if (text[p] === ']') return (p++, a);
       for (;;) {
         a.push(value());
         ws();
@@ -72,8 +72,12 @@ const typeOf = (v: unknown): string[] => {
   if (Array.isArray(v)) return ['array'];
   return [typeof v];
 };
-const cmp = (a: unknown, b: unknown) => (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as number) - BigInt(b as number) : (a as number) - (b as number));
-const eq = (a: unknown, b: unknown) => (typeof a === 'bigint' || typeof b === 'bigint' ? typeof a !== 'string' && typeof b !== 'string' && (a as bigint) == (b as bigint) : a === b);
+const cmp = (a: unknown, b: unknown) =>
+  typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as number) - BigInt(b as number) : (a as number) - (b as number);
+const eq = (a: unknown, b: unknown) =>
+  typeof a === 'bigint' || typeof b === 'bigint'
+    ? typeof a !== 'string' && typeof b !== 'string' && (a as bigint) === (b as bigint)
+    : a === b;
 
 /** A tiny JSON Schema validator: the keywords the generated schemas use. Returns the error paths. */
 function validate(s: Schema, v: unknown, path = '$'): string[] {
@@ -164,14 +168,16 @@ describe('generated JSON Schema', () => {
   });
 });
 
-const haveJsonschema = havePython && (() => {
-  try {
-    python('import jsonschema', '');
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveJsonschema =
+  havePython &&
+  (() => {
+    try {
+      python('import jsonschema', '');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 if (!haveJsonschema) console.warn("python3's jsonschema package is not installed: skipping the Python JSON Schema validation");
 
 describe.skipIf(!haveJsonschema)("Python's jsonschema validates with the generated files", () => {
@@ -182,7 +188,11 @@ describe.skipIf(!haveJsonschema)("Python's jsonschema validates with the generat
       jobs.push({ schema, body: s.json, valid: true });
       for (const [, f] of BAD) jobs.push({ schema, body: f(s.json), valid: false });
     }
-    jobs.push({ schema: jsonSchemaText('futures.mbp10.v1'), body: SAMPLES[4].json.replace('"ask_px":3722.5,"ask_sz":29', '"ask_px":null,"ask_sz":29'), valid: false });
+    jobs.push({
+      schema: jsonSchemaText('futures.mbp10.v1'),
+      body: SAMPLES[4].json.replace('"ask_px":3722.5,"ask_sz":29', '"ask_px":null,"ask_sz":29'),
+      valid: false,
+    });
     const out = python(
       `import sys, json, jsonschema
 for line in sys.stdin:
@@ -190,7 +200,9 @@ for line in sys.stdin:
     v = jsonschema.Draft202012Validator(json.loads(job["schema"]))
     print("1" if v.is_valid(json.loads(job["body"])) else "0")`,
       jobs.map((j) => JSON.stringify(j)).join('\n') + '\n',
-    ).trim().split('\n');
+    )
+      .trim()
+      .split('\n');
     expect(out).toEqual(jobs.map((j) => (j.valid ? '1' : '0')));
   });
 });

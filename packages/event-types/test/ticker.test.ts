@@ -40,11 +40,19 @@ describe('parseOptionTicker', () => {
 
 describe('formatOptionTicker', () => {
   it('inverts parseOptionTicker', () => {
-    for (const t of ['O:SPY251216C00676000', 'O:SPXW250117P05900000', 'O:BRKB260320C00450500', 'O:GOOGL240229P00000500', 'O:X991231C99999999']) {
+    for (const t of [
+      'O:SPY251216C00676000',
+      'O:SPXW250117P05900000',
+      'O:BRKB260320C00450500',
+      'O:GOOGL240229P00000500',
+      'O:X991231C99999999',
+    ]) {
       expect(formatOptionTicker(parseOptionTicker(t))).toBe(t);
     }
     expect(formatOptionTicker({ underlying: 'SPY', expDate: '2025-12-16', right: 'C', strike: 676 })).toBe('O:SPY251216C00676000');
-    expect(formatOptionTicker({ underlying: 'SPY', expDate: '2025-12-16', right: 'P', strike: 0.1 + 0.2 - 0.3 + 676.005 })).toBe('O:SPY251216P00676005');
+    expect(formatOptionTicker({ underlying: 'SPY', expDate: '2025-12-16', right: 'P', strike: 0.1 + 0.2 - 0.3 + 676.005 })).toBe(
+      'O:SPY251216P00676005',
+    );
   });
   it('every strike in thousandths survives format -> parse', () => {
     for (let milli = 0; milli < 100_000_000; milli += 9973) {

@@ -4,9 +4,43 @@ import { decode, encode, EncodeError, encodeToString, lookup, type MarketEvent }
 import { SAMPLES } from './fixtures.js';
 
 const VALUES: unknown[] = [
-  undefined, null, true, 'x', '', 'C', 'P', 'replay', 'bloomberg', '2025-12-16', '2025-02-29', '2024-02-29', 0, -0, 1, -1, 2, 1.5, -3.25,
-  NaN, Infinity, -Infinity, 2 ** 53, Number.MAX_SAFE_INTEGER, 0n, 5n, 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n), -(2n ** 63n) - 1n,
-  [], [1, 2], [1.5], ['a'], {}, 1e-9, 1e300,
+  undefined,
+  null,
+  true,
+  'x',
+  '',
+  'C',
+  'P',
+  'replay',
+  'bloomberg',
+  '2025-12-16',
+  '2025-02-29',
+  '2024-02-29',
+  0,
+  -0,
+  1,
+  -1,
+  2,
+  1.5,
+  -3.25,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER,
+  0n,
+  5n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  -(2n ** 63n),
+  -(2n ** 63n) - 1n,
+  [],
+  [1, 2],
+  [1.5],
+  ['a'],
+  {},
+  1e-9,
+  1e300,
 ];
 
 describe('encode agrees with the zod schema', () => {
@@ -23,7 +57,9 @@ describe('encode agrees with the zod schema', () => {
           const ev = structuredClone(s.event) as Record<string, unknown>;
           if (f.startsWith('levels.')) {
             const [, i, k] = f.split('.');
-            (ev.levels as Record<string, unknown>[])[Number(i)][k] = v;
+            const level = (ev.levels as Record<string, unknown>[])[Number(i)];
+            if (level === undefined || k === undefined) throw new Error(`bad field path ${f}`);
+            level[k] = v;
           } else ev[f] = v;
           const zodOk = entry.schema.safeParse(ev).success;
           let encOk = true;
