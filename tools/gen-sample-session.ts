@@ -6,7 +6,7 @@
  *                                       [--date YYYY-MM-DD] [--plain]
  */
 import { resolve } from 'node:path';
-import { generateSampleSession, SAMPLE_DEFAULTS } from '@md/dbn-reader';
+import { generateSampleSession, SAMPLE_DEFAULTS } from '@md/dbn-reader/sample';
 
 const HELP = `Usage: npx tsx tools/gen-sample-session.ts --out DIR [options]
 
@@ -33,7 +33,7 @@ const argv = process.argv.slice(2);
 const opts: Record<string, string> = {};
 let plain = false;
 for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
+  const a = argv[i] ?? '';
   if (a === '-h' || a === '--help') {
     process.stdout.write(HELP + '\n');
     process.exit(0);
@@ -43,10 +43,11 @@ for (let i = 0; i < argv.length; i++) {
     continue;
   }
   const m = /^--(out|seed|trades|mbp10|options|date)(?:=(.*))?$/.exec(a);
-  if (!m) fail(`unknown argument ${a}`);
-  const v = m[2] ?? argv[++i];
-  if (v === undefined) fail(`--${m[1]} needs a value`);
-  opts[m[1]] = v;
+  const key = m?.[1];
+  if (key === undefined) fail(`unknown argument ${a}`);
+  const v = m?.[2] ?? argv[++i];
+  if (v === undefined) fail(`--${key} needs a value`);
+  opts[key] = v;
 }
 if (opts.out === undefined) fail('--out DIR is required');
 const int = (k: string, def: number): number => {

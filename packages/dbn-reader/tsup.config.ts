@@ -6,7 +6,8 @@ const hasCli = existsSync('src/cli.ts');
 
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
+    // the sample session generator is its own entry (`@md/dbn-reader/sample`): not part of the library API
+    entry: { index: 'src/index.ts', sample: 'src/sample.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

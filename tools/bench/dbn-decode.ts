@@ -24,6 +24,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DbnEncoder, type Mbp10Msg, type TradeMsg, type DbnMetadataInput } from '@md/dbn-reader';
+import { Rng } from '@md/test-support';
+import { at } from './narrow.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEED = 20201228;
@@ -105,22 +107,6 @@ process.stdout.write(JSON.stringify({ ms, cpuMs, records, check, maxRssMB }) + '
 // ---------------------------------------------------------------------------------------------
 // generation (deterministic)
 
-class Rand {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-}
-
 const META = (schema: 'trades' | 'mbp-10'): DbnMetadataInput => ({
   dataset: 'GLBX.MDP3',
   schema,
@@ -135,7 +121,8 @@ const META = (schema: 'trades' | 'mbp-10'): DbnMetadataInput => ({
 const TICK = 250_000_000n;
 
 async function generate(kind: 'trades' | 'mbp10', n: number, plainPath: string, zstdPath: string): Promise<void> {
-  const rnd = new Rand(SEED + (kind === 'trades' ? 1 : 2));
+  // @md/test-support's mulberry32: the same sequence as the generator that wrote earlier runs' files
+  const rnd = new Rng(SEED + (kind === 'trades' ? 1 : 2));
   const schema = kind === 'trades' ? 'trades' : 'mbp-10';
   const plain = new DbnEncoder(plainPath + '.part', META(schema));
   const zstd = new DbnEncoder(zstdPath + '.part', META(schema), { compression: 'zstd' });
@@ -175,8 +162,7 @@ async function generate(kind: 'trades' | 'mbp10', n: number, plainPath: string, 
       r.action = rnd.next() < 0.1 ? 'T' : rnd.next() < 0.5 ? 'A' : 'C';
       r.depth = rnd.int(0, 9);
       r.flags = 128;
-      for (let l = 0; l < 10; l++) {
-        const lv = r.levels![l];
+      for (const [l, lv] of levels.entries()) {
         lv.bid_px = mid - BigInt(l) * TICK;
         lv.ask_px = mid + BigInt(l + 1) * TICK;
         lv.bid_sz = rnd.int(1, 80);
@@ -184,7 +170,8 @@ async function generate(kind: 'trades' | 'mbp10', n: number, plainPath: string, 
         lv.bid_ct = rnd.int(1, 40);
         lv.ask_ct = rnd.int(1, 40);
       }
-      r.price = r.side === 'A' ? r.levels![r.depth].ask_px : r.levels![r.depth].bid_px;
+      const top = at(levels, r.depth, 'level');
+      r.price = r.side === 'A' ? top.ask_px : top.bid_px;
     }
     const p1 = plain.write(rec);
     if (p1) await p1;
@@ -235,7 +222,7 @@ function runChild(mode: Mode, path: string): Result {
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return at(s, Math.floor(s.length / 2), 'run');
 };
 
 async function main(): Promise<void> {
@@ -245,7 +232,9 @@ async function main(): Promise<void> {
   const dir = join(tmpdir(), 'md-bench-dbn');
   mkdirSync(dir, { recursive: true });
   const la0 = loadavg();
-  console.log(`dbn-decode bench: node ${process.version}, seed ${SEED}, ${runs} runs per case, loadavg at start ${la0.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `dbn-decode bench: node ${process.version}, seed ${SEED}, ${runs} runs per case, loadavg at start ${la0.map((x) => x.toFixed(2)).join(' ')}`,
+  );
 
   const files: Array<{ kind: 'trades' | 'mbp10'; n: number; plain: string; zstd: string }> = [
     { kind: 'trades', n: nTrades, plain: join(dir, `trades-${SEED}-${nTrades}.dbn`), zstd: join(dir, `trades-${SEED}-${nTrades}.dbn.zst`) },
@@ -258,7 +247,9 @@ async function main(): Promise<void> {
     }
     const t0 = Date.now();
     await generate(f.kind, f.n, f.plain, f.zstd);
-    console.log(`generated ${f.n.toLocaleString('en-US')} ${f.kind} records in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${f.plain} (+ .zst)`);
+    console.log(
+      `generated ${f.n.toLocaleString('en-US')} ${f.kind} records in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${f.plain} (+ .zst)`,
+    );
   }
 
   const modes: Mode[] = ['floor', 'iterate', 'batches', 'scan'];
@@ -276,10 +267,10 @@ async function main(): Promise<void> {
         const cpuMs = median(res.map((r) => r.cpuMs));
         const rss = Math.max(...res.map((r) => r.maxRssMB));
         if (mode === 'floor') floorMs = ms;
-        const recs = res[0].records;
+        const recs = at(res, 0, 'run').records;
         if (mode !== 'floor' && mode !== 'events' && recs !== f.n) throw new Error(`${label} ${mode}: ${recs} records, expected ${f.n}`);
-        const perSec = mode === 'floor' ? '-' : recs < 0 ? 'n/a (mapping not exported yet)' : `${((recs / ms) * 1000 / 1e6).toFixed(2)}M`;
-        rows.push([
+        const perSec = mode === 'floor' ? '-' : recs < 0 ? 'n/a (mapping not exported yet)' : `${(((recs / ms) * 1000) / 1e6).toFixed(2)}M`;
+        const row = [
           label,
           (statSync(path).size / 1e6).toFixed(0),
           mode === 'events' ? 'events (dbn-events mapping)' : mode,
@@ -287,15 +278,16 @@ async function main(): Promise<void> {
           perSec,
           mode === 'floor' ? '1.00' : (ms / floorMs).toFixed(2),
           cpuMs.toFixed(0),
-          mode === 'floor' || recs < 0 ? '-' : `${((recs / cpuMs) * 1000 / 1e6).toFixed(2)}M`,
+          mode === 'floor' || recs < 0 ? '-' : `${(((recs / cpuMs) * 1000) / 1e6).toFixed(2)}M`,
           rss.toFixed(0),
-        ]);
-        console.log(rows[rows.length - 1].join(' | '));
+        ];
+        rows.push(row);
+        console.log(row.join(' | '));
       }
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => at(r, i, 'cell').length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(at(widths, i)) : c.padStart(at(widths, i)))).join('  ');
   console.log('\n' + line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

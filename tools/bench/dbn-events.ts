@@ -12,11 +12,14 @@ import { rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '@md/event-types';
-import { decodeDbn, generateSampleSession, mapDbnFile, type DbnEventKind } from '@md/dbn-reader';
+import { decodeDbn, mapDbnFile, type DbnEventKind } from '@md/dbn-reader';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { at } from './narrow.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  return v ? v : def;
 }
 const TRADES = Number(arg('trades', '1000000'));
 const MBP10 = Number(arg('mbp10', '300000'));
@@ -27,7 +30,7 @@ const DIR = arg('dir', join(tmpdir(), `dbn-events-bench-${TRADES}-${MBP10}${PLAI
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? at(s, m, 'run') : (at(s, m - 1, 'run') + at(s, m, 'run')) / 2;
 };
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
@@ -61,12 +64,25 @@ async function time(f: () => Promise<number>): Promise<{ rate: number; n: number
 
 const fresh = !existsSync(DIR);
 const tg = performance.now();
-const sample = await generateSampleSession({ root: DIR, seed: 1, trades: TRADES, mbp10: MBP10, options: 0, compression: PLAIN ? 'none' : 'zstd' });
+const sample = await generateSampleSession({
+  root: DIR,
+  seed: 1,
+  trades: TRADES,
+  mbp10: MBP10,
+  options: 0,
+  compression: PLAIN ? 'none' : 'zstd',
+});
 const genS = (performance.now() - tg) / 1000;
 
 console.log(`dbn-events bench: ${fmt(TRADES)} trades, ${fmt(MBP10)} MBP-10 (${PLAIN ? 'plain' : 'zstd'}), ${RUNS} runs, median`);
-console.log(`node ${process.version}, ${cpus().length} cpus, loadavg ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`sample generated in ${genS.toFixed(2)} s (${fmt((TRADES + MBP10) / genS)} records/s)${fresh ? '' : ' (dir existed, regenerated)'}`);
+console.log(
+  `node ${process.version}, ${cpus().length} cpus, loadavg ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `sample generated in ${genS.toFixed(2)} s (${fmt((TRADES + MBP10) / genS)} records/s)${fresh ? '' : ' (dir existed, regenerated)'}`,
+);
 console.log('');
 console.log('| file | decode only rec/s | map -> events/s | ratio | map + encode ev/s | ratio |');
 console.log('|---|---:|---:|---:|---:|---:|');
@@ -91,5 +107,9 @@ for (const [label, path, kind] of [
   console.log(`| ${label} | ${fmt(d)} | ${fmt(m)} | ${(m / d).toFixed(2)} | ${fmt(e)} | ${(e / d).toFixed(2)} |`);
 }
 console.log('');
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, loadavg after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, loadavg after ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 if (!process.argv.includes('--keep')) await rm(DIR, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Committed launcher: npm links a bin only when its file exists at install time, and dist/cli.js exists only
 // after a build; this file is there from the clone on, so `npx dbn` works once the project is built.
+// dist/cli.js imports the built @md/app-kit and @md/event-types: `nx build dbn-reader` builds them first.
 import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli.js', import.meta.url);
@@ -8,4 +9,11 @@ if (!existsSync(entry)) {
   process.stderr.write('dbn: not built yet: run `npx nx build dbn-reader` (or `npm run build`) first\n');
   process.exit(1);
 }
-await import(entry.href);
+try {
+  await import(entry.href);
+} catch (e) {
+  // a workspace dependency without its dist (cloned, only dbn-reader built by hand)
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !/@md\//.test(String(e?.message))) throw e;
+  process.stderr.write(`dbn: a dependency is not built yet (${e.message}): run \`npx nx build dbn-reader\` first\n`);
+  process.exit(1);
+}

@@ -5,147 +5,50 @@
  *   dbn json FILE                one JSON line per record, shaped like Databento's `dbn FILE --json`
  *   dbn events FILE              canonical events, `subject<TAB>body` per line
  *
- * Options: --limit N, --pretty (json/metadata: ISO 8601 times, decimal prices, like `dbn --pretty`),
- * --upgrade (json/metadata: present v1/v2 data in the v3 layout; the official tool's default is
- * as-is), --kind trades|mbp10|options (events; default from the metadata), --fragment V (read a
- * fragment of DBN version V), --help. Errors go to stderr (with the file and byte offset) and exit
- * non-zero: 1 for bad data or I/O, 2 for bad usage.
+ * The options (--limit, --pretty, --upgrade, --kind, --fragment, --help) are ONE @md/app-kit option table, in
+ * cli-options.ts, with the help text. This file runs the command under app-kit's runMain: errors go to stderr
+ * (with the file and byte offset) and exit 1 for bad data or I/O, 2 for bad usage; a closed stdout (EPIPE,
+ * `| head`) ends the command quietly with 0; SIGINT / SIGTERM exit at once (130).
  */
 import { basename } from 'node:path';
-import { encodeToString } from '@md/event-types';
-import { UNDEF_PRICE, UNDEF_TIMESTAMP } from './constants.js';
-import { decodeDbn } from './decoder.js';
+import { createLogger, EXIT_CODES, isConfigError, ConfigError, runMain, type MainContext } from '@md/app-kit';
+import { encodeToString, UNDEF_PRICE } from '@md/event-types';
+import { DBN_HELP, parseDbnArgs, type DbnArgs } from './cli-options.js';
+import { UNDEF_TIMESTAMP } from './constants.js';
+import { decodeDbn } from './decode/stream.js';
 import { DbnError } from './errors.js';
 import { layoutTable, type Field, type Layout } from './layouts.js';
-import { mapDbnFile, type DbnEventKind } from './mapping.js';
+import { mapDbnFile } from './mapping.js';
 import type { DbnMetadata } from './metadata.js';
 import type { AnyDbnRecord } from './records.js';
 
-const USAGE = `Usage: dbn <command> FILE [options]
-
-Commands:
-  metadata FILE   print the file's metadata as JSON
-  json FILE       print one JSON line per record (the shape of Databento's \`dbn FILE --json\`:
-                  \`hd\` nested, 64-bit integers as strings, prices as raw fixed-point integers)
-  events FILE     print the canonical events, one \`subject<TAB>json\` line each
-
-Options:
-  --limit N       stop after N records (json) or N events (events)
-  --pretty        json/metadata: timestamps as ISO 8601, prices as decimals (like \`dbn --pretty\`)
-  --upgrade       json/metadata: present DBN v1/v2 data in the v3 layout (default: as in the file)
-  --kind K        events: trades | mbp10 | options (default: from the metadata: mbp-10 -> mbp10,
-                  trades of OPRA.* -> options, other trades -> trades)
-  --fragment V    the input is a fragment (records without metadata) of DBN version V (1, 2, 3)
-  -h, --help      show this help
-
-FILE may be plain or zstd-compressed DBN (detected from its first bytes); '-' reads standard input.
-Exit status: 0 ok, 1 bad data or I/O error (the message names the file and byte offset), 2 usage.`;
-
-class UsageError extends Error {}
-
-interface Args {
-  command: 'metadata' | 'json' | 'events';
-  file: string;
-  limit: number;
-  pretty: boolean;
-  upgrade: boolean;
-  kind?: DbnEventKind;
-  fragment?: 1 | 2 | 3;
-}
-
-function parseArgs(argv: string[]): Args | 'help' {
-  const pos: string[] = [];
-  let limit = Infinity;
-  let pretty = false;
-  let upgrade = false;
-  let kind: DbnEventKind | undefined;
-  let fragment: 1 | 2 | 3 | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
-    switch (name) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--limit': {
-        const v = value();
-        if (!/^\d+$/.test(v)) throw new UsageError(`--limit must be an integer >= 0, got ${JSON.stringify(v)}`);
-        limit = Number(v);
-        break;
-      }
-      case '--pretty':
-        pretty = true;
-        break;
-      case '--upgrade':
-        upgrade = true;
-        break;
-      case '--kind': {
-        const v = value();
-        if (v !== 'trades' && v !== 'mbp10' && v !== 'options') throw new UsageError(`--kind must be trades, mbp10 or options, got ${JSON.stringify(v)}`);
-        kind = v;
-        break;
-      }
-      case '--fragment': {
-        const v = value();
-        if (v !== '1' && v !== '2' && v !== '3') throw new UsageError(`--fragment must be a DBN version 1, 2 or 3, got ${JSON.stringify(v)}`);
-        fragment = Number(v) as 1 | 2 | 3;
-        break;
-      }
-      default:
-        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
-        pos.push(a);
-    }
-  }
-  if (pos.length === 0) throw new UsageError('missing command');
-  const command = pos[0];
-  if (command !== 'metadata' && command !== 'json' && command !== 'events') {
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (metadata, json or events)`);
-  }
-  if (pos.length < 2) throw new UsageError(`${command}: missing FILE`);
-  if (pos.length > 2) throw new UsageError(`${command}: one FILE only, got ${pos.length - 1}`);
-  if (command === 'events' && fragment !== undefined) throw new UsageError('events: fragments have no metadata to map symbols with; use a file with metadata');
-  return { command, file: pos[1], limit, pretty, upgrade, kind, fragment };
-}
-
 // ---------------------------------------------------------------------------------------------
-// output with backpressure
+// output with backpressure (a closed stdout is runMain's: EPIPE ends the process with 0)
 
 class Out {
   private buf: string[] = [];
   private len = 0;
-  closed = false;
-  constructor() {
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') this.closed = true;
-      else throw e;
-    });
-  }
+  constructor(private readonly stdout: NodeJS.WriteStream) {}
   async line(s: string): Promise<void> {
     this.buf.push(s);
     this.len += s.length + 1;
     if (this.len >= 1 << 16) await this.flush();
   }
   async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.closed) return;
+    if (this.buf.length === 0) return;
     const text = this.buf.join('\n') + '\n';
     this.buf = [];
     this.len = 0;
-    if (!process.stdout.write(text)) {
+    const stdout = this.stdout;
+    if (!stdout.write(text)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
-          process.stdout.off('drain', done);
-          process.stdout.off('error', done);
+          stdout.off('drain', done);
+          stdout.off('error', done);
           resolve();
         };
-        process.stdout.once('drain', done);
-        process.stdout.once('error', done);
+        stdout.once('drain', done);
+        stdout.once('error', done);
       });
     }
   }
@@ -207,10 +110,32 @@ const ENUM_CHARS = new Set(['security_update_action', 'user_defined_instrument']
 /** Fields holding a timestamp (pretty: ISO) rather than a price (pretty: decimal) or a plain integer. */
 const TS_FIELDS = new Set(['ts_recv', 'ts_ref', 'expiration', 'activation', 'auction_time', 'start_ts', 'end_ts', 'ts_out']);
 const PX_FIELDS = new Set([
-  'price', 'open', 'high', 'low', 'close', 'min_price_increment', 'display_factor', 'high_limit_price', 'low_limit_price',
-  'max_price_variation', 'unit_of_measure_qty', 'min_price_increment_amount', 'price_ratio', 'strike_price', 'leg_price',
-  'leg_delta', 'trading_reference_price', 'ref_price', 'cont_book_clr_price', 'auct_interest_clr_price', 'ssr_filling_price',
-  'ind_match_price', 'upper_collar', 'lower_collar', 'bid_px', 'ask_px',
+  'price',
+  'open',
+  'high',
+  'low',
+  'close',
+  'min_price_increment',
+  'display_factor',
+  'high_limit_price',
+  'low_limit_price',
+  'max_price_variation',
+  'unit_of_measure_qty',
+  'min_price_increment_amount',
+  'price_ratio',
+  'strike_price',
+  'leg_price',
+  'leg_delta',
+  'trading_reference_price',
+  'ref_price',
+  'cont_book_clr_price',
+  'auct_interest_clr_price',
+  'ssr_filling_price',
+  'ind_match_price',
+  'upper_collar',
+  'lower_collar',
+  'bid_px',
+  'ask_px',
 ]);
 
 interface JsonPlan {
@@ -288,7 +213,8 @@ export function recordToDbnJson(rec: AnyDbnRecord, version: number, pretty = fal
       const x = r[name];
       if (type === 'u64' || type === 'i64') v = int64(name, x as bigint, pretty);
       else if (type === 'c') v = x === '\0' && !ENUM_CHARS.has(name) ? 'null' : str(x as string);
-      else if (type === 'ba1' || type === 'ba10' || type === 'cba1') v = levelsJson(x as Array<Record<string, bigint | number>>, type === 'cba1', pretty);
+      else if (type === 'ba1' || type === 'ba10' || type === 'cba1')
+        v = levelsJson(x as Array<Record<string, bigint | number>>, type === 'cba1', pretty);
       else if (type.startsWith('s')) v = str(x as string);
       else v = String(x);
     }
@@ -309,7 +235,10 @@ export function metadataToDbnJson(m: DbnMetadata, pretty = false): string {
   const mappings = m.mappings.map(
     (mp) =>
       `{"raw_symbol":${str(mp.rawSymbol)},"intervals":[${mp.intervals
-        .map((iv) => `{"start_date":${pretty ? str(iv.startDate) : dateInt(iv.startDate)},"end_date":${pretty ? str(iv.endDate) : dateInt(iv.endDate)},"symbol":${str(iv.symbol)}}`)
+        .map(
+          (iv) =>
+            `{"start_date":${pretty ? str(iv.startDate) : dateInt(iv.startDate)},"end_date":${pretty ? str(iv.endDate) : dateInt(iv.endDate)},"symbol":${str(iv.symbol)}}`,
+        )
         .join(',')}]}`,
   );
   return (
@@ -332,8 +261,9 @@ async function closeQuietly(s: { close(): Promise<void> }): Promise<void> {
   }
 }
 
-async function run(args: Args, out: Out): Promise<void> {
-  const { file, limit } = args;
+async function run(args: DbnArgs, out: Out, ctx: MainContext): Promise<void> {
+  const { file } = args;
+  const limit = args.limit ?? Infinity;
   const stdin = file === '-';
   const input = stdin ? process.stdin : file;
   const fileName = stdin ? '<stdin>' : file;
@@ -341,7 +271,7 @@ async function run(args: Args, out: Out): Promise<void> {
     const s = decodeDbn(input, { upgradePolicy: args.upgrade ? 'upgrade' : 'as-is', version: args.fragment, fileName });
     const m = await s.metadata();
     await closeQuietly(s);
-    if (m === null) throw new UsageError(`${fileName}: a fragment has no metadata`);
+    if (m === null) throw new ConfigError(`${fileName}: a fragment has no metadata`);
     await out.line(metadataToDbnJson(m, args.pretty));
     return;
   }
@@ -354,73 +284,74 @@ async function run(args: Args, out: Out): Promise<void> {
     for await (const batch of s.batches()) {
       for (const rec of batch) {
         await out.line(recordToDbnJson(rec, version, args.pretty));
-        if (++n >= limit || out.closed) return;
+        if (++n >= limit) return;
       }
     }
     return;
   }
   // events
   let kind = args.kind;
-  if (kind === undefined && stdin) throw new UsageError('events from standard input need --kind trades|mbp10|options');
+  if (kind === undefined && stdin) throw new ConfigError('events from standard input need --kind trades|mbp10|options');
   if (kind === undefined) {
     const probe = decodeDbn(file);
     const m = await probe.metadata();
     await closeQuietly(probe);
     if (m?.schema === 'mbp-10') kind = 'mbp10';
     else if (m?.schema === 'trades' || m?.schema === 'tbbo') kind = m.dataset.startsWith('OPRA') ? 'options' : 'trades';
-    else throw new UsageError(`${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`);
+    else
+      throw new ConfigError(
+        `${file}: schema ${m?.schema ?? 'none'} has no canonical events; pass --kind trades|mbp10|options to force one`,
+      );
   }
   if (limit === 0) return;
   const ev = mapDbnFile(input, {
     kind,
     fileBaseName: stdin ? 'stdin' : basename(file),
-    onWarning: (w) => process.stderr.write(`dbn: warning: ${w.file}${w.recordIndex !== undefined ? ` record #${w.recordIndex}` : ''}: ${w.message}\n`),
+    onWarning: (w) =>
+      ctx.stderr.write(`dbn: warning: ${w.file}${w.recordIndex !== undefined ? ` record #${w.recordIndex}` : ''}: ${w.message}\n`),
   });
   let n = 0;
   for await (const batch of ev.batches()) {
     for (const p of batch) {
       await out.line(`${p.subject}\t${encodeToString(p.event, p.subject)}`);
-      if (++n >= limit || out.closed) return;
+      if (++n >= limit) return;
     }
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let args: Args | 'help';
+/** The command: 0 done, 1 bad data or I/O (`dbn: <ErrorClass>: <message>`), 2 usage (a ConfigError). */
+export async function main(ctx: MainContext): Promise<number> {
+  let args: DbnArgs | 'help';
   try {
-    args = parseArgs(argv);
+    args = parseDbnArgs(ctx.argv, ctx.env);
   } catch (e) {
-    process.stderr.write(`dbn: ${(e as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    if (!isConfigError(e)) throw e;
+    ctx.stderr.write(`dbn: ${e.message}\n\n${DBN_HELP}`);
+    return EXIT_CODES.config;
   }
   if (args === 'help') {
-    process.stdout.write(USAGE + '\n');
-    return 0;
+    ctx.stdout.write(DBN_HELP);
+    return EXIT_CODES.ok;
   }
-  const out = new Out();
+  const out = new Out(process.stdout);
   try {
-    await run(args, out);
+    await run(args, out, ctx);
     await out.flush();
-    return 0;
+    return EXIT_CODES.ok;
   } catch (e) {
     await out.flush().catch(() => undefined);
-    if (e instanceof UsageError) {
-      process.stderr.write(`dbn: ${e.message}\n`);
-      return 2;
-    }
+    // a usage error found while running (no metadata to map with, ...): runMain writes `dbn: <message>`, exit 2
+    if (isConfigError(e)) throw e;
     // DbnError messages name the file and byte offset already
-    const msg = e instanceof DbnError ? `${e.name}: ${e.message}` : `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)} [${args.file}]`;
-    process.stderr.write(`dbn: ${msg}\n`);
-    return 1;
+    const msg =
+      e instanceof DbnError
+        ? `${e.name}: ${e.message}`
+        : `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)} [${args.file}]`;
+    ctx.stderr.write(`dbn: ${msg}\n`);
+    return EXIT_CODES.fatal;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`dbn: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+// No stop handler: a signal exits at once (130) and a closed stdout (EPIPE) at once with 0, as before the kit.
+// The logger only for errors: runMain's "stdout closed (EPIPE)" / "SIGINT: exiting" notices stay out of stderr.
+void runMain('dbn', main, { logger: createLogger({ name: 'dbn', level: 'error' }) });

@@ -1,8 +1,9 @@
 /**
  * Upgrading DBN v1/v2 records to the v3 layout, like the official decoder's default
- * (shared/docs/dbn-format.md §7). Only the record types whose layout changed need it.
+ * (docs/dbn-format.md §7). Only the record types whose layout changed need it.
  */
-import { UNDEF_PRICE, UNDEF_STAT_QUANTITY, UNDEF_STAT_QUANTITY_V1 } from './constants.js';
+import { UNDEF_PRICE } from '@md/event-types';
+import { UNDEF_STAT_QUANTITY, UNDEF_STAT_QUANTITY_V1 } from './constants.js';
 import { DEFINITION_V3, ERROR_V2, STAT_V3, SYMBOL_MAPPING_V2, SYSTEM_V2 } from './layouts.js';
 import type {
   AnyDbnRecord,

@@ -1,9 +1,9 @@
-/** Sentinels, enumerations and flags of the DBN format (see shared/docs/dbn-format.md §6). */
+/**
+ * Sentinels, enumerations and flags of the DBN format (see docs/dbn-format.md §6). The price ones,
+ * `UNDEF_PRICE` and `FIXED_PRICE_SCALE`, are defined once in @md/event-types (its fixed-point codec
+ * uses them too) and re-exported by index.ts.
+ */
 
-/** Divide a fixed-point price by this to get the real price (do it in bigint/decimal, or with `fixedToFloat`). */
-export const FIXED_PRICE_SCALE = 1_000_000_000n;
-/** `i64::MAX`: null price. */
-export const UNDEF_PRICE = 9223372036854775807n;
 /** `u32::MAX`: null order size. */
 export const UNDEF_ORDER_SIZE = 4294967295;
 /** `i64::MAX`: null StatMsg quantity (DBN v3). */
@@ -67,7 +67,7 @@ export const STYPE_NAMES = [
 export type STypeName = (typeof STYPE_NAMES)[number];
 
 export function schemaName(id: number): SchemaName | null {
-  return id < SCHEMA_NAMES.length ? SCHEMA_NAMES[id] : null;
+  return SCHEMA_NAMES[id] ?? null;
 }
 export function schemaId(name: SchemaName | string | null): number {
   if (name === null) return 0xffff;
@@ -76,7 +76,7 @@ export function schemaId(name: SchemaName | string | null): number {
   return i;
 }
 export function stypeName(id: number): STypeName | null {
-  return id < STYPE_NAMES.length ? STYPE_NAMES[id] : null;
+  return STYPE_NAMES[id] ?? null;
 }
 export function stypeId(name: STypeName | string | null): number {
   if (name === null) return 0xff;

@@ -15,7 +15,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Publishable } from '@md/event-types';
 import { mapDbnFile, type DbnEventKind, type MapFileOptions, type MappedEvents, type MapWarning } from './mapping.js';
-import { loadSymbologyJson, SymbolMap } from './symbology.js';
+import { loadSymbologyJson, type SymbolMap } from './symbology.js';
 
 export const DATA_ROOT_KINDS: readonly DbnEventKind[] = ['trades', 'mbp10', 'options'];
 
@@ -245,5 +245,7 @@ function checkDate(date: string): void {
 }
 
 function summarize(dates: string[]): string {
-  return dates.length <= 6 ? dates.join(', ') : `${dates.slice(0, 3).join(', ')}, ... ${dates.slice(-2).join(', ')} (${dates.length} dates)`;
+  return dates.length <= 6
+    ? dates.join(', ')
+    : `${dates.slice(0, 3).join(', ')}, ... ${dates.slice(-2).join(', ')} (${dates.length} dates)`;
 }

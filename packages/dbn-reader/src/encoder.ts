@@ -56,14 +56,7 @@ function table(version: number): Array<EncEntry | undefined> {
  * Encodes `rec` at `buf[o]` (which must have room for it); returns the record size.
  * Reserved bytes are zeroed. Legacy-shaped records are upgraded first when `version` is 3.
  */
-export function encodeRecordInto(
-  rec: AnyDbnRecord,
-  buf: Uint8Array,
-  dv: DataView,
-  o: number,
-  version: number,
-  tsOut: boolean,
-): number {
+export function encodeRecordInto(rec: AnyDbnRecord, buf: Uint8Array, dv: DataView, o: number, version: number, tsOut: boolean): number {
   if (rec === null || typeof rec !== 'object' || rec.hd === null || typeof rec.hd !== 'object') {
     throw new DbnEncodeError('not a DBN record (no hd header object)', 'hd');
   }

@@ -1,5 +1,5 @@
 /**
- * Byte layouts of every DBN record type and version (shared/docs/dbn-format.md §5), and the
+ * Byte layouts of every DBN record type and version (docs/dbn-format.md §5), and the
  * decoders/encoders compiled from them. Each layout is one table; a decoder and an encoder are
  * generated from it once (new Function), so the hot path is straight-line DataView reads that
  * build one object of a fixed shape per record, with no per-field dispatch.
@@ -544,7 +544,7 @@ export function compileDecoder(layout: Layout, tsOut: boolean): RecordDecoder {
   return new Function('CH', 'readCString', body)(CHARS, readCString) as RecordDecoder;
 }
 
-const RANGES: Record<string, [string, string]> = {
+const RANGES: Record<'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64', [lo: string, hi: string]> = {
   u8: ['0', '255'],
   i8: ['-128', '127'],
   u16: ['0', '65535'],
@@ -626,9 +626,6 @@ export function compileEncoder(layout: Layout): RecordEncoder {
   for (const [name, type, off] of layout.fields) lines.push(writeStmts(name, type, `o + ${off}`, `rec.${name}`));
   const body = `return function encode${layout.name}(rec, dv, u8, o) {\n  ${lines.join('\n  ')}\n};`;
   const fieldError = (field: string, value: unknown): DbnEncodeError =>
-    new DbnEncodeError(
-      `${layout.name}: field '${field}' is missing or out of range (got ${describe(value)})`,
-      field,
-    );
+    new DbnEncodeError(`${layout.name}: field '${field}' is missing or out of range (got ${describe(value)})`, field);
   return new Function('writeCString', 'fieldError', body)(writeCString, fieldError) as RecordEncoder;
 }

@@ -1,5 +1,5 @@
 /**
- * DBN records -> canonical events (shared/docs/event-contract.md), in a module of its own: the
+ * DBN records -> canonical events (docs/event-contract.md), in a module of its own: the
  * decoder does not depend on it.
  *
  * - trades (TradeMsg)          -> FuturesTrade  on `market.futures.trades`
@@ -10,7 +10,7 @@
  * clock), prices go from the fixed-point bigint straight to the correctly rounded double with
  * `fixedToFloat` (never via a lossy path), aggressor from side (B 1, A -1, else 0), `seq` =
  * sequence. The message id is
- * `${subject}:${instrument_id}:${ts_recv}:${sequence}:${fileBaseName}:${recordIndex}`.
+ * `${subject}:${instrument_id}:${ts_recv}:${sequence}:${fileBaseName}:${recordIndex}` (msg-id.ts).
  */
 import { basename } from 'node:path';
 import {
@@ -23,10 +23,14 @@ import {
   type MBP10Level,
   type OptionTrade,
   type Publishable,
+  UNDEF_PRICE,
 } from '@md/event-types';
-import { FLAGS, UNDEF_PRICE, UNDEF_TIMESTAMP } from './constants.js';
-import { decodeDbn, type DbnInput, type DbnStats } from './decoder.js';
+import { FLAGS, UNDEF_TIMESTAMP } from './constants.js';
+import type { DbnStats } from './decode/parser.js';
+import type { DbnInput } from './decode/source.js';
+import { decodeDbn } from './decode/stream.js';
 import type { DbnMetadata } from './metadata.js';
+import { dbnMsgId } from './msg-id.js';
 import type { DbnRecord, Mbp10Msg, Mbp1Msg, TradeMsg } from './records.js';
 import { SymbolMap } from './symbology.js';
 
@@ -57,11 +61,47 @@ export class DbnMappingError extends Error {
 
 /** Databento publisher id -> venue (MIC-like code), from the dbn crate's publisher table. */
 export const PUBLISHER_VENUES: Readonly<Record<number, string>> = Object.freeze({
-  1: 'GLBX', 2: 'XNAS', 3: 'XBOS', 4: 'XPSX', 5: 'BATS', 6: 'BATY', 7: 'EDGA', 8: 'EDGX', 9: 'XNYS', 10: 'XCIS',
-  11: 'XASE', 12: 'XCHI', 13: 'XCIS', 14: 'XCIS', 15: 'MEMX', 16: 'EPRL', 17: 'FINN', 18: 'FINC', 19: 'FINY',
-  20: 'AMXO', 21: 'XBOX', 22: 'XCBO', 23: 'EMLD', 24: 'EDGO', 25: 'GMNI', 26: 'XISX', 27: 'MCRY', 28: 'XMIO',
-  29: 'ARCO', 30: 'OPRA', 31: 'MPRL', 32: 'XNDQ', 33: 'XBXO', 34: 'C2OX', 35: 'XPHL', 36: 'BATO', 37: 'MXOP',
-  38: 'IEXG', 39: 'XCHI', 40: 'XCIS', 41: 'IEXG',
+  1: 'GLBX',
+  2: 'XNAS',
+  3: 'XBOS',
+  4: 'XPSX',
+  5: 'BATS',
+  6: 'BATY',
+  7: 'EDGA',
+  8: 'EDGX',
+  9: 'XNYS',
+  10: 'XCIS',
+  11: 'XASE',
+  12: 'XCHI',
+  13: 'XCIS',
+  14: 'XCIS',
+  15: 'MEMX',
+  16: 'EPRL',
+  17: 'FINN',
+  18: 'FINC',
+  19: 'FINY',
+  20: 'AMXO',
+  21: 'XBOX',
+  22: 'XCBO',
+  23: 'EMLD',
+  24: 'EDGO',
+  25: 'GMNI',
+  26: 'XISX',
+  27: 'MCRY',
+  28: 'XMIO',
+  29: 'ARCO',
+  30: 'OPRA',
+  31: 'MPRL',
+  32: 'XNDQ',
+  33: 'XBXO',
+  34: 'C2OX',
+  35: 'XPHL',
+  36: 'BATO',
+  37: 'MXOP',
+  38: 'IEXG',
+  39: 'XCHI',
+  40: 'XCIS',
+  41: 'IEXG',
 });
 
 /**
@@ -77,10 +117,6 @@ export function exchangeFor(publisherId: number, dataset?: string | null): strin
 /** Aggressor from DBN side: `B` -> 1, `A` -> -1, anything else (`N`) -> 0. */
 export function aggressorFromSide(side: string): 1 | -1 | 0 {
   return side === 'B' ? 1 : side === 'A' ? -1 : 0;
-}
-
-export function msgIdFor(subject: string, instrumentId: number, tsRecv: bigint, sequence: number, ctx: MapContext): string {
-  return `${subject}:${instrumentId}:${tsRecv}:${sequence}:${ctx.fileBaseName}:${ctx.recordIndex}`;
 }
 
 function checkTimes(rec: { hd: { ts_event: bigint }; ts_recv: bigint }, ctx: MapContext): void {
@@ -109,36 +145,39 @@ export function toFuturesTrade(rec: TradeLike, symbol: string, ctx: MapContext):
     conditions: null,
     seq: rec.sequence,
   };
-  return { subject, event, msgId: msgIdFor(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
+  return { subject, event, msgId: dbnMsgId(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
 }
 
-/**
- * An MBP-10 record -> MBP10: its 10 bid/ask pairs in order, an undefined price written as null
- * with size 0; `is_snapshot` exactly when the flags carry the snapshot bit (0x20).
- */
 /**
  * fixedToFloat memo per book slot (level x side): consecutive MBP-10 records mostly repeat the prices of
  * their levels, so the conversion is skipped when a slot's raw price is the one converted last time.
  * Same bigint in, same (correctly rounded) double out: exactness is unchanged. ~4x faster level mapping.
+ * Every slot starts at UNDEF_PRICE, which never reaches slotPrice (callers map it to null first), so no
+ * raw price can match a slot that was never converted.
  */
-const slotRaw: bigint[] = new Array<bigint>(20).fill(-1n);
+const slotRaw: bigint[] = new Array<bigint>(20).fill(UNDEF_PRICE);
 const slotFloat: number[] = new Array<number>(20).fill(0);
 function slotPrice(slot: number, raw: bigint): number {
-  if (raw === slotRaw[slot]) return slotFloat[slot];
+  const memo = slotFloat[slot];
+  if (memo !== undefined && raw === slotRaw[slot]) return memo;
   const f = fixedToFloat(raw);
   slotRaw[slot] = raw;
   slotFloat[slot] = f;
   return f;
 }
 
+/**
+ * An MBP-10 record -> MBP10: its 10 bid/ask pairs in order, an undefined price written as null
+ * with size 0; `is_snapshot` exactly when the flags carry the snapshot bit (0x20).
+ */
 export function toMbp10(rec: Mbp10Msg, symbol: string, ctx: MapContext): Publishable<MBP10> {
   checkTimes(rec, ctx);
   const subject = SUBJECTS.futuresMbp10;
   const src = rec.levels;
   if (src === undefined || src.length !== 10) throw new DbnMappingError(`MBP-10 record has ${src?.length ?? 0} levels, expected 10`, ctx);
   const levels: MBP10Level[] = new Array(10);
-  for (let i = 0; i < 10; i++) {
-    const l = src[i];
+  let i = 0;
+  for (const l of src) {
     const bidNull = l.bid_px === UNDEF_PRICE;
     const askNull = l.ask_px === UNDEF_PRICE;
     levels[i] = {
@@ -147,6 +186,7 @@ export function toMbp10(rec: Mbp10Msg, symbol: string, ctx: MapContext): Publish
       ask_px: askNull ? null : slotPrice(2 * i + 1, l.ask_px),
       ask_sz: askNull ? 0 : l.ask_sz,
     };
+    i++;
   }
   const event: MBP10 = {
     ts_event_ns: rec.hd.ts_event,
@@ -157,7 +197,7 @@ export function toMbp10(rec: Mbp10Msg, symbol: string, ctx: MapContext): Publish
     is_snapshot: (rec.flags & FLAGS.SNAPSHOT) !== 0,
     seq: rec.sequence,
   };
-  return { subject, event, msgId: msgIdFor(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
+  return { subject, event, msgId: dbnMsgId(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
 }
 
 /**
@@ -220,7 +260,7 @@ export function toOptionTrade(rec: TradeLike, optionSymbol: string, ctx: MapCont
     conditions: null,
     seq: rec.sequence,
   };
-  return { subject, event, msgId: msgIdFor(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
+  return { subject, event, msgId: dbnMsgId(subject, rec.hd.instrument_id, rec.ts_recv, rec.sequence, ctx) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +345,9 @@ class MappedFile implements MappedEvents {
     if (typeof input !== 'string' && opts.fileBaseName === undefined) {
       throw new TypeError('mapDbnFile: fileBaseName is required when the input is not a file path (message ids name the file)');
     }
-    this.stream = decodeDbn(input, { fileName: opts.fileBaseName !== undefined && typeof input !== 'string' ? opts.fileBaseName : undefined });
+    this.stream = decodeDbn(input, {
+      fileName: opts.fileBaseName !== undefined && typeof input !== 'string' ? opts.fileBaseName : undefined,
+    });
   }
 
   get decodeStats(): DbnStats {
@@ -397,7 +439,13 @@ class MappedFile implements MappedEvents {
         }
         ctx.recordIndex = idx;
         try {
-          out.push(kind === 'trades' ? toFuturesTrade(r, sym, ctx) : kind === 'mbp10' ? toMbp10(r as Mbp10Msg, sym, ctx) : toOptionTrade(r, sym, ctx));
+          out.push(
+            kind === 'trades'
+              ? toFuturesTrade(r, sym, ctx)
+              : kind === 'mbp10'
+                ? toMbp10(r as Mbp10Msg, sym, ctx)
+                : toOptionTrade(r, sym, ctx),
+          );
         } catch (e) {
           if (!(e instanceof DbnMappingError)) throw e;
           stats.invalid++;

@@ -1,4 +1,4 @@
-/** DBN metadata: type, parser (v1/v2/v3) and writer. Layout: shared/docs/dbn-format.md §2. */
+/** DBN metadata: type, parser (v1/v2/v3) and writer. Layout: docs/dbn-format.md §2. */
 import {
   schemaId as schemaIdOf,
   schemaName,
@@ -11,6 +11,7 @@ import {
   type STypeName,
 } from './constants.js';
 import { DbnEncodeError, DbnMetadataError } from './errors.js';
+import { byteAt } from './indexing.js';
 
 export interface MappingInterval {
   /** first UTC date the mapping holds, inclusive, `YYYY-MM-DD` */
@@ -86,21 +87,22 @@ export const PRELUDE_LEN = 8;
 const utf8 = new TextDecoder('utf-8');
 const utf8enc = new TextEncoder();
 
-/** Decodes a NUL-padded C string field (stops at the first NUL). */
+/** Decodes a NUL-padded C string field (stops at the first NUL, or at the end of `bytes`). */
 export function readCString(bytes: Uint8Array, start: number, len: number): string {
   let end = start;
   const stop = start + len;
   let ascii = true;
   while (end < stop) {
     const b = bytes[end];
-    if (b === 0) break;
+    if (b === undefined || b === 0) break;
     if (b > 0x7f) ascii = false;
     end++;
   }
   if (end === start) return '';
   if (ascii && end - start <= 32) {
     let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+    // start <= i < end: every byte was read by the loop above
+    for (let i = start; i < end; i++) s += String.fromCharCode(byteAt(bytes, i));
     return s;
   }
   return utf8.decode(bytes.subarray(start, end));
@@ -134,13 +136,11 @@ export function parseDate(s: string, field: string): number {
  * Parses the metadata. `buf` starts at the `DBN` prelude and holds at least
  * `8 + metadata_length` bytes. `baseOffset` is the stream offset of `buf[0]` (for errors).
  */
-export function parseMetadata(
-  buf: Uint8Array,
-  opts: { file?: string; baseOffset?: number; upgrade: boolean },
-): DbnMetadata {
+export function parseMetadata(buf: Uint8Array, opts: { file?: string; baseOffset?: number; upgrade: boolean }): DbnMetadata {
   const base = opts.baseOffset ?? 0;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const version = buf[3];
+  // DataView reads: a buffer shorter than the fixed part throws a RangeError, never yields undefined
+  const version = dv.getUint8(3);
   const metaLen = dv.getUint32(4, true);
   const end = PRELUDE_LEN + metaLen;
   const fail = (msg: string, at: number): never => {
@@ -158,14 +158,14 @@ export function parseMetadata(
   let tsOut: number;
   let symLen: number;
   if (version === 1) {
-    stypeInRaw = buf[58];
-    stypeOutRaw = buf[59];
-    tsOut = buf[60];
+    stypeInRaw = dv.getUint8(58);
+    stypeOutRaw = dv.getUint8(59);
+    tsOut = dv.getUint8(60);
     symLen = SYMBOL_CSTR_LEN_V1;
   } else {
-    stypeInRaw = buf[50];
-    stypeOutRaw = buf[51];
-    tsOut = buf[52];
+    stypeInRaw = dv.getUint8(50);
+    stypeOutRaw = dv.getUint8(51);
+    tsOut = dv.getUint8(52);
     symLen = dv.getUint16(53, true);
   }
   pos = 108;

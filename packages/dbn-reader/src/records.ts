@@ -473,12 +473,7 @@ export type DbnRecord =
   | SystemMsg;
 
 /** Records in the DBN v1/v2 layouts of the types whose layout changed. */
-export type LegacyDbnRecord =
-  | StatMsgV1
-  | InstrumentDefMsgV2
-  | SymbolMappingMsgV1
-  | ErrorMsgV1
-  | SystemMsgV1;
+export type LegacyDbnRecord = StatMsgV1 | InstrumentDefMsgV2 | SymbolMappingMsgV1 | ErrorMsgV1 | SystemMsgV1;
 
 /** What the decoder yields with upgradePolicy 'as-is' (and what the encoder accepts). */
 export type AnyDbnRecord = DbnRecord | LegacyDbnRecord;

@@ -18,11 +18,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UNDEF_PRICE } from '@md/event-types';
 import { DbnEncoder } from './encoder.js';
+import { at, f64At, intAt } from './indexing.js';
 import type { DbnMetadataInput } from './metadata.js';
 import type { BidAskPair, Mbp10Msg, TradeMsg } from './records.js';
 import { dateToNs } from './symbology.js';
-import { UNDEF_PRICE } from './constants.js';
 
 export interface SampleSessionOptions {
   /** data root to write into (folders are created) */
@@ -98,14 +99,21 @@ function futuresMinuteWeights(rng: () => number): Float64Array {
   for (let m = 0; m < 1440; m++) {
     const h = m / 60;
     let base: number;
-    if (h >= 22 && h < 23) base = 0; // daily maintenance halt
-    else if (h >= 23) base = 0.25; // next session's open
-    else if (h < 7) base = 0.15; // Asia
-    else if (h < 13.5) base = 0.3; // Europe
-    else if (h < 14.5) base = 0.8; // US pre-open, data releases
-    else if (h < 15.5) base = 3.0; // cash open
+    if (h >= 22 && h < 23)
+      base = 0; // daily maintenance halt
+    else if (h >= 23)
+      base = 0.25; // next session's open
+    else if (h < 7)
+      base = 0.15; // Asia
+    else if (h < 13.5)
+      base = 0.3; // Europe
+    else if (h < 14.5)
+      base = 0.8; // US pre-open, data releases
+    else if (h < 15.5)
+      base = 3.0; // cash open
     else if (h < 19.5) base = 1.2;
-    else if (h < 21) base = 2.2; // into the cash close
+    else if (h < 21)
+      base = 2.2; // into the cash close
     else base = 0.4;
     if (base > 0) {
       base *= Math.exp((rng() - 0.5) * 0.8); // minute-to-minute noise
@@ -132,17 +140,17 @@ function optionsMinuteWeights(rng: () => number): Float64Array {
 /** Splits n over the minutes in proportion to the weights (cumulative rounding: sums to n exactly). */
 function allocate(n: number, w: Float64Array): Int32Array {
   let total = 0;
-  for (let i = 0; i < w.length; i++) total += w[i];
+  for (const x of w) total += x;
   const out = new Int32Array(w.length);
   if (total === 0 || n === 0) return out;
   let cum = 0;
   let prev = 0;
-  for (let i = 0; i < w.length; i++) {
-    cum += w[i];
+  w.forEach((x, i) => {
+    cum += x;
     const upto = i === w.length - 1 ? n : Math.round((cum / total) * n);
     out[i] = upto - prev;
     prev = upto;
-  }
+  });
   return out;
 }
 
@@ -156,7 +164,7 @@ function minuteArrivals(n: number, rng: () => number, buf: Float64Array): Float6
     out[i] = t;
   }
   const scale = (MIN_NS - 1) / (t + expRand(rng, 1));
-  for (let i = 0; i < n; i++) out[i] = Math.floor(out[i] * scale);
+  out.forEach((x, i) => (out[i] = Math.floor(x * scale)));
   return out;
 }
 
@@ -179,7 +187,12 @@ function nextDate(date: string): string {
   return new Date(Number(dateToNs(date) / 1_000_000n) + 86_400_000).toISOString().slice(0, 10);
 }
 
-function metadataFor(dataset: string, schema: string, date: string, ids: Array<{ symbol: string; instrumentId: number }>): DbnMetadataInput {
+function metadataFor(
+  dataset: string,
+  schema: string,
+  date: string,
+  ids: Array<{ symbol: string; instrumentId: number }>,
+): DbnMetadataInput {
   const end = nextDate(date);
   return {
     dataset,
@@ -221,12 +234,17 @@ function symbologyJson(date: string, ids: Array<{ symbol: string; instrumentId: 
 /** Writes the sample session (see the module comment) and returns what it wrote. */
 export async function generateSampleSession(opts: SampleSessionOptions): Promise<SampleSessionResult> {
   const date = opts.date ?? SAMPLE_DEFAULTS.date;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`generateSampleSession: date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+    throw new RangeError(`generateSampleSession: date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
   const seed = opts.seed ?? SAMPLE_DEFAULTS.seed;
   const nTrades = opts.trades ?? SAMPLE_DEFAULTS.trades;
   const nMbp = opts.mbp10 ?? SAMPLE_DEFAULTS.mbp10;
   const nOpt = opts.options ?? SAMPLE_DEFAULTS.options;
-  for (const [k, v] of [['trades', nTrades], ['mbp10', nMbp], ['options', nOpt]] as const) {
+  for (const [k, v] of [
+    ['trades', nTrades],
+    ['mbp10', nMbp],
+    ['options', nOpt],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`generateSampleSession: ${k} must be an integer >= 0, got ${v}`);
   }
   const zstd = (opts.compression ?? 'zstd') === 'zstd';
@@ -238,7 +256,8 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
   const files: string[] = [];
 
   const rng = makeRng(seed);
-  const esIds = [{ symbol: futSym, instrumentId: SAMPLE_ES_INSTRUMENT_ID }];
+  const esId = { symbol: futSym, instrumentId: SAMPLE_ES_INSTRUMENT_ID };
+  const esIds = [esId];
 
   // ---- ES: one book drives trades and MBP-10 --------------------------------------------------
   let tradesPath: string | null = null;
@@ -316,12 +335,11 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
     levels,
   };
   const fillLevels = (): void => {
-    for (let i = 0; i < 10; i++) {
-      const l = levels[i];
+    levels.forEach((l, i) => {
       if (i < bidDepth) {
         l.bid_px = pxOf(bid0 - i);
-        l.bid_sz = bidSz[i];
-        l.bid_ct = 1 + Math.floor(bidSz[i] / 3);
+        l.bid_sz = intAt(bidSz, i);
+        l.bid_ct = 1 + Math.floor(intAt(bidSz, i) / 3);
       } else {
         l.bid_px = UNDEF_PRICE;
         l.bid_sz = 0;
@@ -329,23 +347,23 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
       }
       if (i < askDepth) {
         l.ask_px = pxOf(bid0 + 1 + i);
-        l.ask_sz = askSz[i];
-        l.ask_ct = 1 + Math.floor(askSz[i] / 3);
+        l.ask_sz = intAt(askSz, i);
+        l.ask_ct = 1 + Math.floor(intAt(askSz, i) / 3);
       } else {
         l.ask_px = UNDEF_PRICE;
         l.ask_sz = 0;
         l.ask_ct = 0;
       }
-    }
+    });
   };
   /** the book moves one tick up (+1) or down (-1): levels shift, a fresh level appears at the far end */
   const shift = (dir: 1 | -1): void => {
     bid0 += dir;
     const [grow, shrink] = dir === 1 ? [bidSz, askSz] : [askSz, bidSz];
     // the side the price moves into loses its best level; the other gains a new best level
-    for (let i = 0; i < 9; i++) shrink[i] = shrink[i + 1];
+    shrink.copyWithin(0, 1); // levels 1..9 move to 0..8
     shrink[9] = newSize(9);
-    for (let i = 9; i > 0; i--) grow[i] = grow[i - 1];
+    grow.copyWithin(1, 0, 9); // levels 0..8 move to 1..9
     grow[0] = 1 + Math.floor(rng() * 8);
     if (dir === 1) {
       bidDepth = Math.min(10, bidDepth + 1);
@@ -361,7 +379,12 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
   let lastEventT = 0n;
   let lastEventM = 0n;
   /** ts_event / ts_recv / ts_in_delta for an event at offset `t` (ns) into the day */
-  const stamp = (rec: { hd: { ts_event: bigint }; ts_recv: bigint; ts_in_delta: number }, t: number, lastEvent: bigint, lastRecv: bigint): void => {
+  const stamp = (
+    rec: { hd: { ts_event: bigint }; ts_recv: bigint; ts_in_delta: number },
+    t: number,
+    lastEvent: bigint,
+    lastRecv: bigint,
+  ): void => {
     let ev = day0 + BigInt(t);
     // now and then an event that reached the capture server late: ts_event steps back a little
     if (lastEvent > 0n && rng() < 0.004) ev = lastEvent - BigInt(1 + Math.floor(rng() * 150_000));
@@ -380,26 +403,27 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
     const perMinT = allocate(nTrades, wT);
     // MBP-10 updates follow the same activity profile (with their own noise)
     const wM = new Float64Array(1440);
-    for (let m = 0; m < 1440; m++) wM[m] = wT[m] * Math.exp((rng() - 0.5) * 0.4);
+    wT.forEach((x, m) => (wM[m] = x * Math.exp((rng() - 0.5) * 0.4)));
     const perMinM = allocate(nMbp, wM);
     let bufT = new Float64Array(4096);
     let bufM = new Float64Array(4096);
     let first = true;
     for (let m = 0; m < 1440; m++) {
-      const nt = perMinT[m];
-      const nm = perMinM[m];
+      const nt = intAt(perMinT, m);
+      const nm = intAt(perMinM, m);
       if (bufT.length < nt) bufT = new Float64Array(nt * 2);
       if (bufM.length < nm) bufM = new Float64Array(nm * 2);
-      const at = minuteArrivals(nt, rng, bufT);
-      const am = minuteArrivals(nm, rng, bufM);
+      // arrival offsets of this minute's trades and book updates, merged in time order below
+      const tArr = minuteArrivals(nt, rng, bufT);
+      const mArr = minuteArrivals(nm, rng, bufM);
       const base = m * MIN_NS;
       let i = 0;
       let j = 0;
       while (i < nt || j < nm) {
-        const isTrade = j >= nm || (i < nt && at[i] <= am[j]);
+        const isTrade = j >= nm || (i < nt && f64At(tArr, i) <= f64At(mArr, j));
         seq += 1 + (rng() < 0.3 ? 1 : 0);
         if (isTrade) {
-          const t = base + at[i++];
+          const t = base + f64At(tArr, i++);
           // aggressor with some persistence (order flow is autocorrelated)
           const r = rng();
           const side = r < 0.01 ? 'N' : rng() < 0.5 + momentum * 0.15 ? 'B' : 'A';
@@ -422,11 +446,11 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
           tDone++;
           // the trade takes liquidity from the best level it hit
           const lvl = buy ? askSz : bidSz;
-          lvl[0] -= size;
-          if (lvl[0] <= 0 || rng() < moveProb) shift(buy ? 1 : -1);
-          if (lvl[0] <= 0) lvl[0] = 1 + Math.floor(rng() * 5);
+          lvl[0] = intAt(lvl, 0) - size;
+          if (intAt(lvl, 0) <= 0 || rng() < moveProb) shift(buy ? 1 : -1);
+          if (intAt(lvl, 0) <= 0) lvl[0] = 1 + Math.floor(rng() * 5);
         } else {
-          const t = base + am[j++];
+          const t = base + f64At(mArr, j++);
           let action: string;
           let side: 'A' | 'B' = rng() < 0.5 ? 'B' : 'A';
           let depth = Math.min(9, Math.floor(expRand(rng, 2.2)));
@@ -462,19 +486,20 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
             } else if (r < 0.45) {
               action = 'A';
               size = 1 + Math.floor(expRand(rng, 4));
-              sz[depth] += size;
+              sz[depth] = intAt(sz, depth) + size;
             } else if (r < 0.85) {
               action = 'C';
-              size = Math.min(sz[depth] - 1, 1 + Math.floor(expRand(rng, 4)));
+              size = Math.min(intAt(sz, depth) - 1, 1 + Math.floor(expRand(rng, 4)));
               if (size <= 0) {
                 action = 'A';
                 size = 1 + Math.floor(rng() * 4);
-                sz[depth] += size;
-              } else sz[depth] -= size;
+                sz[depth] = intAt(sz, depth) + size;
+              } else sz[depth] = intAt(sz, depth) - size;
             } else if (r < 0.95) {
               action = 'M';
               size = 1 + Math.floor(expRand(rng, 4));
-              sz[depth] = Math.max(1, sz[depth] + (rng() < 0.5 ? -1 : 1) * Math.min(size, sz[depth] - 1));
+              const cur = intAt(sz, depth);
+              sz[depth] = Math.max(1, cur + (rng() < 0.5 ? -1 : 1) * Math.min(size, cur - 1));
             } else {
               // a trade print in the book feed, at the touch
               action = 'T';
@@ -527,9 +552,11 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
   if (nOpt > 0) {
     // fill minutes without futures activity with the last known mid (or the start level)
     let last = bid0 + 0.5;
-    for (let m = 0; m < 1440; m++) if (minuteMid[m] === 0) minuteMid[m] = last;
-    else last = minuteMid[m];
-    const spyAt = (m: number): number => (minuteMid[m] * 0.25) / 10 - 1.6; // SPY ~ ES/10 less a basis
+    minuteMid.forEach((x, m) => {
+      if (x === 0) minuteMid[m] = last;
+      else last = x;
+    });
+    const spyAt = (m: number): number => (f64At(minuteMid, m) * 0.25) / 10 - 1.6; // SPY ~ ES/10 less a basis
     const open = 14 * 60 + 30;
     const atm = Math.round(spyAt(open));
     const strikes: number[] = [];
@@ -567,27 +594,29 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
     const close = 21 * 60;
     const w = new Float64Array(contracts.length);
     for (let m = 0; m < 1440; m++) {
-      const n = perMin[m];
+      const n = intAt(perMin, m);
       if (n === 0) continue;
       if (buf.length < n) buf = new Float64Array(n * 2);
-      const at = minuteArrivals(n, rng, buf);
+      const arrivals = minuteArrivals(n, rng, buf);
       const S = spyAt(m);
       const sigma = 0.009 * S * Math.sqrt(Math.max(close - m, 1) / 390); // $ over the rest of the day
       // near-the-money contracts trade most
       let wsum = 0;
-      for (let c = 0; c < contracts.length; c++) {
-        const x = (contracts[c].strike - S) / Math.max(sigma, 0.3);
-        w[c] = Math.exp(-0.5 * x * x) + 0.05;
-        wsum += w[c];
-      }
+      contracts.forEach((k, c) => {
+        const x = (k.strike - S) / Math.max(sigma, 0.3);
+        const wc = Math.exp(-0.5 * x * x) + 0.05;
+        w[c] = wc;
+        wsum += wc;
+      });
       for (let i = 0; i < n; i++) {
         let r = rng() * wsum;
         let c = 0;
-        while (c < contracts.length - 1 && (r -= w[c]) > 0) c++;
-        const k = contracts[c];
+        while (c < contracts.length - 1 && (r -= f64At(w, c)) > 0) c++;
+        const k = at(contracts, c);
         const d = k.right === 'C' ? (S - k.strike) / sigma : (k.strike - S) / sigma;
         const intrinsic = Math.max(0, k.right === 'C' ? S - k.strike : k.strike - S);
-        const value = (k.right === 'C' ? S - k.strike : k.strike - S) * normCdf(d) + (sigma * Math.exp(-0.5 * d * d)) / Math.sqrt(2 * Math.PI);
+        const value =
+          (k.right === 'C' ? S - k.strike : k.strike - S) * normCdf(d) + (sigma * Math.exp(-0.5 * d * d)) / Math.sqrt(2 * Math.PI);
         const fair = Math.max(intrinsic, value);
         const half = Math.max(0.01, Math.round(fair * 0.02 * 100) / 100);
         const sr = rng();
@@ -600,7 +629,7 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
         ot.hd.publisher_id = 20 + Math.floor(rng() * 18); // one of the OPRA venues
         oseq += 1 + Math.floor(rng() * 40);
         ot.sequence = oseq;
-        stamp(ot, m * MIN_NS + at[i], lastEvent, lastRecv);
+        stamp(ot, m * MIN_NS + f64At(arrivals, i), lastEvent, lastRecv);
         lastEvent = ot.hd.ts_event;
         lastRecv = ot.ts_recv;
         const pw = oEnc.write(ot); // a promise only when the encoder flushed: await it before reusing the record
@@ -622,6 +651,6 @@ export async function generateSampleSession(opts: SampleSessionOptions): Promise
     mbp10: mbpPath,
     options: optPath,
     counts: { trades: tDone, mbp10: mDone, options: oDone },
-    instruments: { futures: esIds[0], options: optIds },
+    instruments: { futures: esId, options: optIds },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Symbology: instrument id -> raw symbol over time (shared/docs/dbn-format.md §8).
+ * Symbology: instrument id -> raw symbol over time (docs/dbn-format.md §8).
  *
  * Sources, all folded into one `SymbolMap`:
  * - the metadata's `mappings` (UTC date intervals, start inclusive, end exclusive);
@@ -133,7 +133,10 @@ export class SymbolMap {
         const symbol = idSide === 'out' ? m.rawSymbol : iv.symbol;
         const id = /^\d+$/.test(idText) ? Number(idText) : NaN;
         if (!Number.isSafeInteger(id) || id > 0xffffffff) {
-          this.warnings.push({ source, message: `mapping ${JSON.stringify(m.rawSymbol)}: instrument id ${JSON.stringify(idText)} is not a u32; interval ignored` });
+          this.warnings.push({
+            source,
+            message: `mapping ${JSON.stringify(m.rawSymbol)}: instrument id ${JSON.stringify(idText)} is not a u32; interval ignored`,
+          });
           continue;
         }
         let start: bigint;
@@ -176,7 +179,7 @@ export class SymbolMap {
       const ivs = e.intervals;
       for (let i = ivs.length - 1; i >= 0; i--) {
         const iv = ivs[i];
-        if (tsNs >= iv.start && tsNs < iv.end) {
+        if (iv !== undefined && tsNs >= iv.start && tsNs < iv.end) {
           // only cache when no later interval could shadow part of this one
           e.last = i === ivs.length - 1 ? iv : null;
           return iv.symbol;

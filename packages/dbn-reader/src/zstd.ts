@@ -4,7 +4,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding';
+import { ZSTD_MAGIC, ZSTD_SKIPPABLE_MAGIC, ZSTD_SKIPPABLE_MASK } from './constants.js';
 import { DbnZstdError } from './errors.js';
+import { byteAt } from './indexing.js';
 
 type Binding = typeof ZstdBinding;
 let cached: Binding | undefined;
@@ -17,18 +19,22 @@ function binding(): Binding {
   return cached;
 }
 
+/** the first 4 bytes as a little-endian u32 (the caller checked there are 4) */
+function magicOf(b: Uint8Array): number {
+  return (byteAt(b, 0) | (byteAt(b, 1) << 8) | (byteAt(b, 2) << 16) | (byteAt(b, 3) << 24)) >>> 0;
+}
+
 /** true if `b` (at least 4 bytes) starts a zstd frame or a zstd skippable frame */
 export function isZstdMagic(b: Uint8Array): boolean {
   if (b.length < 4) return false;
-  const m = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
-  return m === 0xfd2fb528 || (m & 0xfffffff0) >>> 0 === 0x184d2a50;
+  const m = magicOf(b);
+  return m === ZSTD_MAGIC || (m & ZSTD_SKIPPABLE_MASK) >>> 0 === ZSTD_SKIPPABLE_MAGIC;
 }
 
 /** true if `b` starts with a zstd skippable frame (legacy DBZ kept its metadata in one) */
 export function isZstdSkippable(b: Uint8Array): boolean {
   if (b.length < 4) return false;
-  const m = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
-  return (m & 0xfffffff0) >>> 0 === 0x184d2a50;
+  return (magicOf(b) & ZSTD_SKIPPABLE_MASK) >>> 0 === ZSTD_SKIPPABLE_MAGIC;
 }
 
 export interface ZstdPosition {

@@ -8,8 +8,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '@md/event-types';
-import { generateSampleSession, type SampleSessionResult } from '../src/index.js';
+import { DBN_HELP } from '../src/cli-options.js';
+import { generateSampleSession, type SampleSessionResult } from '../src/sample.js';
 import { fx, HAVE_FIXTURES, PKG, tempDir } from './events-helpers.js';
+import { defined, nth } from './narrow.js';
 
 const CLI = join(PKG, 'dist', 'cli.js');
 
@@ -89,9 +91,11 @@ describe.skipIf(!HAVE_FIXTURES)('dbn on the Databento fixtures', () => {
     ]);
     const m = await dbn('json', fx('test_data.mbp-10.dbn'), '--limit', '1');
     expect(lines(m.stdout)).toHaveLength(1);
-    expect(m.stdout.startsWith(
-      '{"ts_recv":"1609160400000704060","hd":{"ts_event":"1609160400000429831","rtype":10,"publisher_id":1,"instrument_id":5482},"action":"C","side":"A","depth":9,"price":"3722750000000","size":1,"flags":128,"ts_in_delta":22993,"sequence":1170352,"levels":[{"bid_px":"3720250000000","ask_px":"3720500000000","bid_sz":24,"ask_sz":10,"bid_ct":15,"ask_ct":8},',
-    )).toBe(true);
+    expect(
+      m.stdout.startsWith(
+        '{"ts_recv":"1609160400000704060","hd":{"ts_event":"1609160400000429831","rtype":10,"publisher_id":1,"instrument_id":5482},"action":"C","side":"A","depth":9,"price":"3722750000000","size":1,"flags":128,"ts_in_delta":22993,"sequence":1170352,"levels":[{"bid_px":"3720250000000","ask_px":"3720500000000","bid_sz":24,"ask_sz":10,"bid_ct":15,"ask_ct":8},',
+      ),
+    ).toBe(true);
     const mbo = await dbn('json', fx('test_data.mbo.v3.dbn'), '--limit', '1');
     expect(mbo.stdout).toBe(
       '{"ts_recv":"1609160400000704060","hd":{"ts_event":"1609160400000429831","rtype":160,"publisher_id":1,"instrument_id":5482},"action":"C","side":"A","price":"3722750000000","size":1,"channel_id":0,"order_id":"647784973705","flags":128,"ts_in_delta":22993,"sequence":1170352}\n',
@@ -113,9 +117,9 @@ describe.skipIf(!HAVE_FIXTURES)('dbn on the Databento fixtures', () => {
       'market.futures.trades\t{"ts_event_ns":1609160400107665963,"ts_recv_ns":1609160400108142648,"source":"replay","symbol":"ESH1","price":3720.25,"size":21,"aggressor":-1,"exchange":"CME","conditions":null,"seq":1170414}',
     ]);
     const b = await dbn('events', fx('test_data.mbp-10.v3.dbn.zst'), '--limit', '1');
-    const [subject, body] = lines(b.stdout)[0].split('\t');
+    const [subject, body] = nth(lines(b.stdout), 0).split('\t');
     expect(subject).toBe('market.futures.mbp10');
-    expect(decode('futures.mbp10.v1', body).levels[0]).toStrictEqual({ bid_px: 3720.25, bid_sz: 24, ask_px: 3720.5, ask_sz: 10 });
+    expect(decode('futures.mbp10.v1', defined(body)).levels[0]).toStrictEqual({ bid_px: 3720.25, bid_sz: 24, ask_px: 3720.5, ask_sz: 10 });
     // a schema without canonical events: usage error unless --kind forces one
     const d = await dbn('events', fx('test_data.definition.v3.dbn.zst'));
     expect(d.code).toBe(2);
@@ -153,9 +157,9 @@ describe('dbn on generated data and bad input', () => {
     expect(ev.code).toBe(0);
     const evl = lines(ev.stdout);
     expect(evl).toHaveLength(50);
-    const [subject, body] = evl[0].split('\t');
+    const [subject, body] = nth(evl, 0).split('\t');
     expect(subject).toBe('market.options.trades');
-    expect(decode('options.trades.v1', body).option_symbol).toMatch(/^O:SPY250102[CP]\d{8}$/);
+    expect(decode('options.trades.v1', defined(body)).option_symbol).toMatch(/^O:SPY250102[CP]\d{8}$/);
     const limited = await dbn('events', sample.trades!, '--limit', '3', '--kind', 'trades');
     expect(lines(limited.stdout)).toHaveLength(3);
     expect(lines((await dbn('json', sample.trades!, '--limit', '0')).stdout)).toHaveLength(0);
@@ -187,7 +191,15 @@ describe('dbn on generated data and bad input', () => {
     const j = await dbn('metadata', junk);
     expect(j.code).toBe(1);
     expect(j.stderr).toMatch(/DbnBadMagicError: not DBN data: starts with 68 65 6c 6c.*junk\.dbn at byte offset 0/);
-    for (const args of [[], ['frob', 'x'], ['json'], ['json', 'a', 'b'], ['json', 'x', '--limit', '-1'], ['json', 'x', '--bogus'], ['events', 'x', '--kind', 'stocks']]) {
+    for (const args of [
+      [],
+      ['frob', 'x'],
+      ['json'],
+      ['json', 'a', 'b'],
+      ['json', 'x', '--limit', '-1'],
+      ['json', 'x', '--bogus'],
+      ['events', 'x', '--kind', 'stocks'],
+    ]) {
       const r = await dbn(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^dbn: /);
@@ -196,6 +208,10 @@ describe('dbn on generated data and bad input', () => {
     const h = await dbn('--help');
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/^Usage: dbn <command> FILE/);
+    expect(h.stdout).toBe(DBN_HELP); // the help comes from the option table
+    const typo = await dbn('json', 'x', '--limt', '3');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(`dbn: Unknown option '--limt', did you mean '--limit'?\n\n${DBN_HELP}`);
   });
 
   it('a reader that goes away (EPIPE) ends the command quietly', async () => {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '@md/test-support';
 import { compress as zstdCompress } from 'zstd-napi';
 import {
   DbnBadMagicError,
@@ -29,11 +30,11 @@ import {
   plainBytesOf,
   randomRecord,
   rawWalk,
-  Rng,
   warnIfNoFixtures,
   withTimeout,
   type DecodeResult,
 } from './helpers-core.js';
+import { nth } from './narrow.js';
 
 warnIfNoFixtures('core-badinput');
 
@@ -57,7 +58,15 @@ async function subject(name: string, plain: Uint8Array, compressed: Uint8Array |
   const r = await decodeAll(compressed ?? plain, opts);
   if (r.error) throw r.error;
   expect(r.records.length).toBe(walk.records.length);
-  return { name, plain, compressed, opts, clean: r.records, ends: walk.records.map((x) => x.offset + x.size), recordsStart: walk.recordsStart };
+  return {
+    name,
+    plain,
+    compressed,
+    opts,
+    clean: r.records,
+    ends: walk.records.map((x) => x.offset + x.size),
+    recordsStart: walk.recordsStart,
+  };
 }
 
 let ran = 0;
@@ -129,7 +138,8 @@ async function truncations(s: Subject, rng: Rng, budgetMs: number): Promise<numb
   }
   if (s.compressed) {
     const c = s.compressed;
-    const cOffsets = c.length <= 400 ? Array.from({ length: c.length }, (_, i) => i) : Array.from({ length: 400 }, () => rng.int(0, c.length - 1));
+    const cOffsets =
+      c.length <= 400 ? Array.from({ length: c.length }, (_, i) => i) : Array.from({ length: 400 }, () => rng.int(0, c.length - 1));
     for (const t of cOffsets) {
       if (performance.now() - t0 > budgetMs * 1.5) break;
       const r = await runCase(s, c.subarray(0, t), rng, `compressed truncated at ${t}`);
@@ -156,9 +166,12 @@ async function flips(s: Subject, rng: Rng, count: number, budgetMs: number): Pro
     const where: number[] = [];
     for (let k = 0; k < nflips; k++) {
       // bias toward the header bytes of records and the prelude, where flips hurt most
-      const at = rng.next() < 0.3 && s.ends.length > 0 && !useCompressed ? rng.pick([0, ...s.ends.slice(0, -1)]) + rng.int(0, 1) : rng.int(0, bad.length - 1);
+      const at =
+        rng.next() < 0.3 && s.ends.length > 0 && !useCompressed
+          ? rng.pick([0, ...s.ends.slice(0, -1)]) + rng.int(0, 1)
+          : rng.int(0, bad.length - 1);
       if (at >= bad.length) continue;
-      bad[at] ^= rng.int(1, 255);
+      bad[at] = nth(bad, at) ^ rng.int(1, 255);
       first = Math.min(first, at);
       where.push(at);
     }
@@ -179,14 +192,18 @@ async function flips(s: Subject, rng: Rng, count: number, budgetMs: number): Pro
 const fixtures = listFixtures();
 
 describe.skipIf(!HAVE_FIXTURES)('fuzz: Databento fixtures truncated and flipped', () => {
-  it.each(fixtures.map((f) => [f.name, f] as const))('%s', async (_n, f) => {
-    const rng = new Rng(f.name.length * 7919 + f.path.charCodeAt(f.path.length - 5));
-    const raw = new Uint8Array(readFileSync(f.path));
-    const s = await subject(f.name, plainBytesOf(f.path), f.zstd ? raw : undefined, f.fragment ? { version: f.version } : {});
-    const nt = await truncations(s, rng, 400 * SCALE);
-    const nf = await flips(s, rng, 300 * SCALE, 300 * SCALE);
-    expect(nt + nf).toBeGreaterThan(100);
-  }, 60_000);
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s',
+    async (_n, f) => {
+      const rng = new Rng(f.name.length * 7919 + f.path.charCodeAt(f.path.length - 5));
+      const raw = new Uint8Array(readFileSync(f.path));
+      const s = await subject(f.name, plainBytesOf(f.path), f.zstd ? raw : undefined, f.fragment ? { version: f.version } : {});
+      const nt = await truncations(s, rng, 400 * SCALE);
+      const nf = await flips(s, rng, 300 * SCALE, 300 * SCALE);
+      expect(nt + nf).toBeGreaterThan(100);
+    },
+    60_000,
+  );
 });
 
 describe('fuzz: generated files with every record type', () => {
@@ -196,11 +213,15 @@ describe('fuzz: generated files with every record type', () => {
         const rng = new Rng(version * 31 + (tsOut ? 1 : 0));
         const recs: AnyDbnRecord[] = [];
         for (const rt of knownRtypes(version)) for (let i = 0; i < 2; i++) recs.push(randomRecord(rng, rt, version, tsOut));
-        const plain = await DbnEncoder.toBytes({ dataset: 'GLBX.MDP3', start: 0n, schema: null, tsOut, symbols: ['ESH1'] }, recs, { version });
+        const plain = await DbnEncoder.toBytes({ dataset: 'GLBX.MDP3', start: 0n, schema: null, tsOut, symbols: ['ESH1'] }, recs, {
+          version,
+        });
         const s = await subject(`gen-v${version}-${tsOut}.dbn`, plain, undefined, {});
         const sz = await subject(`gen-v${version}-${tsOut}.dbn.zst`, plain, new Uint8Array(zstdCompress(plain)), {});
         const n =
-          (await truncations(s, rng, 1200 * SCALE)) + (await flips(s, rng, 1000 * SCALE, 1000 * SCALE)) + (await flips(sz, rng, 300 * SCALE, 400 * SCALE));
+          (await truncations(s, rng, 1200 * SCALE)) +
+          (await flips(s, rng, 1000 * SCALE, 1000 * SCALE)) +
+          (await flips(sz, rng, 300 * SCALE, 400 * SCALE));
         expect(n).toBeGreaterThan(500);
       }, 60_000);
     }
@@ -259,10 +280,10 @@ describe('specific typed errors', () => {
   it('zero record length: the records before it are delivered, then DbnBadRecordLengthError at its offset', async () => {
     const { plain, walk, recs } = await sample();
     const b = plain.slice();
-    b[walk.records[4].offset] = 0;
+    b[nth(walk.records, 4).offset] = 0;
     const r = await one(b);
     expect(r.error).toBeInstanceOf(DbnBadRecordLengthError);
-    expect((r.error as DbnError).offset).toBe(walk.records[4].offset);
+    expect((r.error as DbnError).offset).toBe(nth(walk.records, 4).offset);
     expect(r.records).toStrictEqual(recs.slice(0, 4));
     // the same in 1-byte chunks and zstd-compressed
     const r1 = await withTimeout(decodeAll(chunked(b, 1), { fileName: 'bad.dbn' }), CASE_TIMEOUT_MS, 'chunked');
@@ -270,14 +291,14 @@ describe('specific typed errors', () => {
     expect(r1.records).toStrictEqual(recs.slice(0, 4));
     const rz = await one(new Uint8Array(zstdCompress(b)));
     expect(rz.error).toBeInstanceOf(DbnBadRecordLengthError);
-    expect((rz.error as DbnError).offset).toBe(walk.records[4].offset);
+    expect((rz.error as DbnError).offset).toBe(nth(walk.records, 4).offset);
     expect(rz.records).toStrictEqual(recs.slice(0, 4));
   });
 
   it('a record length below its layout (a 16-byte trade) is a DbnBadRecordLengthError', async () => {
     const { plain, walk, recs } = await sample();
     const b = plain.slice();
-    b[walk.records[2].offset] = 4;
+    b[nth(walk.records, 2).offset] = 4;
     const r = await one(b);
     expect(r.error).toBeInstanceOf(DbnBadRecordLengthError);
     expect((r.error as Error).message).toMatch(/too short/);
@@ -287,10 +308,10 @@ describe('specific typed errors', () => {
   it('a record length that runs past the data: DbnTruncatedError at the record, records before delivered', async () => {
     const { plain, walk, recs } = await sample();
     const b = plain.slice();
-    b[walk.records[9].offset] = 255;
+    b[nth(walk.records, 9).offset] = 255;
     const r = await one(b);
     expect(r.error).toBeInstanceOf(DbnTruncatedError);
-    expect((r.error as DbnError).offset).toBe(walk.records[9].offset);
+    expect((r.error as DbnError).offset).toBe(nth(walk.records, 9).offset);
     expect((r.error as Error).message).toMatch(/declares 1020 bytes/);
     expect(r.records).toStrictEqual(recs.slice(0, 9));
   });
@@ -370,7 +391,7 @@ describe('specific typed errors', () => {
     const z = new Uint8Array(zstdCompress(plain));
     // the frame header descriptor's reserved bit
     const b = z.slice();
-    b[4] |= 0x08;
+    b[4] = nth(b, 4) | 0x08;
     let r = await one(b);
     expect(r.error).toBeInstanceOf(DbnZstdError);
     expect((r.error as DbnZstdError).compressedOffset).toBeTypeOf('number');

@@ -1,5 +1,5 @@
 /**
- * Databento's own test files (shared/fixtures/dbn): every one decodes, metadata is right, the
+ * Databento's own test files (DBN_FIXTURES_DIR, default ../shared/fixtures/dbn next to the repository): every one decodes, metadata is right, the
  * plain / zstd / v1 / v2 / v3 copies agree record for record, and the trades, MBP-1 and MBP-10
  * records carry the exact values (literal expectations from databento-cpp's
  * tests/src/dbn_decoder_tests.cpp, obtained there with the `dbn` CLI; MBP-10 levels 3-9 read by
@@ -19,6 +19,7 @@ import {
   warnIfNoFixtures,
   type Fixture,
 } from './helpers-core.js';
+import { nth, pair } from './narrow.js';
 
 warnIfNoFixtures('core-fixtures');
 const fixtures = listFixtures();
@@ -66,9 +67,9 @@ describe.skipIf(!HAVE_FIXTURES)('every fixture decodes', () => {
 
     // as-is: every record keeps its own header (length, rtype) exactly as in the bytes
     recs.forEach((r, i) => {
-      expect(r.hd.length * 4).toBe(walk.records[i].size);
-      expect(r.hd.rtype).toBe(walk.records[i].rtype);
-      expect(r.rtype).toBe(walk.records[i].rtype);
+      expect(r.hd.length * 4).toBe(nth(walk.records, i).size);
+      expect(r.hd.rtype).toBe(nth(walk.records, i).rtype);
+      expect(r.rtype).toBe(nth(walk.records, i).rtype);
     });
 
     const md = await s.metadata();
@@ -104,6 +105,7 @@ describe.skipIf(!HAVE_FIXTURES)('metadata', () => {
   it.each(full.map((f) => [f.name, f] as const))('%s', async (_n, f) => {
     const s = decodeDbn(f.path);
     const md = (await s.metadata()) as DbnMetadata;
+    await s.close(); // only the metadata was read: release the file now, not at garbage collection
     const common = {
       version: 3,
       sourceVersion: f.version,
@@ -140,10 +142,11 @@ describe.skipIf(!HAVE_FIXTURES)('metadata', () => {
         symbols: [sym],
       });
       expect(md.mappings.length).toBe(1);
-      expect(md.mappings[0].rawSymbol).toBe(sym);
+      const [mapping] = md.mappings;
+      expect(mapping?.rawSymbol).toBe(sym);
       if (f.family === 'definition') {
-        expect(md.mappings[0].intervals.length).toBe(62);
-        expect(md.mappings[0].intervals[0]).toEqual({ startDate: '2021-10-04', endDate: '2021-10-05', symbol: '6819' });
+        expect(mapping?.intervals.length).toBe(62);
+        expect(mapping?.intervals[0]).toEqual({ startDate: '2021-10-04', endDate: '2021-10-05', symbol: '6819' });
       }
     } else if (f.family === 'statistics') {
       expect(md).toMatchObject({
@@ -190,7 +193,7 @@ describe.skipIf(!HAVE_FIXTURES)('copies of the same data agree', () => {
     const frag = key.endsWith('(fragments)');
     const members = familyOf(key.replace(' (fragments)', ''), frag);
     expect(members.length).toBeGreaterThanOrEqual(frag ? 6 : 3);
-    const ref = members.find((m) => m.version === 3) ?? members[0];
+    const ref = members.find((m) => m.version === 3) ?? nth(members, 0, 'family member');
     const refRecs = await recordsOf(ref);
     expect(refRecs.length).toBeGreaterThan(0);
     for (const m of members) {
@@ -201,14 +204,14 @@ describe.skipIf(!HAVE_FIXTURES)('copies of the same data agree', () => {
     const v3 = members.find((m) => m.version === 3);
     if (v3) {
       const walk = rawWalk(plainBytesOf(v3.path), v3.fragment ? 3 : undefined);
-      refRecs.forEach((r, i) => expect(r.hd.length * 4).toBe(walk.records[i].size));
+      refRecs.forEach((r, i) => expect(r.hd.length * 4).toBe(nth(walk.records, i).size));
     }
   });
 
   it("with upgradePolicy 'as-is', v1/v2 definitions keep their own layouts", async () => {
-    const [v1] = await recordsOf(byName('test_data.definition.v1.dbn.zst'), 'as-is');
-    const [v2] = await recordsOf(byName('test_data.definition.v2.dbn.zst'), 'as-is');
-    const [v3] = await recordsOf(byName('test_data.definition.v3.dbn.zst'), 'as-is');
+    const v1 = nth(await recordsOf(byName('test_data.definition.v1.dbn.zst'), 'as-is'), 0);
+    const v2 = nth(await recordsOf(byName('test_data.definition.v2.dbn.zst'), 'as-is'), 0);
+    const v3 = nth(await recordsOf(byName('test_data.definition.v3.dbn.zst'), 'as-is'), 0);
     expect(v1.hd.length * 4).toBe(360);
     expect(v2.hd.length * 4).toBe(400);
     expect(v3.hd.length * 4).toBe(520);
@@ -229,6 +232,7 @@ describe.skipIf(!HAVE_FIXTURES)('copies of the same data agree', () => {
     // and the metadata version is the file's
     const s = decodeDbn(byName('test_data.definition.v1.dbn.zst').path, { upgradePolicy: 'as-is' });
     expect((await s.metadata())?.version).toBe(1);
+    await s.close();
   });
 
   it("with upgradePolicy 'as-is', v1/v2 statistics keep the i32 quantity; upgraded it is the i64 sentinel", async () => {
@@ -242,7 +246,7 @@ describe.skipIf(!HAVE_FIXTURES)('copies of the same data agree', () => {
     }
   });
 
-  it("trades/MBP records are the same whichever the policy (their layout never changed)", async () => {
+  it('trades/MBP records are the same whichever the policy (their layout never changed)', async () => {
     for (const n of ['test_data.trades.v1.dbn.zst', 'test_data.mbp-10.v1.dbn.zst', 'test_data.mbp-1.v2.dbn.zst']) {
       expect(await recordsOf(byName(n), 'as-is')).toEqual(await recordsOf(byName(n)));
     }
@@ -397,46 +401,96 @@ describe.skipIf(!HAVE_FIXTURES)('exact values of the first and last records', ()
 
   it('TBBO (same values as the trades, plus the book before the trade)', async () => {
     for (const f of familyOf('tbbo')) {
-      const [a, b] = await recordsOf(f);
-      expect(a).toMatchObject({ ...TRADES[0], hd: { ...TRADES[0].hd, length: 20, rtype: 1 }, rtype: 1 });
+      const [a, b] = pair(await recordsOf(f));
+      expect(a).toMatchObject({ ...nth(TRADES, 0), hd: { ...nth(TRADES, 0).hd, length: 20, rtype: 1 }, rtype: 1 });
       expect(a.rtype === 1 && a.levels).toEqual([lvl(3720250000000n, 3720500000000n, 26, 7, 16, 6)]);
-      expect(b).toMatchObject({ ...TRADES[1], hd: { ...TRADES[1].hd, length: 20, rtype: 1 }, rtype: 1 });
+      expect(b).toMatchObject({ ...nth(TRADES, 1), hd: { ...nth(TRADES, 1).hd, length: 20, rtype: 1 }, rtype: 1 });
       expect(b.rtype === 1 && b.levels).toEqual([lvl(3720250000000n, 3720500000000n, 21, 22, 13, 15)]);
     }
   });
 
   it('MBO, CMBP-1, OHLCV-1s, statistics, imbalance, definition: values asserted by the databento-cpp tests', async () => {
     for (const f of familyOf('mbo')) {
-      const [a, b] = await recordsOf(f);
-      expect(a).toMatchObject({ order_id: 647784973705n, price: 3722750000000n, size: 1, flags: 128, channel_id: 0, action: 'C', side: 'A' });
-      expect(a).toMatchObject({ ts_recv: 1609160400000704060n, ts_in_delta: 22993, sequence: 1170352, hd: { ts_event: 1609160400000429831n } });
-      expect(b).toMatchObject({ order_id: 647784973631n, price: 3723000000000n, ts_recv: 1609160400000711344n, ts_in_delta: 19621, sequence: 1170353 });
+      const [a, b] = pair(await recordsOf(f));
+      expect(a).toMatchObject({
+        order_id: 647784973705n,
+        price: 3722750000000n,
+        size: 1,
+        flags: 128,
+        channel_id: 0,
+        action: 'C',
+        side: 'A',
+      });
+      expect(a).toMatchObject({
+        ts_recv: 1609160400000704060n,
+        ts_in_delta: 22993,
+        sequence: 1170352,
+        hd: { ts_event: 1609160400000429831n },
+      });
+      expect(b).toMatchObject({
+        order_id: 647784973631n,
+        price: 3723000000000n,
+        ts_recv: 1609160400000711344n,
+        ts_in_delta: 19621,
+        sequence: 1170353,
+      });
     }
     for (const f of familyOf('cmbp-1')) {
-      const [a, b] = await recordsOf(f);
-      expect(a).toMatchObject({ price: 3720500000000n, size: 1, action: 'A', side: 'A', flags: 128, ts_recv: 1609160400006136329n, ts_in_delta: 17214 });
-      expect(a.rtype === 0xb1 && a.levels).toEqual([{ bid_px: 3720250000000n, ask_px: 3720500000000n, bid_sz: 24, ask_sz: 11, bid_pb: 1, ask_pb: 1 }]);
-      expect(b.rtype === 0xb1 && b.levels[0].ask_sz).toBe(12);
+      const [a, b] = pair(await recordsOf(f));
+      expect(a).toMatchObject({
+        price: 3720500000000n,
+        size: 1,
+        action: 'A',
+        side: 'A',
+        flags: 128,
+        ts_recv: 1609160400006136329n,
+        ts_in_delta: 17214,
+      });
+      expect(a.rtype === 0xb1 && a.levels).toEqual([
+        { bid_px: 3720250000000n, ask_px: 3720500000000n, bid_sz: 24, ask_sz: 11, bid_pb: 1, ask_pb: 1 },
+      ]);
+      expect(b.rtype === 0xb1 && b.levels[0]?.ask_sz).toBe(12);
     }
     for (const f of familyOf('ohlcv-1s')) {
-      const [a, b] = await recordsOf(f);
-      expect(a).toMatchObject({ hd: { ts_event: 1609160400000000000n }, open: 372025000000000n, high: 372050000000000n, low: 372025000000000n, close: 372050000000000n, volume: 57n });
-      expect(b).toMatchObject({ hd: { ts_event: 1609160401000000000n }, open: 372050000000000n, high: 372050000000000n, low: 372050000000000n, close: 372050000000000n, volume: 13n });
+      const [a, b] = pair(await recordsOf(f));
+      expect(a).toMatchObject({
+        hd: { ts_event: 1609160400000000000n },
+        open: 372025000000000n,
+        high: 372050000000000n,
+        low: 372025000000000n,
+        close: 372050000000000n,
+        volume: 57n,
+      });
+      expect(b).toMatchObject({
+        hd: { ts_event: 1609160401000000000n },
+        open: 372050000000000n,
+        high: 372050000000000n,
+        low: 372050000000000n,
+        close: 372050000000000n,
+        volume: 13n,
+      });
     }
     for (const f of familyOf('statistics')) {
-      const [a, b] = await recordsOf(f);
+      const [a, b] = pair(await recordsOf(f));
       expect(a).toMatchObject({ stat_type: 7, price: 100_000_000_000n, quantity: UNDEF_STAT_QUANTITY });
       expect(b).toMatchObject({ stat_type: 5, price: 100_000_000_000n, quantity: UNDEF_STAT_QUANTITY });
     }
     for (const f of familyOf('imbalance')) {
-      const [a, b] = await recordsOf(f);
+      const [a, b] = pair(await recordsOf(f));
       expect(a).toMatchObject({ ref_price: 229430000000n });
       expect(b).toMatchObject({ ref_price: 229990000000n });
     }
     for (const f of familyOf('definition')) {
       for (const policy of ['upgrade', 'as-is'] as const) {
         for (const r of await recordsOf(f, policy)) {
-          expect(r).toMatchObject({ exchange: 'XNAS', security_update_action: 'A', min_lot_size_round_lot: 100, instrument_class: 'K', strike_price: UNDEF_PRICE, raw_symbol: 'MSFT' });
+          expect(r).toMatchObject({
+            exchange: 'XNAS',
+            security_update_action: 'A',
+            min_lot_size_round_lot: 100,
+            instrument_class: 'K',
+            strike_price: UNDEF_PRICE,
+            raw_symbol: 'MSFT',
+          });
         }
       }
     }
@@ -456,7 +510,7 @@ describe.skipIf(!HAVE_FIXTURES)('exact values of the first and last records', ()
         const recs = await recordsOf(f);
         expect(recs.length).toBe(walk.records.length);
         recs.forEach((r, i) => {
-          expect(flatMbp(r)).toStrictEqual(rawMbp(bytes, walk.records[i].offset, levels));
+          expect(flatMbp(r)).toStrictEqual(rawMbp(bytes, nth(walk.records, i).offset, levels));
           compared++;
         });
       }

@@ -54,33 +54,39 @@ describe('memory stays bounded on a large file', () => {
   it.each([
     ['plain', plainPath],
     ['zstd', zstdPath],
-  ])('%s: 2,000,000 records, per-record iteration', async (_k, path) => {
-    expect(statSync(plainPath).size).toBeGreaterThan(N * 48); // 96 MB: far more than the allowed growth
-    const base = process.memoryUsage();
-    let maxHeap = base.heapUsed;
-    let maxRss = base.rss;
-    let n = 0;
-    let sizeSum = 0;
-    let lastSeq = -1;
-    const s = decodeDbn(path);
-    for await (const r of s) {
-      if (r.rtype !== 0) throw new Error('not a trade');
-      sizeSum += r.size;
-      if (r.sequence !== lastSeq + 1) throw new Error(`sequence ${r.sequence} after ${lastSeq}`);
-      lastSeq = r.sequence;
-      if (++n % 100_000 === 0) {
-        const m = process.memoryUsage();
-        maxHeap = Math.max(maxHeap, m.heapUsed);
-        maxRss = Math.max(maxRss, m.rss);
+  ])(
+    '%s: 2,000,000 records, per-record iteration',
+    async (_k, path) => {
+      expect(statSync(plainPath).size).toBeGreaterThan(N * 48); // 96 MB: far more than the allowed growth
+      const base = process.memoryUsage();
+      let maxHeap = base.heapUsed;
+      let maxRss = base.rss;
+      let n = 0;
+      let sizeSum = 0;
+      let lastSeq = -1;
+      const s = decodeDbn(path);
+      for await (const r of s) {
+        if (r.rtype !== 0) throw new Error('not a trade');
+        sizeSum += r.size;
+        if (r.sequence !== lastSeq + 1) throw new Error(`sequence ${r.sequence} after ${lastSeq}`);
+        lastSeq = r.sequence;
+        if (++n % 100_000 === 0) {
+          const m = process.memoryUsage();
+          maxHeap = Math.max(maxHeap, m.heapUsed);
+          maxRss = Math.max(maxRss, m.rss);
+        }
       }
-    }
-    expect(n).toBe(N);
-    expect(s.stats.records).toBe(N);
-    expect(sizeSum).toBe((N / 50) * ((50 * 51) / 2));
-    const heapGrowthMB = (maxHeap - base.heapUsed) / 1e6;
-    const rssGrowthMB = (maxRss - base.rss) / 1e6;
-    console.log(`core-memory ${_k}: heapUsed growth ${heapGrowthMB.toFixed(1)} MB, RSS growth ${rssGrowthMB.toFixed(1)} MB over ${N} records`);
-    expect(heapGrowthMB).toBeLessThan(100);
-    expect(rssGrowthMB).toBeLessThan(100);
-  }, 60_000);
+      expect(n).toBe(N);
+      expect(s.stats.records).toBe(N);
+      expect(sizeSum).toBe((N / 50) * ((50 * 51) / 2));
+      const heapGrowthMB = (maxHeap - base.heapUsed) / 1e6;
+      const rssGrowthMB = (maxRss - base.rss) / 1e6;
+      console.log(
+        `core-memory ${_k}: heapUsed growth ${heapGrowthMB.toFixed(1)} MB, RSS growth ${rssGrowthMB.toFixed(1)} MB over ${N} records`,
+      );
+      expect(heapGrowthMB).toBeLessThan(100);
+      expect(rssGrowthMB).toBeLessThan(100);
+    },
+    60_000,
+  );
 });

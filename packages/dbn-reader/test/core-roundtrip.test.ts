@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '@md/test-support';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import {
   DbnEncodeError,
@@ -22,7 +23,17 @@ import {
   type DbnMetadataInput,
   type TradeMsg,
 } from '../src/index.js';
-import { decodeAll, HAVE_FIXTURES, knownRtypes, listFixtures, plainBytesOf, randomRecord, rawWalk, Rng, warnIfNoFixtures } from './helpers-core.js';
+import {
+  decodeAll,
+  HAVE_FIXTURES,
+  knownRtypes,
+  listFixtures,
+  plainBytesOf,
+  randomRecord,
+  rawWalk,
+  warnIfNoFixtures,
+} from './helpers-core.js';
+import { nth } from './narrow.js';
 
 warnIfNoFixtures('core-roundtrip');
 const tmp = mkdtempSync(join(tmpdir(), 'dbn-core-rt-'));
@@ -82,7 +93,6 @@ describe.skipIf(!HAVE_FIXTURES)('fixtures: decode -> encode -> decode', () => {
   });
 });
 
-
 // ---------------------------------------------------------------------------------------------
 
 const META: DbnMetadataInput = {
@@ -101,7 +111,10 @@ describe('generated records of every type: encode -> decode', () => {
     const rtypes = knownRtypes(version);
     it(`v${version}: ${rtypes.length} rtypes`, () => {
       // every rtype of dbn-format.md §6.1
-      expect(rtypes).toEqual([0x00, 0x01, 0x0a, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x20, 0x21, 0x22, 0x23, 0x24, 0xa0, 0xb1, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4]);
+      expect(rtypes).toEqual([
+        0x00, 0x01, 0x0a, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x20, 0x21, 0x22, 0x23, 0x24, 0xa0, 0xb1, 0xc0, 0xc1, 0xc2, 0xc3,
+        0xc4,
+      ]);
     });
     for (const tsOut of [false, true]) {
       for (const compression of ['none', 'zstd'] as const) {
@@ -111,7 +124,7 @@ describe('generated records of every type: encode -> decode', () => {
           for (const rt of rtypes) for (let i = 0; i < 40; i++) recs.push(randomRecord(rng, rt, version, tsOut));
           for (let i = recs.length - 1; i > 0; i--) {
             const j = rng.int(0, i);
-            [recs[i], recs[j]] = [recs[j], recs[i]];
+            [recs[i], recs[j]] = [nth(recs, j), nth(recs, i)];
           }
           const bytes = await DbnEncoder.toBytes({ ...META, tsOut }, recs, { version, compression });
           const asIs = await decodeAll(bytes, { upgradePolicy: 'as-is' });
@@ -185,7 +198,16 @@ describe('generated records of every type: encode -> decode', () => {
     const { records } = await decodeAll(bytes, { version: 1 });
     const up = (rtype: number, length: number) => ({ length, rtype, publisher_id: 2, instrument_id: 3, ts_event: 4n });
     expect(records).toStrictEqual([
-      { hd: up(0x16, 44), stype_in: 255, stype_in_symbol: 'ES.c.0', stype_out: 255, stype_out_symbol: 'ESH4', start_ts: 5n, end_ts: UNDEF_TIMESTAMP, rtype: 0x16 },
+      {
+        hd: up(0x16, 44),
+        stype_in: 255,
+        stype_in_symbol: 'ES.c.0',
+        stype_out: 255,
+        stype_out_symbol: 'ESH4',
+        start_ts: 5n,
+        end_ts: UNDEF_TIMESTAMP,
+        rtype: 0x16,
+      },
       { hd: up(0x15, 80), err: 'Authentication failed.', code: 255, is_last: 255, rtype: 0x15 },
       { hd: up(0x17, 80), msg: 'Heartbeat', code: 0, rtype: 0x17 },
       { hd: up(0x17, 80), msg: 'Subscription request 1 for mbp-1 data succeeded', code: 255, rtype: 0x17 },

@@ -8,16 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DbnEncoder,
-  DbnIoError,
-  DbnTruncatedError,
-  decodeDbn,
-  scanDbn,
-  type AnyDbnRecord,
-  type DbnMetadataInput,
-} from '../src/index.js';
-import { chunked, decodeAll, HAVE_FIXTURES, listFixtures, randomRecord, rawWalk, Rng } from './helpers-core.js';
+import { Rng } from '@md/test-support';
+import { DbnEncoder, DbnIoError, DbnTruncatedError, decodeDbn, scanDbn, type AnyDbnRecord, type DbnMetadataInput } from '../src/index.js';
+import { chunked, decodeAll, HAVE_FIXTURES, listFixtures, randomRecord, rawWalk } from './helpers-core.js';
+import { nth } from './narrow.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dbn-core-stream-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -239,26 +233,29 @@ describe('the stream object', () => {
     expect(fds()).toBeLessThanOrEqual(before);
   });
 
-  it.skipIf(!existsSync('/proc/self/fd'))('close() after reading only the metadata releases the file at once; the stream then yields nothing', async () => {
-    const p = join(tmp, 'fd-meta.dbn');
-    writeFileSync(p, big.bytes);
-    const fds = () => readdirSync('/proc/self/fd').length;
-    const before = fds();
-    const streams = [];
-    for (let k = 0; k < 20; k++) {
-      const s = decodeDbn(p, { chunkSize: 4096 });
-      expect((await s.metadata())?.dataset).toBeTruthy();
-      streams.push(s);
-    }
-    expect(fds()).toBeGreaterThanOrEqual(before + 20); // each holds its file open until closed
-    for (const s of streams) await s.close();
-    expect(fds()).toBeLessThanOrEqual(before);
-    const closed = streams[0];
-    await closed.close(); // twice is fine
-    let n = 0;
-    for await (const _ of closed.batches()) n += _.length;
-    expect(n).toBe(0);
-  });
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'close() after reading only the metadata releases the file at once; the stream then yields nothing',
+    async () => {
+      const p = join(tmp, 'fd-meta.dbn');
+      writeFileSync(p, big.bytes);
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      const streams = [];
+      for (let k = 0; k < 20; k++) {
+        const s = decodeDbn(p, { chunkSize: 4096 });
+        expect((await s.metadata())?.dataset).toBeTruthy();
+        streams.push(s);
+      }
+      expect(fds()).toBeGreaterThanOrEqual(before + 20); // each holds its file open until closed
+      for (const s of streams) await s.close();
+      expect(fds()).toBeLessThanOrEqual(before);
+      const closed = nth(streams, 0);
+      await closed.close(); // twice is fine
+      let n = 0;
+      for await (const _ of closed.batches()) n += _.length;
+      expect(n).toBe(0);
+    },
+  );
 });
 
 describe('unknown record types', () => {
@@ -269,10 +266,10 @@ describe('unknown record types', () => {
     let inserted = 0;
     walk.records.forEach((r, i) => {
       if (i % 3 === 0) {
-        const size = [16, 24, 1020][i % 9 === 0 ? 2 : i % 2];
+        const size = nth([16, 24, 1020], i % 9 === 0 ? 2 : i % 2);
         const u = new Uint8Array(size).fill(0xab);
         u[0] = size / 4;
-        u[1] = [0x55, 0x02, 0xfe][i % 3 === 0 ? (i / 3) % 3 : 0];
+        u[1] = nth([0x55, 0x02, 0xfe], i % 3 === 0 ? (i / 3) % 3 : 0);
         parts.push(u);
         inserted++;
       }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FuturesTrade, MBP10, OptionTrade, Publishable } from '@md/event-types';
-import { dateToNs, DbnDataRoot, DbnDataRootError, DbnEncoder, generateSampleSession, type MapWarning, type SampleSessionResult } from '../src/index.js';
+import { dateToNs, DbnDataRoot, DbnDataRootError, DbnEncoder, type MapWarning } from '../src/index.js';
+import { generateSampleSession, type SampleSessionResult } from '../src/sample.js';
 import { tempDir, trade } from './events-helpers.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -32,7 +33,12 @@ describe('DbnDataRoot on a generated sample', () => {
     expect(await root.availableDates('mbp10')).toStrictEqual(['2025-01-02']);
     expect(await root.availableDates('options')).toStrictEqual(['2025-01-02']);
     expect(await root.availableDates()).toStrictEqual(['2025-01-02', '2025-01-03']);
-    expect(await root.filesFor('2025-01-02')).toStrictEqual({ date: '2025-01-02', trades: s1.trades, mbp10: s1.mbp10, options: s1.options });
+    expect(await root.filesFor('2025-01-02')).toStrictEqual({
+      date: '2025-01-02',
+      trades: s1.trades,
+      mbp10: s1.mbp10,
+      options: s1.options,
+    });
     expect(await root.filesFor('2025-01-03')).toStrictEqual({ date: '2025-01-03', trades: s2.trades });
     expect(s2.trades!.endsWith('glbx-mdp3-20250103.trades.dbn')).toBe(true);
     expect(s1.mbp10!.endsWith(join('MBP-10', 'glbx-mdp3-20250102.mbp-10.dbn.zst'))).toBe(true);
@@ -95,7 +101,9 @@ describe('DbnDataRoot on a generated sample', () => {
 
   it('a missing date names the folder, the expected name and the available dates; bad dates are refused', async () => {
     await expect(collect(root.mbp10('2025-01-03'))).rejects.toThrow(DbnDataRootError);
-    await expect(collect(root.mbp10('2025-01-03'))).rejects.toThrow(/no mbp10 file for 2025-01-03 in MBP-10\/ \(expected <dataset>-20250103\.mbp-10\.dbn\[\.zst\]\); available: 2025-01-02/);
+    await expect(collect(root.mbp10('2025-01-03'))).rejects.toThrow(
+      /no mbp10 file for 2025-01-03 in MBP-10\/ \(expected <dataset>-20250103\.mbp-10\.dbn\[\.zst\]\); available: 2025-01-02/,
+    );
     await expect(root.fileFor('trades', '2025-02-30x')).rejects.toThrow(/date must be YYYY-MM-DD/);
     await expect(root.availableDates('bogus' as never)).rejects.toThrow(TypeError);
   });
@@ -136,11 +144,18 @@ describe('DbnDataRoot edge cases', () => {
     const recs = [trade({ id: 42, ts: D0 + 1000n }), trade({ id: 43, ts: D0 + 2000n })];
     await writeFile(
       join(r1, 'trades', 'glbx-mdp3-20250102.trades.dbn'),
-      await DbnEncoder.toBytes({ dataset: 'GLBX.MDP3', schema: 'trades', start: D0, stypeIn: 'raw_symbol', stypeOut: 'instrument_id' }, recs),
+      await DbnEncoder.toBytes(
+        { dataset: 'GLBX.MDP3', schema: 'trades', start: D0, stypeIn: 'raw_symbol', stypeOut: 'instrument_id' },
+        recs,
+      ),
     );
     await writeFile(
       join(r1, 'trades', 'symbology.json'),
-      JSON.stringify({ result: { ESH5: [{ d0: '2025-01-02', d1: '2025-01-03', s: '42' }] }, stype_in: 'raw_symbol', stype_out: 'instrument_id' }),
+      JSON.stringify({
+        result: { ESH5: [{ d0: '2025-01-02', d1: '2025-01-03', s: '42' }] },
+        stype_in: 'raw_symbol',
+        stype_out: 'instrument_id',
+      }),
     );
     const warnings: MapWarning[] = [];
     const r = new DbnDataRoot(r1, { onWarning: (w) => warnings.push(w) });
@@ -158,7 +173,7 @@ describe('DbnDataRoot edge cases', () => {
     const warnings: MapWarning[] = [];
     const r = new DbnDataRoot(r2, { onWarning: (w) => warnings.push(w) });
     expect(await r.fileFor('trades', '2025-01-02')).toBe(s.trades);
-    expect(warnings[0].message).toMatch(/two trades files for 2025-01-02/);
+    expect(warnings[0]?.message).toMatch(/two trades files for 2025-01-02/);
     expect(await collect(r.trades('2025-01-02'))).toHaveLength(50);
   });
 });

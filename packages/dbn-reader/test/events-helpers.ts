@@ -44,7 +44,11 @@ export function level(bid: bigint, ask: bigint, bsz = 10, asz = 12): BidAskPair 
 
 export function mbp10(p: Partial<Omit<Mbp10Msg, 'hd'>> & { id?: number; ts?: bigint } = {}): Mbp10Msg {
   const ts = p.ts ?? 1_735_826_400_000_000_000n;
-  const levels = p.levels ?? Array.from({ length: 10 }, (_, i) => level(5_900_000_000_000n - BigInt(i) * 250_000_000n, 5_900_250_000_000n + BigInt(i) * 250_000_000n));
+  const levels =
+    p.levels ??
+    Array.from({ length: 10 }, (_, i) =>
+      level(5_900_000_000_000n - BigInt(i) * 250_000_000n, 5_900_250_000_000n + BigInt(i) * 250_000_000n),
+    );
   return {
     rtype: 0x0a,
     hd: { length: 92, rtype: 0x0a, publisher_id: 1, instrument_id: p.id ?? 42, ts_event: ts },

@@ -1,12 +1,21 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decode, encode, encodeToString, fixedToFloat, SUBJECTS, type FuturesTrade, type MBP10, type OptionTrade, type Publishable } from '@md/event-types';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rng } from '@md/test-support';
 import {
-  aggressorFromSide,
+  decode,
+  encode,
+  encodeToString,
+  fixedToFloat,
+  SUBJECTS,
+  type FuturesTrade,
+  type MBP10,
+  type OptionTrade,
+  type Publishable,
+} from '@md/event-types';
+import {
   DbnEncoder,
   DbnMappingError,
-  exchangeFor,
   mapDbnFile,
   mapDbnFileBatches,
   osiToOptionTicker,
@@ -19,6 +28,8 @@ import {
   type MapWarning,
   type Mbp1Msg,
 } from '../src/index.js';
+import { aggressorFromSide, exchangeFor } from '../src/mapping.js';
+import { nth, pair } from './narrow.js';
 import { fx, HAVE_FIXTURES, level, mbp10, symbolMapping, tempDir, trade, UNDEF } from './events-helpers.js';
 
 const ctx = { fileBaseName: 'f.dbn.zst', recordIndex: 7, dataset: 'GLBX.MDP3' };
@@ -35,7 +46,7 @@ describe.skipIf(!HAVE_FIXTURES)('mapping on the Databento fixtures', () => {
       const m = mapDbnFile(fx(f), { kind: 'trades' });
       const ev = await collect(m);
       expect(ev).toHaveLength(2);
-      const [a, b] = ev as Publishable<FuturesTrade>[];
+      const [a, b] = pair(ev as Publishable<FuturesTrade>[]);
       expect(a.subject).toBe('market.futures.trades');
       expect(a.event).toStrictEqual({
         ts_event_ns: 1609160400098821953n,
@@ -77,7 +88,7 @@ describe.skipIf(!HAVE_FIXTURES)('mapping on the Databento fixtures', () => {
     for (const f of ['test_data.mbp-10.v3.dbn.zst', 'test_data.mbp-10.v1.dbn.zst', 'test_data.mbp-10.dbn']) {
       const ev = (await collect(mapDbnFile(fx(f), { kind: 'mbp10' }))) as Publishable<MBP10>[];
       expect(ev).toHaveLength(2);
-      const [a, b] = ev;
+      const [a, b] = pair(ev);
       expect(a.subject).toBe('market.futures.mbp10');
       expect(a.msgId).toBe(`market.futures.mbp10:5482:1609160400000704060:1170352:${f}:0`);
       const bids = [3720.25, 3720.0, 3719.75, 3719.5, 3719.25, 3719.0, 3718.75, 3718.5, 3718.25, 3718.0];
@@ -101,7 +112,9 @@ describe.skipIf(!HAVE_FIXTURES)('mapping on the Databento fixtures', () => {
       expect(b.event.levels[0]).toStrictEqual(a.event.levels[0]);
       expect(b.msgId).toBe(`market.futures.mbp10:5482:1609160400000750544:1170356:${f}:1`);
       const bytes = encode(a.event, a.subject);
-      expect(new TextDecoder().decode(bytes)).toContain('"levels":[{"bid_px":3720.25,"bid_sz":24,"ask_px":3720.5,"ask_sz":10},{"bid_px":3720.0,');
+      expect(new TextDecoder().decode(bytes)).toContain(
+        '"levels":[{"bid_px":3720.25,"bid_sz":24,"ask_px":3720.5,"ask_sz":10},{"bid_px":3720.0,',
+      );
       expect(decode('futures.mbp10.v1', bytes)).toStrictEqual(a.event);
     }
   });
@@ -120,14 +133,26 @@ describe('mapping rules (generated records)', () => {
     expect(aggressorFromSide('A')).toBe(-1);
     expect(aggressorFromSide('N')).toBe(0);
     expect(aggressorFromSide('\0')).toBe(0);
-    for (const [side, agg] of [['B', 1], ['A', -1], ['N', 0]] as const) {
+    for (const [side, agg] of [
+      ['B', 1],
+      ['A', -1],
+      ['N', 0],
+    ] as const) {
       expect(toFuturesTrade(trade({ side }), 'ESH5', ctx).event.aggressor).toBe(agg);
     }
   });
 
   it('FuturesTrade: every field from the record, exact nanoseconds, msgId from subject/instrument/ts_recv/sequence/file/index', () => {
     const p = toFuturesTrade(
-      trade({ id: 99, ts: 1702900800123456789n, ts_recv: 1702900800123999999n, price: 3720_250_000_000n, size: 17, side: 'A', sequence: 4_000_000_001 }),
+      trade({
+        id: 99,
+        ts: 1702900800123456789n,
+        ts_recv: 1702900800123999999n,
+        price: 3720_250_000_000n,
+        size: 17,
+        side: 'A',
+        sequence: 4_000_000_001,
+      }),
       'ESH6',
       ctx,
     );
@@ -169,7 +194,9 @@ describe('mapping rules (generated records)', () => {
   });
 
   it('MBP10: empty sides are null with size 0 (whatever size the record says), snapshot exactly from flag 0x20', () => {
-    const levels = Array.from({ length: 10 }, (_, i) => level(5_900_000_000_000n - BigInt(i) * 250_000_000n, 5_900_250_000_000n + BigInt(i) * 250_000_000n));
+    const levels = Array.from({ length: 10 }, (_, i) =>
+      level(5_900_000_000_000n - BigInt(i) * 250_000_000n, 5_900_250_000_000n + BigInt(i) * 250_000_000n),
+    );
     levels[8] = level(UNDEF, 5_902_250_000_000n, 5, 7);
     levels[9] = { bid_px: UNDEF, ask_px: UNDEF, bid_sz: 3, ask_sz: 0, bid_ct: 0, ask_ct: 0 };
     const p = toMbp10(mbp10({ levels, flags: 0x80 }), 'ESH5', ctx);
@@ -186,9 +213,17 @@ describe('mapping rules (generated records)', () => {
     expect(decode('futures.mbp10.v1', text)).toStrictEqual(p.event);
   });
 
+  it('the price memo of a fresh module: a raw price of -1 is -1e-9 from the first record on', async () => {
+    // the memo is module state: a fresh copy of the module, whose slots have converted nothing yet
+    vi.resetModules();
+    const fresh = await import('../src/mapping.js');
+    const levels = Array.from({ length: 10 }, () => level(-1n, -1n));
+    const got = fresh.toMbp10(mbp10({ levels }), 'X', ctx).event.levels;
+    expect(got.map((l) => [l.bid_px, l.ask_px])).toStrictEqual(Array.from({ length: 10 }, () => [fixedToFloat(-1n), fixedToFloat(-1n)]));
+  });
+
   it('MBP10 level prices equal fixedToFloat of every raw price, over records that repeat and change prices', () => {
-    let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rnd = rng(12345);
     const pool = [5_900_000_000_000n, 5_900_250_000_000n, 9_007_199_254_740_993_123n, -1_250_000_000n, 100_000_000n, 1n, UNDEF];
     let prev = mbp10();
     for (let n = 0; n < 2000; n++) {
@@ -197,17 +232,17 @@ describe('mapping rules (generated records)', () => {
       for (let k = 0; k < 3; k++) {
         if (rnd() < 0.5) {
           const i = Math.floor(rnd() * 10);
-          const px = pool[Math.floor(rnd() * pool.length)] + (rnd() < 0.5 ? 0n : BigInt(Math.floor(rnd() * 1000)) * 250_000_000n);
-          if (rnd() < 0.5) levels[i].bid_px = px;
-          else levels[i].ask_px = px;
+          const px = nth(pool, Math.floor(rnd() * pool.length)) + (rnd() < 0.5 ? 0n : BigInt(Math.floor(rnd() * 1000)) * 250_000_000n);
+          if (rnd() < 0.5) nth(levels, i).bid_px = px;
+          else nth(levels, i).ask_px = px;
         }
       }
       const rec = mbp10({ levels });
       const got = toMbp10(rec, 'X', ctx).event.levels;
       for (let i = 0; i < 10; i++) {
-        const l = levels[i];
-        expect(got[i].bid_px).toBe(l.bid_px === UNDEF ? null : fixedToFloat(l.bid_px));
-        expect(got[i].ask_px).toBe(l.ask_px === UNDEF ? null : fixedToFloat(l.ask_px));
+        const l = nth(levels, i);
+        expect(nth(got, i).bid_px).toBe(l.bid_px === UNDEF ? null : fixedToFloat(l.bid_px));
+        expect(nth(got, i).ask_px).toBe(l.ask_px === UNDEF ? null : fixedToFloat(l.ask_px));
       }
       prev = rec;
     }
@@ -219,7 +254,10 @@ describe('mapping rules (generated records)', () => {
     expect(osiToOptionTicker('BRKB  260116C00500000')).toBe('O:BRKB260116C00500000');
     expect(osiToOptionTicker('O:SPY251216C00676000')).toBe('O:SPY251216C00676000');
     expect(() => osiToOptionTicker('ESH5')).toThrow();
-    const p = toOptionTrade(trade({ id: 5, price: 2_150_000_000n, size: 4, side: 'B', publisher: 22 }), 'SPY   251216C00676000', { ...ctx, dataset: 'OPRA.PILLAR' });
+    const p = toOptionTrade(trade({ id: 5, price: 2_150_000_000n, size: 4, side: 'B', publisher: 22 }), 'SPY   251216C00676000', {
+      ...ctx,
+      dataset: 'OPRA.PILLAR',
+    });
     expect(p.subject).toBe('market.options.trades');
     expect(p.event).toStrictEqual({
       ts_event_ns: 1_735_826_400_000_000_000n,
@@ -349,7 +387,9 @@ describe('mapDbnFile on generated files', () => {
     // ts_recv is 250 us after ts_event: a window ending 100 us after 5h keeps seq 6 on ts_event but not on ts_recv
     const e2 = D0 + 5n * H + 100_000n;
     const onEvent = (await collect(mapDbnFile(file, { kind: 'trades', start, end: e2 }))) as Publishable<FuturesTrade>[];
-    const onRecv = (await collect(mapDbnFile(file, { kind: 'trades', start, end: e2, filterOn: 'ts_recv' }))) as Publishable<FuturesTrade>[];
+    const onRecv = (await collect(
+      mapDbnFile(file, { kind: 'trades', start, end: e2, filterOn: 'ts_recv' }),
+    )) as Publishable<FuturesTrade>[];
     expect(onEvent.map((p) => p.event.seq)).toStrictEqual([3, 5, 6]);
     expect(onRecv.map((p) => p.event.seq)).toStrictEqual([3, 5]);
     const flat: Publishable[] = [];
@@ -361,7 +401,7 @@ describe('mapDbnFile on generated files', () => {
     const m = mapDbnFile(file, { kind: 'mbp10' });
     const ev = await collect(m);
     expect(ev).toHaveLength(1);
-    expect(ev[0].msgId).toBe(`market.futures.mbp10:42:${D0 + 3n * H + 5n + 250_000n}:778:glbx-mdp3-20250102.trades.dbn.zst:4`);
+    expect(ev[0]?.msgId).toBe(`market.futures.mbp10:42:${D0 + 3n * H + 5n + 250_000n}:778:glbx-mdp3-20250102.trades.dbn.zst:4`);
     expect(m.stats.skipped).toBe(8);
     expect(() => m.batches()).toThrow(/only once/);
   });
@@ -370,7 +410,9 @@ describe('mapDbnFile on generated files', () => {
     const bytes = await DbnEncoder.toBytes(meta, recs);
     const fromBytes = await collect(mapDbnFile(bytes, { kind: 'trades', fileBaseName: 'mem.dbn' }));
     const fromFile = await collect(mapDbnFile(file, { kind: 'trades' }));
-    expect(fromBytes.map((p) => p.msgId.replace(':mem.dbn:', ':F:'))).toStrictEqual(fromFile.map((p) => p.msgId.replace(':glbx-mdp3-20250102.trades.dbn.zst:', ':F:')));
+    expect(fromBytes.map((p) => p.msgId.replace(':mem.dbn:', ':F:'))).toStrictEqual(
+      fromFile.map((p) => p.msgId.replace(':glbx-mdp3-20250102.trades.dbn.zst:', ':F:')),
+    );
     expect(fromBytes.map((p) => p.event)).toStrictEqual(fromFile.map((p) => p.event));
     expect(() => mapDbnFile(bytes, { kind: 'trades' })).toThrow(/fileBaseName is required/);
   });

@@ -1,17 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dateToNs,
-  decodeDbn,
-  generateSampleSession,
-  mapDbnFile,
-  SAMPLE_ES_INSTRUMENT_ID,
-  UNDEF_PRICE,
-  type Mbp10Msg,
-  type SampleSessionResult,
-  type TradeMsg,
-} from '../src/index.js';
+import { dateToNs, decodeDbn, mapDbnFile, UNDEF_PRICE, type Mbp10Msg, type TradeMsg } from '../src/index.js';
+import { generateSampleSession, SAMPLE_ES_INSTRUMENT_ID, type SampleSessionResult } from '../src/sample.js';
 import { tempDir } from './events-helpers.js';
+import { nth } from './narrow.js';
 
 async function records<T>(path: string): Promise<T[]> {
   const out: T[] = [];
@@ -36,9 +28,9 @@ describe('generateSampleSession', () => {
 
   beforeAll(async () => {
     dirs = await Promise.all([tempDir('dbn-events-sa-'), tempDir('dbn-events-sb-'), tempDir('dbn-events-sc-')]);
-    a = await generateSampleSession({ root: dirs[0].dir, seed: 42, ...N });
-    b = await generateSampleSession({ root: dirs[1].dir, seed: 42, ...N });
-    c = await generateSampleSession({ root: dirs[2].dir, seed: 43, ...N });
+    a = await generateSampleSession({ root: nth(dirs, 0).dir, seed: 42, ...N });
+    b = await generateSampleSession({ root: nth(dirs, 1).dir, seed: 42, ...N });
+    c = await generateSampleSession({ root: nth(dirs, 2).dir, seed: 43, ...N });
   });
   afterAll(async () => {
     for (const d of dirs) await d.cleanup();
@@ -53,7 +45,12 @@ describe('generateSampleSession', () => {
     expect((await records(a.trades!)).length).toBe(N.trades);
     expect((await records(a.mbp10!)).length).toBe(N.mbp10);
     expect((await records(a.options!)).length).toBe(N.options);
-    const sym = JSON.parse(await readFile(a.files.find((f) => /trades[/\\]symbology\.json$/.test(f))!, 'utf8'));
+    const sym = JSON.parse(
+      await readFile(
+        a.files.find((f) => /trades[/\\]symbology\.json$/.test(f))!,
+        'utf8',
+      ),
+    );
     expect(sym.result).toStrictEqual({ ESH5: [{ d0: '2025-01-02', d1: '2025-01-03', s: String(SAMPLE_ES_INSTRUMENT_ID) }] });
   });
 
@@ -67,8 +64,18 @@ describe('generateSampleSession', () => {
 
   it('metadata: dataset, schema, the day, and a mapping of every instrument', async () => {
     const mt = await metadataOf(a.trades!);
-    expect(mt).toMatchObject({ dataset: 'GLBX.MDP3', schema: 'trades', start: dateToNs('2025-01-02'), end: dateToNs('2025-01-03'), stypeIn: 'raw_symbol', stypeOut: 'instrument_id', symbols: ['ESH5'] });
-    expect(mt!.mappings).toStrictEqual([{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: String(SAMPLE_ES_INSTRUMENT_ID) }] }]);
+    expect(mt).toMatchObject({
+      dataset: 'GLBX.MDP3',
+      schema: 'trades',
+      start: dateToNs('2025-01-02'),
+      end: dateToNs('2025-01-03'),
+      stypeIn: 'raw_symbol',
+      stypeOut: 'instrument_id',
+      symbols: ['ESH5'],
+    });
+    expect(mt!.mappings).toStrictEqual([
+      { rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: String(SAMPLE_ES_INSTRUMENT_ID) }] },
+    ]);
     const mo = await metadataOf(a.options!);
     expect(mo!.dataset).toBe('OPRA.PILLAR');
     expect(mo!.mappings).toHaveLength(a.instruments.options.length);
@@ -82,20 +89,20 @@ describe('generateSampleSession', () => {
       const recs = await records<TradeMsg>(path);
       let back = 0;
       const bad: string[] = [];
-      for (let i = 0; i < recs.length; i++) {
-        const r = recs[i];
+      recs.forEach((r, i) => {
         if (!(r.ts_recv > r.hd.ts_event)) bad.push(`#${i} ts_recv <= ts_event`);
         if (!(r.ts_in_delta > 0 && r.ts_in_delta < 100_000)) bad.push(`#${i} ts_in_delta ${r.ts_in_delta}`);
         if (!(r.hd.ts_event >= day0 - 1_000_000n && r.ts_recv < day1 + 1_000_000_000n)) bad.push(`#${i} outside the day`);
-        if (i > 0) {
-          if (!(r.ts_recv > recs[i - 1].ts_recv)) bad.push(`#${i} ts_recv not increasing`);
-          if (r.hd.ts_event < recs[i - 1].hd.ts_event) {
+        const prev = recs[i - 1]; // undefined only for the first record
+        if (prev !== undefined) {
+          if (!(r.ts_recv > prev.ts_recv)) bad.push(`#${i} ts_recv not increasing`);
+          if (r.hd.ts_event < prev.hd.ts_event) {
             back++;
-            if (recs[i - 1].hd.ts_event - r.hd.ts_event >= 1_000_000n) bad.push(`#${i} ts_event steps back >= 1 ms`);
+            if (prev.hd.ts_event - r.hd.ts_event >= 1_000_000n) bad.push(`#${i} ts_event steps back >= 1 ms`);
           }
-          if (!(r.sequence > recs[i - 1].sequence)) bad.push(`#${i} sequence not increasing`);
+          if (!(r.sequence > prev.sequence)) bad.push(`#${i} sequence not increasing`);
         }
-      }
+      });
       expect(bad.slice(0, 5)).toStrictEqual([]);
       expect(back).toBeGreaterThan(0);
       expect(back).toBeLessThan(recs.length * 0.02);
@@ -117,9 +124,10 @@ describe('generateSampleSession', () => {
     let near = 0;
     let checked = 0;
     for (const t of trades) {
-      while (j + 1 < books.length && books[j + 1].ts_recv <= t.ts_recv) j++;
-      if (books[j].ts_recv > t.ts_recv) continue;
-      const l0 = books[j].levels[0];
+      while (j + 1 < books.length && nth(books, j + 1).ts_recv <= t.ts_recv) j++;
+      const book = nth(books, j);
+      if (book.ts_recv > t.ts_recv) continue;
+      const l0 = nth(book.levels, 0);
       if (l0.bid_px === UNDEF_PRICE || l0.ask_px === UNDEF_PRICE) continue;
       checked++;
       if (t.price >= l0.bid_px - 1_000_000_000n && t.price <= l0.ask_px + 1_000_000_000n) near++;
@@ -130,16 +138,18 @@ describe('generateSampleSession', () => {
 
   it('MBP-10: a consistent book (bids below asks, levels one tick apart), some empty levels, a first snapshot', async () => {
     const books = await records<Mbp10Msg>(a.mbp10!);
-    expect(books[0].flags & 0x20).toBe(0x20);
+    expect(nth(books, 0).flags & 0x20).toBe(0x20);
     expect(books.slice(1).every((b) => (b.flags & 0x20) === 0)).toBe(true);
     let withEmpty = 0;
     const bad: string[] = [];
     books.forEach((b, n) => {
       const l = b.levels;
-      if (l[0].ask_px - l[0].bid_px !== 250_000_000n) bad.push(`#${n} spread`);
+      const top = nth(l, 0);
+      if (top.ask_px - top.bid_px !== 250_000_000n) bad.push(`#${n} spread`);
       for (let i = 1; i < 10; i++) {
-        if (l[i].bid_px !== UNDEF_PRICE && l[i - 1].bid_px - l[i].bid_px !== 250_000_000n) bad.push(`#${n} bid ${i}`);
-        if (l[i].ask_px !== UNDEF_PRICE && l[i].ask_px - l[i - 1].ask_px !== 250_000_000n) bad.push(`#${n} ask ${i}`);
+        const [li, above] = [nth(l, i), nth(l, i - 1)];
+        if (li.bid_px !== UNDEF_PRICE && above.bid_px - li.bid_px !== 250_000_000n) bad.push(`#${n} bid ${i}`);
+        if (li.ask_px !== UNDEF_PRICE && li.ask_px - above.ask_px !== 250_000_000n) bad.push(`#${n} ask ${i}`);
       }
       for (const x of l) {
         if (x.bid_px === UNDEF_PRICE ? x.bid_sz !== 0 : x.bid_sz <= 0) bad.push(`#${n} bid size`);
@@ -171,7 +181,7 @@ describe('generateSampleSession', () => {
     expect(ev.stats.unmapped).toBe(0);
     const ks = [...strikes].sort((x, y) => x - y);
     expect(ks.length).toBeGreaterThanOrEqual(3);
-    expect(ks[ks.length - 1] - ks[0]).toBeLessThanOrEqual(6);
+    expect(nth(ks, ks.length - 1) - nth(ks, 0)).toBeLessThanOrEqual(6);
     expect(ks[0]).toBeGreaterThan(550);
     expect(ks[0]).toBeLessThan(620);
   });

@@ -57,7 +57,13 @@ describe('SymbolMap from metadata', () => {
       meta({
         mappings: [
           { rawSymbol: 'ESH1', intervals: [{ startDate: '2020-12-28', endDate: '2020-12-30', symbol: '5482' }] },
-          { rawSymbol: 'ESM1', intervals: [{ startDate: '2020-12-30', endDate: '2021-01-02', symbol: '5482' }, { startDate: '2020-12-28', endDate: '2020-12-30', symbol: '' }] },
+          {
+            rawSymbol: 'ESM1',
+            intervals: [
+              { startDate: '2020-12-30', endDate: '2021-01-02', symbol: '5482' },
+              { startDate: '2020-12-28', endDate: '2020-12-30', symbol: '' },
+            ],
+          },
         ],
       }),
     );
@@ -83,7 +89,15 @@ describe('SymbolMap from metadata', () => {
       meta({
         stypeIn: 'continuous',
         stypeInId: 3,
-        mappings: [{ rawSymbol: 'ES.c.0', intervals: [{ startDate: '2021-03-01', endDate: '2021-03-12', symbol: '5482' }, { startDate: '2021-03-12', endDate: '2021-03-20', symbol: '13615' }] }],
+        mappings: [
+          {
+            rawSymbol: 'ES.c.0',
+            intervals: [
+              { startDate: '2021-03-01', endDate: '2021-03-12', symbol: '5482' },
+              { startDate: '2021-03-12', endDate: '2021-03-20', symbol: '13615' },
+            ],
+          },
+        ],
       }),
     );
     expect(m.symbolFor(5482, d('2021-03-11'))).toBe('ES.c.0');
@@ -93,24 +107,39 @@ describe('SymbolMap from metadata', () => {
 
   it('stype_in instrument_id (inverse): roles swap', () => {
     const m = SymbolMap.fromMetadata(
-      meta({ stypeIn: 'instrument_id', stypeInId: 0, stypeOut: 'raw_symbol', stypeOutId: 1, mappings: [{ rawSymbol: '146945', intervals: [{ startDate: '2023-04-23', endDate: '2023-04-24', symbol: 'ESM3' }] }] }),
+      meta({
+        stypeIn: 'instrument_id',
+        stypeInId: 0,
+        stypeOut: 'raw_symbol',
+        stypeOutId: 1,
+        mappings: [{ rawSymbol: '146945', intervals: [{ startDate: '2023-04-23', endDate: '2023-04-24', symbol: 'ESM3' }] }],
+      }),
     );
     expect(m.symbolFor(146945, d('2023-04-23') + 5n)).toBe('ESM3');
   });
 
   it('mappings that cannot map ids are skipped with a warning, never fatal', () => {
     const m = SymbolMap.fromMetadata(
-      meta({ stypeIn: 'raw_symbol', stypeOut: 'raw_symbol', stypeOutId: 1, mappings: [{ rawSymbol: 'X', intervals: [{ startDate: '2023-01-01', endDate: '2023-01-02', symbol: 'Y' }] }] }),
+      meta({
+        stypeIn: 'raw_symbol',
+        stypeOut: 'raw_symbol',
+        stypeOutId: 1,
+        mappings: [{ rawSymbol: 'X', intervals: [{ startDate: '2023-01-01', endDate: '2023-01-02', symbol: 'Y' }] }],
+      }),
     );
     expect(m.size).toBe(0);
-    expect(m.warnings[0].message).toMatch(/cannot map instrument ids/);
-    const m2 = SymbolMap.fromMetadata(meta({ mappings: [{ rawSymbol: 'ESH1', intervals: [{ startDate: '2020-12-28', endDate: '2020-12-29', symbol: 'abc' }] }] }));
+    expect(m.warnings[0]?.message).toMatch(/cannot map instrument ids/);
+    const m2 = SymbolMap.fromMetadata(
+      meta({ mappings: [{ rawSymbol: 'ESH1', intervals: [{ startDate: '2020-12-28', endDate: '2020-12-29', symbol: 'abc' }] }] }),
+    );
     expect(m2.size).toBe(0);
-    expect(m2.warnings[0].message).toMatch(/"abc" is not a u32/);
+    expect(m2.warnings[0]?.message).toMatch(/"abc" is not a u32/);
   });
 
   it.skipIf(!HAVE_FIXTURES)('the fixture metadata maps 5482 to ESH1 on 2020-12-28 only', async () => {
-    const md = await decodeDbn(fx('test_data.trades.v1.dbn.zst')).metadata();
+    const s = decodeDbn(fx('test_data.trades.v1.dbn.zst'));
+    const md = await s.metadata();
+    await s.close();
     const m = SymbolMap.fromMetadata(md);
     expect(m.symbolFor(5482, 1609160400099150057n)).toBe('ESH1');
     expect(m.symbolFor(5482, 1609160400099150057n + DAY)).toBeNull();
@@ -119,7 +148,9 @@ describe('SymbolMap from metadata', () => {
 
 describe('SymbolMappingMsg records and fallbacks', () => {
   it('a mapping record mid-stream overrides from its start; open-ended end; boundaries in ns', () => {
-    const m = SymbolMap.fromMetadata(meta({ mappings: [{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: '42' }] }] }));
+    const m = SymbolMap.fromMetadata(
+      meta({ mappings: [{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: '42' }] }] }),
+    );
     const t = d('2025-01-02') + 12n * 3_600_000_000_000n;
     expect(m.symbolFor(42, t)).toBe('ESH5');
     m.applySymbolMapping(symbolMapping(42, 'ESH5-NEW', t, UNDEF_TIMESTAMP));
@@ -191,7 +222,11 @@ describe('symbology.json', () => {
   });
 
   it('inverse stypes are honoured; defaults apply when stype fields are absent', () => {
-    const inv = parseSymbologyJson({ result: { '12345': [{ d0: '2025-12-01', d1: '2025-12-02', s: 'ESH6' }] }, stype_in: 'instrument_id', stype_out: 'raw_symbol' });
+    const inv = parseSymbologyJson({
+      result: { '12345': [{ d0: '2025-12-01', d1: '2025-12-02', s: 'ESH6' }] },
+      stype_in: 'instrument_id',
+      stype_out: 'raw_symbol',
+    });
     expect(inv.symbolFor(12345, d('2025-12-01'))).toBe('ESH6');
     const dflt = parseSymbologyJson({ result: { ESH6: [{ d0: '2025-12-01', d1: '2025-12-02', s: '12345' }] } });
     expect(dflt.symbolFor(12345, d('2025-12-01'))).toBe('ESH6');
@@ -200,8 +235,12 @@ describe('symbology.json', () => {
   it('malformed input: clear errors naming the file and the entry', async () => {
     expect(() => parseSymbologyJson([], 'x.json')).toThrow(SymbologyJsonError);
     expect(() => parseSymbologyJson({ symbols: [] }, 'x.json')).toThrow(/x\.json: "result" must be an object/);
-    expect(() => parseSymbologyJson({ result: { ESH6: [{ d0: '2025-12-01', s: '1' }] } })).toThrow(/result\["ESH6"\]\[0\] must have string fields d0, d1 and s/);
-    expect(() => parseSymbologyJson({ result: { ESH6: [{ d0: 'soon', d1: '2025-12-02', s: '1' }] } })).toThrow(/"soon" is not a YYYY-MM-DD date/);
+    expect(() => parseSymbologyJson({ result: { ESH6: [{ d0: '2025-12-01', s: '1' }] } })).toThrow(
+      /result\["ESH6"\]\[0\] must have string fields d0, d1 and s/,
+    );
+    expect(() => parseSymbologyJson({ result: { ESH6: [{ d0: 'soon', d1: '2025-12-02', s: '1' }] } })).toThrow(
+      /"soon" is not a YYYY-MM-DD date/,
+    );
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"result": ');
     await expect(loadSymbologyJson(bad)).rejects.toThrow(/bad\.json: not valid JSON/);

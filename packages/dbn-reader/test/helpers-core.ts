@@ -1,12 +1,13 @@
 /**
- * Shared helpers of the core-*.test.ts suites: the fixture directory, a seeded PRNG, a tiny
- * independent DBN reader (plain DataView reads at the offsets of shared/docs/dbn-format.md, no
- * code shared with src/), random record generators driven by the layout tables, and byte sources.
+ * Shared helpers of the core-*.test.ts suites: the fixture directory, a tiny independent DBN reader
+ * (plain DataView reads at the offsets of docs/dbn-format.md, no code shared with src/), random record
+ * generators driven by the layout tables (with @md/test-support's seeded Rng), and byte sources.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decompress as zstdOneShot } from 'zstd-napi';
+import type { Rng } from '@md/test-support';
 import {
   decodeDbn,
   DbnError,
@@ -17,6 +18,7 @@ import {
   type DecodeOptions,
 } from '../src/index.js';
 import { layoutTable, type Layout } from '../src/layouts.js';
+import { nth } from './narrow.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** DBN_FIXTURES_DIR, else ../../../shared/fixtures/dbn relative to the package */
@@ -51,7 +53,7 @@ export function listFixtures(): Fixture[] {
       const zstd = name.endsWith('.zst');
       const m = /\.v(\d)\.dbn/.exec(name);
       let version: number;
-      if (!fragment) version = plainBytesOf(path)[3];
+      if (!fragment) version = nth(plainBytesOf(path), 3, 'version byte');
       else version = m ? Number(m[1]) : 2;
       const family = name.replace(/^(test_data|multi-frame)\./, '').replace(/\.(v\d\.)?dbn.*$/, '');
       return {
@@ -74,36 +76,6 @@ export function plainBytesOf(path: string): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// seeded PRNG (mulberry32) and random values
-
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** uniform in [0, 1) */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** integer in [lo, hi] */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  u32(): number {
-    return (this.next() * 4294967296) >>> 0;
-  }
-  u64(): bigint {
-    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // independent reader: walks a plain DBN byte array with DataView at the documented offsets
 
 export interface RawWalk {
@@ -122,17 +94,17 @@ export function rawWalk(bytes: Uint8Array, fragmentVersion?: number): RawWalk {
   let version = fragmentVersion ?? 0;
   let metadataLength = 0;
   if (fragmentVersion === undefined) {
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2]) !== 'DBN') throw new Error('no DBN prelude');
-    version = bytes[3];
+    if (String.fromCharCode(dv.getUint8(0), dv.getUint8(1), dv.getUint8(2)) !== 'DBN') throw new Error('no DBN prelude');
+    version = dv.getUint8(3);
     metadataLength = dv.getUint32(4, true);
     pos = 8 + metadataLength;
   }
   const recordsStart = pos;
   const records: RawWalk['records'] = [];
   while (pos < bytes.length) {
-    const size = bytes[pos] * 4;
+    const size = dv.getUint8(pos) * 4;
     if (size < 16 || pos + size > bytes.length) throw new Error(`bad record at ${pos}`);
-    records.push({ offset: pos, size, rtype: bytes[pos + 1] });
+    records.push({ offset: pos, size, rtype: dv.getUint8(pos + 1) });
     pos += size;
   }
   return { version, metadataLength, recordsStart, records };
@@ -146,7 +118,7 @@ export function rawStr(bytes: Uint8Array, at: number, n: number): string {
   return td.decode(bytes.subarray(at, e));
 }
 
-/** Trade/MBP-1/MBP-10 fields read directly at the offsets of dbn-format.md §3, §5.1-5.4 */
+/** Trade/MBP-1/MBP-10 fields read directly at the offsets of docs/dbn-format.md §3, §5.1 */
 export function rawMbp(bytes: Uint8Array, o: number, levels: number): Record<string, unknown> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r: Record<string, unknown> = {
@@ -157,8 +129,8 @@ export function rawMbp(bytes: Uint8Array, o: number, levels: number): Record<str
     ts_event: dv.getBigUint64(o + 8, true),
     price: dv.getBigInt64(o + 16, true),
     size: dv.getUint32(o + 24, true),
-    action: String.fromCharCode(bytes[o + 28]),
-    side: String.fromCharCode(bytes[o + 29]),
+    action: String.fromCharCode(dv.getUint8(o + 28)),
+    side: String.fromCharCode(dv.getUint8(o + 29)),
     flags: bytes[o + 30],
     depth: bytes[o + 31],
     ts_recv: dv.getBigUint64(o + 32, true),
@@ -238,7 +210,7 @@ export async function* chunked(bytes: Uint8Array, size: number | number[]): Asyn
   let i = 0;
   let k = 0;
   while (i < bytes.length) {
-    const n = sizes[k++ % sizes.length];
+    const n = nth(sizes, k++ % sizes.length, 'chunk size');
     // fresh copies: a source may reuse nothing the decoder keeps
     yield bytes.slice(i, i + n);
     i += n;
