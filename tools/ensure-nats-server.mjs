@@ -1,16 +1,43 @@
 #!/usr/bin/env node
 // Makes sure a `nats-server` binary is available (integration tests and the replay demo start one).
-// Found on PATH (or at $NATS_SERVER_BIN): nothing to do. Missing and running as root on Debian:
-// installs Debian's package. Otherwise: says which command installs it and exits non-zero.
+// Found where @md/nats-bus/testing's startNatsServer looks ($NATS_SERVER_BIN, PATH, then /usr/sbin,
+// /usr/local/sbin, /usr/local/bin, /usr/bin: Debian installs it in /usr/sbin, not on every user's PATH):
+// nothing to do. Missing and running as root on Debian: installs Debian's package. Otherwise: says which
+// command installs it and exits non-zero.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
-const found = () => {
-  if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
-  const r = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
+const isExec = (p) => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
+const found = () => {
+  const bin = process.env.NATS_SERVER_BIN;
+  if (bin) return bin.includes('/') ? (isExec(bin) ? bin : null) : lookFor(bin);
+  return lookFor('nats-server');
+};
+
+function lookFor(name) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
+  return (
+    dirs
+      .filter(Boolean)
+      .map((d) => join(d, name))
+      .find(isExec) ?? null
+  );
+}
+
 if (found()) process.exit(0);
+if (process.env.NATS_SERVER_BIN) {
+  console.error(`NATS_SERVER_BIN=${process.env.NATS_SERVER_BIN} is not an executable nats-server: fix it or unset it.`);
+  process.exit(1);
+}
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
 if (isRoot && hasApt) {

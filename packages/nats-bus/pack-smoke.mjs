@@ -1,7 +1,8 @@
 // Run by tools/pack-check.mjs in a scratch project with the packed tarballs installed:
-// the built ESM package against a real nats-server, end to end.
-import { connectBus, ensureStream, JetStreamPublisher, consumeEvents, startNatsServer } from '@md/nats-bus';
-import { SUBJECTS } from '@md/event-types';
+// the built ESM package (both entries) against a real nats-server, end to end.
+import { connectBus, ensureStream, JetStreamPublisher, consumeEvents, lastMessageOn, openAppBus } from '@md/nats-bus';
+import { startNatsServer } from '@md/nats-bus/testing';
+import { STREAM_NAME, SUBJECTS } from '@md/event-types';
 
 const srv = await startNatsServer();
 try {
@@ -14,8 +15,18 @@ try {
     await pub.publish({
       subject: SUBJECTS.futuresTrades,
       msgId: `smoke-${i}`,
-      event: { ts_event_ns: ts + BigInt(i), ts_recv_ns: ts + BigInt(i), source: 'replay', symbol: 'ESH6', price: 4700.25,
-        size: 1, aggressor: 1, exchange: 'CME', conditions: null, seq: i },
+      event: {
+        ts_event_ns: ts + BigInt(i),
+        ts_recv_ns: ts + BigInt(i),
+        source: 'replay',
+        symbol: 'ESH6',
+        price: 4700.25,
+        size: 1,
+        aggressor: 1,
+        exchange: 'CME',
+        conditions: null,
+        seq: i,
+      },
     });
   }
   await pub.close();
@@ -28,6 +39,13 @@ try {
   }
   await c.stop();
   await nc.drain();
+
+  // an app's bus on the same server: the stream exists, the last stored event is found
+  const bus = await openAppBus({ name: 'pack-smoke', url: srv.url, mode: 'batch' });
+  if (bus.stream.action !== 'exists' || bus.mode !== 'batch' || bus.server !== null) throw new Error('openAppBus');
+  const last = await lastMessageOn(bus.nc, STREAM_NAME, SUBJECTS.futuresTrades);
+  if (last?.msgId !== 'smoke-99' || last.seq !== 100) throw new Error(`lastMessageOn: ${JSON.stringify(last)}`);
+  await bus.close();
 } finally {
   await srv.dispose();
 }

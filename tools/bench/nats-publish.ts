@@ -16,25 +16,32 @@
  */
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { encode, lookup, SUBJECTS, type FuturesTrade, type MBP10, type Publishable } from '@md/event-types';
-import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
+import { encode, lookup, STREAM_NAME, SUBJECTS, type FuturesTrade, type MBP10, type Publishable } from '@md/event-types';
+import { connectBus, ensureStream, JetStreamPublisher } from '@md/nats-bus';
+import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  return (i >= 0 && process.argv[i + 1]) || def;
+}
+/** xs[i] of an index known to be in range (the event and body arrays have the same length) */
+function at<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new RangeError(`index ${i} out of range (length ${xs.length})`);
+  return x;
 }
 const N = Number(arg('events', process.env.BENCH_EVENTS ?? '200000'));
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS ?? '3'));
 const URL_ARG = arg('url', '');
 const MIX = process.argv.includes('--mix');
 const STREAM_N = Number(arg('stream-events', process.env.BENCH_STREAM_EVENTS ?? '1000000'));
-const STREAM = 'MARKET_DATA';
+const STREAM = STREAM_NAME;
 const SUBJECT = SUBJECTS.futuresTrades;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? at(s, m) : (at(s, m - 1) + at(s, m)) / 2;
 };
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
@@ -58,7 +65,11 @@ function makeEvents(n: number, runTag: string): Publishable[] {
         is_snapshot: false,
         seq: 100_000_000 + i,
       };
-      out.push({ subject: SUBJECTS.futuresMbp10, event: book, msgId: `${SUBJECTS.futuresMbp10}:5482:${ts + 4_567n}:${100_000_000 + i}:bench-${runTag}.dbn:${i}` });
+      out.push({
+        subject: SUBJECTS.futuresMbp10,
+        event: book,
+        msgId: `${SUBJECTS.futuresMbp10}:5482:${ts + 4_567n}:${100_000_000 + i}:bench-${runTag}.dbn:${i}`,
+      });
       continue;
     }
     const ev: FuturesTrade = {
@@ -108,9 +119,10 @@ const scenarios: Scenario[] = [
       const W = 1024;
       const inflight = new Set<Promise<unknown>>();
       for (let i = 0; i < evs.length; i++) {
+        const e = at(evs, i);
         const h = headers();
-        h.set('md-schema', schemaOf(evs[i].subject));
-        const p: Promise<unknown> = js.publish(evs[i].subject, bodies[i], { msgID: evs[i].msgId, headers: h }).finally(() => inflight.delete(p));
+        h.set('md-schema', schemaOf(e.subject));
+        const p: Promise<unknown> = js.publish(e.subject, at(bodies, i), { msgID: e.msgId, headers: h }).finally(() => inflight.delete(p));
         inflight.add(p);
         if (inflight.size >= W) await Promise.race(inflight);
       }
@@ -121,10 +133,11 @@ const scenarios: Scenario[] = [
     name: 'ceiling (b): core publish + flush, pre-encoded',
     run: async (nc, evs, bodies) => {
       for (let i = 0; i < evs.length; i++) {
+        const e = at(evs, i);
         const h = headers();
-        h.set('Nats-Msg-Id', evs[i].msgId);
-        h.set('md-schema', schemaOf(evs[i].subject));
-        nc.publish(evs[i].subject, bodies[i], { headers: h });
+        h.set('Nats-Msg-Id', e.msgId);
+        h.set('md-schema', schemaOf(e.subject));
+        nc.publish(e.subject, at(bodies, i), { headers: h });
         if ((i & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
       }
       await nc.flush();
@@ -153,7 +166,10 @@ const scenarios: Scenario[] = [
     name: "JetStreamPublisher 'batch', pre-encoded (publishEncoded)",
     run: async (nc, evs, bodies) => {
       const pub = new JetStreamPublisher(nc, { mode: 'batch' });
-      for (let i = 0; i < evs.length; i++) await pub.publishEncoded(evs[i].subject, bodies[i], evs[i].msgId, schemaOf(evs[i].subject));
+      for (let i = 0; i < evs.length; i++) {
+        const e = at(evs, i);
+        await pub.publishEncoded(e.subject, at(bodies, i), e.msgId, schemaOf(e.subject));
+      }
       await pub.close();
       if (pub.stats.acked !== evs.length || pub.stats.failed) throw new Error(`batch mode stats ${JSON.stringify(pub.stats)}`);
     },
@@ -169,12 +185,14 @@ async function main(): Promise<void> {
   }
   const nc = await connectBus({ servers: url, name: 'bench-nats-publish' });
   const reg = lookup(SUBJECT);
-  const sample = reg.encode(makeEvents(1, 'x')[0].event);
+  const sample = reg.encode(at(makeEvents(1, 'x'), 0).event as never);
   const what = MIX
-    ? `events, 2/3 FuturesTrade (~${sample.length} B body) + 1/3 MBP-10 (~${encode(makeEvents(3, 'x')[2].event).length} B body)`
+    ? `events, 2/3 FuturesTrade (~${sample.length} B body) + 1/3 MBP-10 (~${encode(at(makeEvents(3, 'x'), 2).event).length} B body)`
     : `FuturesTrade events (~${sample.length} B body)`;
-  console.log(`nats-publish bench: ${N.toLocaleString('en-US')} ${what} x ${RUNS} runs, ` +
-    `nats-server at ${url}${server ? ' (local, file storage, 1 replica)' : ''}, node ${process.version}`);
+  console.log(
+    `nats-publish bench: ${N.toLocaleString('en-US')} ${what} x ${RUNS} runs, ` +
+      `nats-server at ${url}${server ? ' (local, file storage, 1 replica)' : ''}, node ${process.version}`,
+  );
 
   // codec cost alone, for reference
   {
@@ -205,14 +223,14 @@ async function main(): Promise<void> {
   }
 
   const med = new Map([...rates].map(([k, v]) => [k, median(v)]));
-  const a = med.get(scenarios[0].name)!;
-  const b = med.get(scenarios[1].name)!;
+  const a = med.get(at(scenarios, 0).name)!;
+  const b = med.get(at(scenarios, 1).name)!;
   console.log(`\nmedians over ${RUNS} runs (events/s stored exactly once; ratio vs ceiling (a) js.publish / (b) core):`);
   for (const sc of scenarios) {
     const m = med.get(sc.name)!;
     console.log(`  ${sc.name.padEnd(58)} ${fmt(m).padStart(10)}   ${(m / a).toFixed(2)}x (a)   ${(m / b).toFixed(2)}x (b)`);
   }
-  const batch = med.get(scenarios[3].name)!;
+  const batch = med.get(at(scenarios, 3).name)!;
   // bounded memory: events generated on the fly (nothing held by the bench) through the batch publisher
   {
     await freshStream(nc);
@@ -230,8 +248,10 @@ async function main(): Promise<void> {
     const dt = (performance.now() - t0) / 1000;
     const stored = await storedCount(nc);
     if (stored !== STREAM_N) throw new Error(`streaming run: stream holds ${stored}, expected ${STREAM_N}`);
-    console.log(`\nbatch mode, ${fmt(STREAM_N)} events generated on the fly: ${fmt(STREAM_N / dt)} events/s, ` +
-      `RSS ${(rss0 / 2 ** 20).toFixed(0)} MB before, peak ${(peak / 2 ** 20).toFixed(0)} MB (window ${pub.window})`);
+    console.log(
+      `\nbatch mode, ${fmt(STREAM_N)} events generated on the fly: ${fmt(STREAM_N / dt)} events/s, ` +
+        `RSS ${(rss0 / 2 ** 20).toFixed(0)} MB before, peak ${(peak / 2 ** 20).toFixed(0)} MB (window ${pub.window})`,
+    );
   }
   console.log(`\ntarget: batch mode >= 100,000 events/s stored exactly once: ${batch >= 100_000 ? 'MET' : 'NOT MET'} (${fmt(batch)})`);
 

@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '@nats-io/nkeys';
-import {
-  BusConnectError,
-  busOptionsFromEnv,
-  connectBus,
-  findFreePort,
-  natsConnectionOptions,
-  redactSecrets,
-  redactUrl,
-  startNatsServer,
-  type LocalNatsServer,
-} from './index.js';
+import { BusConnectError, busOptionsFromEnv, connectBus, natsConnectionOptions, redactSecrets, redactUrl } from './index.js';
+import { findFreePort, startNatsServer, type LocalNatsServer } from './testing.js';
 import { resolveUrlCredentials, splitUrlCredentials } from './connect.js';
 
 describe('busOptionsFromEnv / redaction / connection options', () => {
@@ -86,7 +77,8 @@ describe('busOptionsFromEnv / redaction / connection options', () => {
   it('NATS_STREAM_REPLICAS is read (1..5), anything else named in the error', () => {
     expect(busOptionsFromEnv({ NATS_STREAM_REPLICAS: '3' }).streamReplicas).toBe(3);
     expect(busOptionsFromEnv({}).streamReplicas).toBeUndefined();
-    for (const bad of ['0', '6', '2.5', 'three']) expect(() => busOptionsFromEnv({ NATS_STREAM_REPLICAS: bad })).toThrow(/NATS_STREAM_REPLICAS .*1 to 5.*got/);
+    for (const bad of ['0', '6', '2.5', 'three'])
+      expect(() => busOptionsFromEnv({ NATS_STREAM_REPLICAS: bad })).toThrow(/NATS_STREAM_REPLICAS .*1 to 5.*got/);
   });
 
   it('reconnects forever with backoff and jitter', () => {
@@ -238,7 +230,10 @@ describe('waitForServer', () => {
     const port = await findFreePort();
     const pending = connectBus({ servers: `nats://127.0.0.1:${port}`, waitForServer: true });
     let done = false;
-    void pending.then(() => (done = true), () => (done = true));
+    void pending.then(
+      () => (done = true),
+      () => (done = true),
+    );
     await new Promise((r) => setTimeout(r, 400));
     expect(done).toBe(false);
     const srv = await startNatsServer({ port, jetstream: false });

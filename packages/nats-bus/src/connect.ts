@@ -80,7 +80,8 @@ export function busOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BusOpti
   const r = v('NATS_STREAM_REPLICAS');
   if (r !== undefined) {
     const n = Number(r);
-    if (!/^\d+$/.test(r) || n < 1 || n > 5) throw new RangeError(`NATS_STREAM_REPLICAS must be an integer from 1 to 5, got ${JSON.stringify(r)}`);
+    if (!/^\d+$/.test(r) || n < 1 || n > 5)
+      throw new RangeError(`NATS_STREAM_REPLICAS must be an integer from 1 to 5, got ${JSON.stringify(r)}`);
     o.streamReplicas = n;
   }
   return o;
@@ -97,6 +98,13 @@ export interface UrlCredentials {
 // `scheme://userinfo@host...` or scheme-less `userinfo@host:port`; the userinfo ends at the last `@`
 const USERINFO = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/\s]*)@([^@/\s]+.*)$/i;
 
+/** USERINFO's parts (groups 2 and 3 always take part in a match; the scheme is optional) */
+function matchUserinfo(server: string): { scheme: string | undefined; userinfo: string; rest: string } | null {
+  const m = USERINFO.exec(server);
+  if (!m || m[2] === undefined || m[3] === undefined) return null;
+  return { scheme: m[1], userinfo: m[2], rest: m[3] };
+}
+
 const pctDecode = (x: string) => {
   try {
     return decodeURIComponent(x);
@@ -110,9 +118,9 @@ const pctDecode = (x: string) => {
  * without a scheme (`alice:pw@h:4222`) the URL stays scheme-less; a URL without userinfo is returned as is.
  */
 export function splitUrlCredentials(server: string): UrlCredentials {
-  const m = USERINFO.exec(server.trim());
+  const m = matchUserinfo(server.trim());
   if (!m) return { url: server };
-  const [, scheme, userinfo, rest] = m;
+  const { scheme, userinfo, rest } = m;
   const url = scheme ? `${scheme}://${rest}` : rest;
   const i = userinfo.indexOf(':');
   if (i >= 0) return { url, user: pctDecode(userinfo.slice(0, i)), pass: pctDecode(userinfo.slice(i + 1)) };
@@ -144,10 +152,10 @@ function secretsOf(opts: BusOptions): string[] {
   for (const p of splitServers(opts.servers).map(splitUrlCredentials)) list.push(p.pass, p.token);
   // also the raw (percent-encoded) form, as written in NATS_URL
   for (const s of splitServers(opts.servers)) {
-    const m = USERINFO.exec(s.trim());
+    const m = matchUserinfo(s.trim());
     if (m) {
-      const i = m[2].indexOf(':');
-      list.push(i >= 0 ? m[2].slice(i + 1) : m[2]);
+      const i = m.userinfo.indexOf(':');
+      list.push(i >= 0 ? m.userinfo.slice(i + 1) : m.userinfo);
     }
   }
   return [...new Set(list.filter((x): x is string => !!x))].sort((a, b) => b.length - a.length);
@@ -158,9 +166,9 @@ function secretsOf(opts: BusOptions): string[] {
  * without a scheme (`user:secret@host:4222` -> `user:***@host:4222`).
  */
 export function redactUrl(url: string): string {
-  const m = USERINFO.exec(url);
+  const m = matchUserinfo(url);
   if (!m) return url;
-  const [, scheme, cred, rest] = m;
+  const { scheme, userinfo: cred, rest } = m;
   const i = cred.indexOf(':');
   return `${scheme ? `${scheme}://` : ''}${i >= 0 ? `${cred.slice(0, i)}:***` : '***'}@${rest}`;
 }
@@ -178,7 +186,10 @@ export function redactSecrets(text: string, opts: BusOptions): string {
     return i >= 0 ? `${scheme}${cred.slice(0, i)}:***@` : `${scheme}***@`;
   });
   // scheme-less user:password@host (a word boundary before the user, no '/' in between)
-  return out.replace(/(^|[\s,;'"(=<[])([^\s@/:,;'"()<>[\]]+):([^\s@/]+)@(?=[^\s@/])/g, (_m, pre: string, user: string) => `${pre}${user}:***@`);
+  return out.replace(
+    /(^|[\s,;'"(=<[])([^\s@/:,;'"()<>[\]]+):([^\s@/]+)@(?=[^\s@/])/g,
+    (_m, pre: string, user: string) => `${pre}${user}:***@`,
+  );
 }
 
 /** the servers as written (credentials redacted) and the kinds of credentials in use */

@@ -12,17 +12,9 @@
  *   client (non-matching messages of a durable consumer are acknowledged and skipped).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type ConsumerMessages,
-  type JsMsg,
-} from '@nats-io/jetstream';
-import { lookup, MSG_ID_HEADER, type MarketEvent, type Subject } from '@md/event-types';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { lookup, MSG_ID_HEADER, STREAM_NAME, type MarketEvent, type Subject } from '@md/event-types';
 import { ConsumeDecodeError } from './errors.js';
-import { DEFAULT_STREAM_NAME } from './stream.js';
 
 export interface ConsumedEvent {
   subject: Subject;
@@ -66,7 +58,7 @@ export function subjectMatches(pattern: string, subject: string): boolean {
 }
 
 export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): EventConsumer {
-  const stream = opts.stream ?? DEFAULT_STREAM_NAME;
+  const stream = opts.stream ?? STREAM_NAME;
   const subjects = opts.subjects ?? [];
   const serverFilter = subjects.length === 1 ? subjects[0] : undefined;
   const clientFilter = subjects.length > 1 ? subjects : null;
@@ -129,12 +121,9 @@ export function consumeEvents(nc: NatsConnection, opts: ConsumeOptions = {}): Ev
       const msgId = m.headers?.get(MSG_ID_HEADER) || undefined;
       return { subject: reg.subject, event, msgId, streamSeq: m.seq, data: m.data };
     } catch (err) {
-      const e = new ConsumeDecodeError(
-        `stream ${stream} seq ${m.seq} subject ${subject}: ${(err as Error).message}`,
-        subject,
-        m.seq,
-        { cause: err },
-      );
+      const e = new ConsumeDecodeError(`stream ${stream} seq ${m.seq} subject ${subject}: ${(err as Error).message}`, subject, m.seq, {
+        cause: err,
+      });
       if (opts.onInvalid) {
         opts.onInvalid(e);
         return null;

@@ -1,7 +1,12 @@
 /** Typed errors of @md/nats-bus. Messages never contain passwords, tokens or seeds. */
 
+/** The base of every error this package defines (`instanceof NatsBusError` catches them all). */
+export class NatsBusError extends Error {
+  override readonly name: string = 'NatsBusError';
+}
+
 /** `nats-server` is not on PATH (or at NATS_SERVER_BIN / the `bin` option). */
-export class NatsServerNotInstalledError extends Error {
+export class NatsServerNotInstalledError extends NatsBusError {
   override readonly name = 'NatsServerNotInstalledError';
   constructor(readonly bin: string) {
     super(
@@ -12,8 +17,8 @@ export class NatsServerNotInstalledError extends Error {
   }
 }
 
-/** A local nats-server did not start (bad config, port in use, exited early, not ready in time). */
-export class NatsServerStartError extends Error {
+/** A local nats-server did not start (bad config, port in use, exited early, not ready in time), or could not be frozen. */
+export class NatsServerStartError extends NatsBusError {
   override readonly name = 'NatsServerStartError';
   constructor(
     message: string,
@@ -25,7 +30,7 @@ export class NatsServerStartError extends Error {
 }
 
 /** Connecting to NATS failed (unreachable, authentication, TLS). */
-export class BusConnectError extends Error {
+export class BusConnectError extends NatsBusError {
   override readonly name = 'BusConnectError';
   constructor(
     message: string,
@@ -44,7 +49,7 @@ export interface StreamConfigDifference {
 }
 
 /** The stream exists with a configuration other than the one asked for; it was left untouched. */
-export class StreamConfigMismatchError extends Error {
+export class StreamConfigMismatchError extends NatsBusError {
   override readonly name = 'StreamConfigMismatchError';
   constructor(
     readonly stream: string,
@@ -52,20 +57,18 @@ export class StreamConfigMismatchError extends Error {
   ) {
     super(
       `stream ${stream} exists with a different configuration (left unchanged): ` +
-        differences
-          .map((d) => `${d.field}: expected ${JSON.stringify(d.expected)}, found ${JSON.stringify(d.actual)}`)
-          .join('; '),
+        differences.map((d) => `${d.field}: expected ${JSON.stringify(d.expected)}, found ${JSON.stringify(d.actual)}`).join('; '),
     );
   }
 }
 
 /** JetStream is not available (server started without -js, or the account has no JetStream). */
-export class JetStreamUnavailableError extends Error {
+export class JetStreamUnavailableError extends NatsBusError {
   override readonly name = 'JetStreamUnavailableError';
 }
 
 /** Events that could not be confirmed stored after the bounded retries (reported by flush()/close()). */
-export class PublishError extends Error {
+export class PublishError extends NatsBusError {
   override readonly name = 'PublishError';
   constructor(
     message: string,
@@ -80,12 +83,25 @@ export class PublishError extends Error {
 }
 
 /** A consumed message could not be decoded/validated as the event of its subject. */
-export class ConsumeDecodeError extends Error {
+export class ConsumeDecodeError extends NatsBusError {
   override readonly name = 'ConsumeDecodeError';
   constructor(
     message: string,
     readonly subject: string,
     readonly streamSeq: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A stored-message lookup (lastMessageOn) failed: no such stream, JetStream unavailable, a timeout, ... */
+export class MessageLookupError extends NatsBusError {
+  override readonly name = 'MessageLookupError';
+  constructor(
+    message: string,
+    readonly stream: string,
+    readonly subject: string,
     options?: ErrorOptions,
   ) {
     super(message, options);

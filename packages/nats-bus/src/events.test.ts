@@ -9,12 +9,11 @@ import {
   ensureStream,
   JetStreamPublisher,
   StdoutSink,
-  startNatsServer,
   type ConsumedEvent,
-  type LocalNatsServer,
   type NatsConnection,
 } from './index.js';
-import { readStream } from './test-util.js';
+import { startNatsServer, type LocalNatsServer } from './testing.js';
+import { at, readStream } from './test-util.js';
 
 const TS = 1702900800123456789n; // beyond 2^53: must survive exactly
 
@@ -82,8 +81,8 @@ describe('publish(p) + consumeEvents through the codec', () => {
     await ensureStream(nc);
     const pub = new JetStreamPublisher(nc, { mode: 'batch', batchSize: 50 });
     for (let i = 0; i < 300; i++) {
-      await pub.publish(trades[i]);
-      if (i % 3 === 0) await pub.publish(books[i / 3]);
+      await pub.publish(at(trades, i));
+      if (i % 3 === 0) await pub.publish(at(books, i / 3));
     }
     await pub.close();
     expect(pub.stats).toMatchObject({ published: 400, acked: 400, failed: 0 });
@@ -96,11 +95,13 @@ describe('publish(p) + consumeEvents through the codec', () => {
   it('stores the codec bytes with Nats-Msg-Id and md-schema headers', async () => {
     const stored = await readStream(nc, 'MARKET_DATA');
     expect(stored.length).toBe(400);
-    const t0 = stored.find((m) => m.msgId === trades[0].msgId)!;
-    expect(Buffer.from(t0.data).equals(Buffer.from(encode(trades[0].event, trades[0].subject)))).toBe(true);
+    const trade0 = at(trades, 0);
+    const t0 = stored.find((m) => m.msgId === trade0.msgId)!;
+    expect(Buffer.from(t0.data).equals(Buffer.from(encode(trade0.event, trade0.subject)))).toBe(true);
     expect(t0.schema).toBe('futures.trades.v1');
-    const b5 = stored.find((m) => m.msgId === books[5].msgId)!;
-    expect(Buffer.from(b5.data).equals(Buffer.from(encode(books[5].event, books[5].subject)))).toBe(true);
+    const book5 = at(books, 5);
+    const b5 = stored.find((m) => m.msgId === book5.msgId)!;
+    expect(Buffer.from(b5.data).equals(Buffer.from(encode(book5.event, book5.subject)))).toBe(true);
     expect(b5.schema).toBe('futures.mbp10.v1');
     expect(new TextDecoder().decode(t0.data)).toContain(`"ts_event_ns":${TS}`);
   });
@@ -110,9 +111,9 @@ describe('publish(p) + consumeEvents through the codec', () => {
     const got = await take(c, 300);
     await c.stop();
     expect(got.map((g) => g.msgId)).toEqual(trades.map((t) => t.msgId));
-    expect(got[0].event.ts_event_ns).toBe(TS);
-    expect(typeof got[0].event.ts_event_ns).toBe('bigint');
-    expect(got[299].event).toEqual(trades[299].event);
+    expect(at(got, 0).event.ts_event_ns).toBe(TS);
+    expect(typeof at(got, 0).event.ts_event_ns).toBe('bigint');
+    expect(at(got, 299).event).toEqual(at(trades, 299).event);
     expect(got.every((g) => g.subject === SUBJECTS.futuresTrades)).toBe(true);
   });
 
@@ -121,7 +122,7 @@ describe('publish(p) + consumeEvents through the codec', () => {
     const got = await take(c, 100);
     await c.stop();
     expect(got.map((g) => g.msgId)).toEqual(books.map((b) => b.msgId));
-    expect((got[0].event as MBP10).levels[9].bid_px).toBeNull();
+    expect(at((at(got, 0).event as MBP10).levels, 9).bid_px).toBeNull();
     const seqs = got.map((g) => g.streamSeq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
@@ -169,7 +170,7 @@ describe('publish(p) + consumeEvents through the codec', () => {
     const c3 = consumeEvents(nc, { subjects: [SUBJECTS.futuresTrades], onInvalid: (e) => bad.push(e) });
     const all = await take(c3, 301);
     await c3.stop();
-    expect(all[300].msgId).toBe(trade(1000).msgId);
+    expect(at(all, 300).msgId).toBe(trade(1000).msgId);
     expect(bad.length).toBeGreaterThanOrEqual(1);
   });
 });
@@ -224,7 +225,7 @@ describe('StdoutSink', () => {
     expect(lines.pop()).toBe('');
     expect(lines.length).toBe(2000);
     lines.forEach((l, i) => {
-      const e = evs[i];
+      const e = at(evs, i);
       expect(l).toBe(`${e.subject}\t${new TextDecoder().decode(encode(e.event, e.subject))}`);
     });
     expect(waited).toBeGreaterThan(0);

@@ -1,13 +1,14 @@
 /**
  * @md/nats-bus: NATS connection, MARKET_DATA stream provisioning, the JetStream publisher (ack and batch
- * modes), a stdout sink, a consumer helper, and a local nats-server for tests, benchmarks and demos.
+ * modes), a stdout sink, a consumer helper, stored-message lookup, and openAppBus (all of that for an app,
+ * with a local nats-server when none answers). The local server helpers for tests are on `@md/nats-bus/testing`.
  */
 export {
   BusConnectError,
   ConsumeDecodeError,
   JetStreamUnavailableError,
-  NatsServerNotInstalledError,
-  NatsServerStartError,
+  MessageLookupError,
+  NatsBusError,
   PublishError,
   StreamConfigMismatchError,
   type StreamConfigDifference,
@@ -25,8 +26,6 @@ export {
 export {
   DEFAULT_DUPLICATE_WINDOW_NS,
   DEFAULT_MAX_AGE_NS,
-  DEFAULT_STREAM_NAME,
-  DEFAULT_STREAM_SUBJECTS,
   desiredStreamConfig,
   diffStreamConfig,
   ensureStream,
@@ -36,16 +35,8 @@ export {
 export { JetStreamPublisher, type EventSink, type PublisherOptions, type SinkStats } from './publisher.js';
 export { StdoutSink } from './stdout-sink.js';
 export { consumeEvents, subjectMatches, type ConsumedEvent, type ConsumeOptions, type EventConsumer } from './consumer.js';
-export {
-  findFreePort,
-  isNatsReachable,
-  parseServerUrls,
-  startNatsCluster,
-  startNatsServer,
-  waitForJetStream,
-  type LocalNatsCluster,
-  type LocalNatsServer,
-  type StartNatsServerOptions,
-} from './server.js';
+export { lastMessageOn, type StoredMessage } from './stored.js';
+export { openAppBus, type AppBus, type AppBusLogLevel, type AppBusOptions } from './app-bus.js';
+export { isNatsReachable } from './server.js';
 export type { NatsConnection } from '@nats-io/transport-node';
 export type { StreamInfo } from '@nats-io/jetstream';

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import {
-  connectBus,
-  ensureStream,
-  JetStreamPublisher,
-  PublishError,
-  startNatsServer,
-  type LocalNatsServer,
-  type NatsConnection,
-} from './index.js';
-import { fakeBody, readStream, streamCount } from './test-util.js';
+import { connectBus, ensureStream, JetStreamPublisher, PublishError, type NatsConnection } from './index.js';
+import { startNatsServer, type LocalNatsServer } from './testing.js';
+import { at, fakeBody, readStream, streamCount } from './test-util.js';
 
 const SCHEMA = 'futures.trades.v1';
 const SUBJECT = 'market.futures.trades';
@@ -52,7 +45,7 @@ describe.each(['ack', 'batch'] as const)('JetStreamPublisher mode %s', (mode) =>
     });
 
     // the same ids again, inside the duplicate window: nothing new stored
-    for (let i = 0; i < N; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), ids[i], SCHEMA);
+    for (let i = 0; i < N; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), at(ids, i), SCHEMA);
     await pub.flush();
     await pub.close();
     expect(await streamCount(nc, stream)).toBe(N);

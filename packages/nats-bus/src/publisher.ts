@@ -21,14 +21,7 @@
  * event is re-sent in order, each with its own reply subject. JetStream's duplicate window drops whatever
  * had already been stored, so every event is stored exactly once (within the window).
  */
-import {
-  createInbox,
-  MsgHdrsImpl,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type Subscription,
-} from '@nats-io/transport-node';
+import { createInbox, MsgHdrsImpl, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { lookup, MSG_ID_HEADER, SCHEMA_HEADER, type Publishable, type RegistryEntry } from '@md/event-types';
 import { PublishError } from './errors.js';
 
@@ -98,7 +91,8 @@ interface Entry {
   tries: number;
 }
 
-type ProbeOutcome = { kind: 'ok'; duplicate: boolean } | { kind: 'transient'; why: string } | { kind: 'permanent'; why: string } | { kind: 'disconnected' };
+type ProbeOutcome =
+  { kind: 'ok'; duplicate: boolean } | { kind: 'transient'; why: string } | { kind: 'permanent'; why: string } | { kind: 'disconnected' };
 
 interface Waiter {
   subject: string;
@@ -128,6 +122,10 @@ class EventHeaders extends MsgHdrsImpl {
     return this.wire;
   }
 }
+
+/** `window` defaults: 'ack' mode waits for one PubAck per event; 'batch' mode keeps many markers (512 events each) in flight */
+export const DEFAULT_ACK_WINDOW = 1024;
+export const DEFAULT_BATCH_WINDOW = 16384;
 
 const badHeaderValue = (v: string) => v.includes('\r') || v.includes('\n');
 /** events handed to nats.js per burst */
@@ -181,9 +179,11 @@ export class JetStreamPublisher implements EventSink {
     opts: PublisherOptions = {},
   ) {
     this.mode = opts.mode ?? 'ack';
-    if (this.mode !== 'ack' && this.mode !== 'batch') throw new RangeError(`publisher mode must be 'ack' or 'batch', got ${String(this.mode)}`);
-    this.window = opts.window ?? (this.mode === 'ack' ? 1024 : 16384);
-    if (!Number.isInteger(this.window) || this.window < 1) throw new RangeError(`publisher window must be a positive integer, got ${this.window}`);
+    if (this.mode !== 'ack' && this.mode !== 'batch')
+      throw new RangeError(`publisher mode must be 'ack' or 'batch', got ${String(this.mode)}`);
+    this.window = opts.window ?? (this.mode === 'ack' ? DEFAULT_ACK_WINDOW : DEFAULT_BATCH_WINDOW);
+    if (!Number.isInteger(this.window) || this.window < 1)
+      throw new RangeError(`publisher window must be a positive integer, got ${this.window}`);
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     this.maxRetries = opts.maxRetries ?? 30;
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? 512, this.window));
@@ -460,7 +460,9 @@ export class JetStreamPublisher implements EventSink {
     const code = msg.headers?.code ?? 0;
     if (code === 503) return { kind: 'transient', why: 'no responders (no stream captures the subject, or JetStream unavailable)' };
     if (msg.data.length === 0) {
-      return code >= 400 ? { kind: 'permanent', why: `status ${code} ${msg.headers?.description ?? ''}`.trim() } : { kind: 'transient', why: 'empty PubAck' };
+      return code >= 400
+        ? { kind: 'permanent', why: `status ${code} ${msg.headers?.description ?? ''}`.trim() }
+        : { kind: 'transient', why: 'empty PubAck' };
     }
     let r: { error?: { code?: number; err_code?: number; description?: string }; duplicate?: boolean; stream?: string };
     try {

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectBus,
-  ensureStream,
-  JetStreamPublisher,
-  PublishError,
-  startNatsServer,
-  type LocalNatsServer,
-  type NatsConnection,
-} from './index.js';
+import { connectBus, ensureStream, JetStreamPublisher, PublishError, type NatsConnection } from './index.js';
+import { startNatsServer, type LocalNatsServer } from './testing.js';
 import { fakeBody, readStream, sleep, streamCount } from './test-util.js';
 
 const SUBJECT = 'market.futures.trades';
@@ -81,7 +74,13 @@ describe('server frozen (SIGSTOP) then resumed, and connection closed under the 
   it('ack timeouts while frozen are retried with the same ids: exactly once after SIGCONT', async () => {
     const N = 20_000;
     const logs: string[] = [];
-    const pub = new JetStreamPublisher(nc, { mode: 'batch', window: 2048, ackTimeoutMs: 400, retryBackoff: { initialMs: 50, maxMs: 200 }, log: (m) => logs.push(m) });
+    const pub = new JetStreamPublisher(nc, {
+      mode: 'batch',
+      window: 2048,
+      ackTimeoutMs: 400,
+      retryBackoff: { initialMs: 50, maxMs: 200 },
+      log: (m) => logs.push(m),
+    });
     let resumed: Promise<void> | null = null;
     for (let i = 0; i < N; i++) {
       if (i === 8000) {
@@ -101,7 +100,9 @@ describe('server frozen (SIGSTOP) then resumed, and connection closed under the 
 
   it('the connection closed under it: flush() reports the unconfirmed events, publish() rejects', async () => {
     const pub = new JetStreamPublisher(nc, { mode: 'ack', window: 100000 });
-    srv.kill('SIGSTOP'); // nothing gets confirmed
+    // nothing gets confirmed: freeze() waits until the server is really stopped (kill('SIGSTOP') alone
+    // leaves it answering for a moment on a loaded machine)
+    await srv.freeze();
     for (let i = 0; i < 50; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), `closed-${i}`, 'futures.trades.v1');
     await sleep(20);
     await nc.close();
@@ -154,7 +155,9 @@ describe('shutdown while the server is frozen', () => {
     try {
       await ensureStream(nc, { name: 'FROZEN2' });
       const pub = new JetStreamPublisher(nc, { mode: 'ack', window: 100 });
-      srv.kill('SIGSTOP');
+      // really stopped before anything is sent: after kill('SIGSTOP') alone a loaded server still acked the
+      // first 100, the 50 waiting ones were then accepted and only those failed (received 50, expected 100)
+      await srv.freeze();
       const calls: Promise<void>[] = [];
       for (let i = 0; i < 150; i++) calls.push(pub.publishEncoded(SUBJECT, fakeBody(i), `frozen2-${i}`, 'futures.trades.v1'));
       const settled = Promise.allSettled(calls);

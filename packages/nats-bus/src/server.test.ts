@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isNatsReachable } from './index.js';
 import {
   findFreePort,
-  isNatsReachable,
   NatsServerNotInstalledError,
   NatsServerStartError,
   parseServerUrls,
   startNatsServer,
   type LocalNatsServer,
-} from './index.js';
+} from './testing.js';
 
 describe('startNatsServer', () => {
   const servers: LocalNatsServer[] = [];
@@ -53,6 +53,23 @@ describe('startNatsServer', () => {
     expect(s.running).toBe(false);
     await s.restart();
     expect(await isNatsReachable(s.url)).toBe(true);
+  });
+
+  it('freeze(): every thread stopped when it resolves (nothing answers), SIGCONT resumes; a stopped server cannot be frozen', async () => {
+    const s = await startNatsServer();
+    servers.push(s);
+    await s.freeze();
+    const tasks = readdirSync(`/proc/${s.pid}/task`);
+    expect(tasks.length).toBeGreaterThan(1); // a Go process: several threads, all of them stopped
+    for (const tid of tasks) {
+      const stat = readFileSync(`/proc/${s.pid}/task/${tid}/stat`, 'utf8');
+      expect(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)).toBe('T');
+    }
+    expect(await isNatsReachable(s.url, 300)).toBe(false);
+    s.kill('SIGCONT');
+    expect(await isNatsReachable(s.url, 2000)).toBe(true);
+    await s.stop();
+    await expect(s.freeze()).rejects.toThrow(NatsServerStartError);
   });
 
   it('dispose() removes the temporary store', async () => {

@@ -4,7 +4,7 @@
  * the same port and store, cleanup when the Node process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -41,6 +41,13 @@ export interface LocalNatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** send a signal without waiting (SIGKILL, SIGSTOP, SIGCONT, ...) */
   kill(signal: NodeJS.Signals): void;
+  /**
+   * SIGSTOP, then wait (up to timeoutMs, default 5000) until every thread of the process is stopped, so that
+   * nothing sent afterwards is answered before `kill('SIGCONT')`. kill('SIGSTOP') alone is not enough: one
+   * thread takes the signal and only then stops the others, and on a loaded machine the server can go on
+   * answering for several milliseconds meanwhile (a test saw 100 PubAcks arrive after kill('SIGSTOP')).
+   */
+  freeze(timeoutMs?: number): Promise<void>;
   /** stop if running (SIGTERM), then start again on the same port and store, and wait until ready */
   restart(): Promise<void>;
   /** stop, then remove the temporary directories this helper created */
@@ -221,6 +228,23 @@ class ServerHandle implements LocalNatsServer {
     if (this.proc && this.running) this.proc.kill(signal);
   }
 
+  async freeze(timeoutMs = 5000): Promise<void> {
+    const pid = this.pid;
+    if (!this.running) throw new NatsServerStartError(`nats-server on port ${this.port} is not running: cannot freeze it`, this.logs());
+    this.kill('SIGSTOP');
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const stopped = allThreadsStopped(pid);
+      // without /proc (not Linux) the state cannot be read: give the signal a moment instead
+      if (stopped === null) return new Promise((r) => setTimeout(r, 100));
+      if (stopped) return;
+      if (!this.running) throw new NatsServerStartError(`nats-server on port ${this.port} exited while being frozen`, this.logs());
+      if (performance.now() > deadline)
+        throw new NatsServerStartError(`nats-server on port ${this.port} not stopped ${timeoutMs} ms after SIGSTOP`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const proc = this.proc;
     if (!proc) return;
@@ -272,6 +296,25 @@ class ServerHandle implements LocalNatsServer {
   }
 }
 
+/**
+ * Whether every thread of `pid` is in the stopped state ('T', or 't' when traced) according to
+ * /proc/<pid>/task/<tid>/stat; null when /proc is not available.
+ */
+function allThreadsStopped(pid: number): boolean | null {
+  const dir = `/proc/${pid}/task`;
+  if (!existsSync(dir)) return existsSync('/proc/self/stat') ? false : null;
+  try {
+    return readdirSync(dir).every((tid) => {
+      // the state follows the command name, which is in parentheses and may itself contain ') '
+      const stat = readFileSync(`${dir}/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't';
+    });
+  } catch {
+    return false; // a thread ended between the listing and the read: look again
+  }
+}
+
 /** Resolves once a TCP connection to 127.0.0.1:port succeeds (polling), rejects after timeoutMs. */
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -317,9 +360,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
 
 /** host/port pairs of NATS server URLs (`nats://h:p`, `tls://h:p`, `h:p`, `h`), credentials ignored */
 export function parseServerUrls(servers: string | string[]): { host: string; port: number }[] {
-  const list = (Array.isArray(servers) ? servers : servers.split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const list = (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter(Boolean);
   return list.map((s) => {
     const u = new URL(/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`);
     const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
@@ -407,7 +448,9 @@ export async function startNatsCluster(
       ),
     );
     servers.push(...started);
-    await waitForJetStream(servers[0].url, opts.readyTimeoutMs ?? 30_000);
+    const first = started[0];
+    if (!first) throw new RangeError('cluster without nodes'); // size >= 2 is checked above
+    await waitForJetStream(first.url, opts.readyTimeoutMs ?? 30_000);
   } catch (err) {
     await dispose();
     throw err;

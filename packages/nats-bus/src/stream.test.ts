@@ -5,11 +5,10 @@ import {
   desiredStreamConfig,
   ensureStream,
   JetStreamUnavailableError,
-  startNatsServer,
   StreamConfigMismatchError,
-  type LocalNatsServer,
   type NatsConnection,
 } from './index.js';
+import { startNatsServer, type LocalNatsServer } from './testing.js';
 
 describe('ensureStream', () => {
   let srv: LocalNatsServer;
@@ -99,7 +98,17 @@ describe('ensureStream', () => {
     });
     expect(r.action).toBe('created');
     expect(r.info.config).toMatchObject({ duplicate_window: 5_000_000_000, max_age: 3_600_000_000_000, storage: 'memory' });
-    expect((await ensureStream(nc, { name: 'CUSTOM', subjects: ['custom.b.>', 'custom.a'], duplicateWindowNs: 5_000_000_000n, maxAgeNs: 3_600_000_000_000n, storage: 'memory' })).action).toBe('exists');
+    expect(
+      (
+        await ensureStream(nc, {
+          name: 'CUSTOM',
+          subjects: ['custom.b.>', 'custom.a'],
+          duplicateWindowNs: 5_000_000_000n,
+          maxAgeNs: 3_600_000_000_000n,
+          storage: 'memory',
+        })
+      ).action,
+    ).toBe('exists');
   });
 
   it('rejects invalid inputs before talking to the server', () => {

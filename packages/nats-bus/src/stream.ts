@@ -13,17 +13,17 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from '@nats-io/jetstream';
+import { STREAM_NAME, STREAM_SUBJECTS } from '@md/event-types';
 import { JetStreamUnavailableError, StreamConfigMismatchError, type StreamConfigDifference } from './errors.js';
 
-export const DEFAULT_STREAM_NAME = 'MARKET_DATA';
-export const DEFAULT_STREAM_SUBJECTS: readonly string[] = ['market.>'];
+// the stream name and subjects are the event contract's (@md/event-types STREAM_NAME / STREAM_SUBJECTS)
 export const DEFAULT_MAX_AGE_NS = 24n * 3600n * 1_000_000_000n;
 export const DEFAULT_DUPLICATE_WINDOW_NS = 120n * 1_000_000_000n;
 
 export interface StreamConfigInput {
-  /** default MARKET_DATA */
+  /** default STREAM_NAME of @md/event-types (MARKET_DATA) */
   name?: string;
-  /** default ['market.>'] */
+  /** default STREAM_SUBJECTS of @md/event-types (['market.>']) */
   subjects?: string[];
   /** default 24 h */
   maxAgeNs?: bigint;
@@ -72,8 +72,8 @@ export function desiredStreamConfig(cfg: StreamConfigInput = {}): Partial<Stream
     throw new RangeError(`stream replicas must be an integer from 1 to 5, got ${replicas}`);
   }
   return {
-    name: cfg.name ?? DEFAULT_STREAM_NAME,
-    subjects: [...(cfg.subjects ?? DEFAULT_STREAM_SUBJECTS)],
+    name: cfg.name ?? STREAM_NAME,
+    subjects: [...(cfg.subjects ?? STREAM_SUBJECTS)],
     retention: RetentionPolicy.Limits,
     storage: (cfg.storage ?? 'file') === 'file' ? StorageType.File : StorageType.Memory,
     max_age: nsToNumber('max age', maxAge),
@@ -86,8 +86,7 @@ export function desiredStreamConfig(cfg: StreamConfigInput = {}): Partial<Stream
 /** Differences between the wanted config and an existing stream's config (only the fields we set). */
 export function diffStreamConfig(want: Partial<StreamConfig>, have: Partial<StreamConfig>): StreamConfigDifference[] {
   const out: StreamConfigDifference[] = [];
-  const sortedEq = (a: string[] = [], b: string[] = []) =>
-    a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  const sortedEq = (a: string[] = [], b: string[] = []) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
   if (!sortedEq(want.subjects, have.subjects)) out.push({ field: 'subjects', expected: want.subjects, actual: have.subjects ?? [] });
   for (const f of ['retention', 'storage', 'max_age', 'duplicate_window', 'num_replicas', 'discard'] as const) {
     if (want[f] !== undefined && want[f] !== have[f]) out.push({ field: f, expected: want[f], actual: have[f] });
@@ -95,7 +94,8 @@ export function diffStreamConfig(want: Partial<StreamConfig>, have: Partial<Stre
   return out;
 }
 
-async function manager(nc: NatsConnection): Promise<JetStreamManager> {
+/** the JetStream manager of `nc`; JetStreamUnavailableError when the server (or account) has no JetStream */
+export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
   try {
     return await jetstreamManager(nc);
   } catch (err) {
@@ -106,10 +106,8 @@ async function manager(nc: NatsConnection): Promise<JetStreamManager> {
   }
 }
 
-const isNotFound = (e: unknown) =>
-  e instanceof JetStreamApiError && (e.code === 10059 || /not found/i.test(e.message));
-const isAlreadyInUse = (e: unknown) =>
-  e instanceof JetStreamApiError && (e.code === 10058 || /already in use/i.test(e.message));
+const isNotFound = (e: unknown) => e instanceof JetStreamApiError && (e.code === 10059 || /not found/i.test(e.message));
+const isAlreadyInUse = (e: unknown) => e instanceof JetStreamApiError && (e.code === 10058 || /already in use/i.test(e.message));
 
 /**
  * Create the stream if it does not exist (with `replicas`: on a cluster e.g. 3); if it does, compare its

@@ -49,3 +49,21 @@ export function fakeBody(i: number): Uint8Array {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** xs[i], failing the test with a clear message when there is no such element (noUncheckedIndexedAccess) */
+export function at<T>(xs: readonly T[], i: number): T {
+  if (i < 0 || i >= xs.length) throw new RangeError(`index ${i} out of range (length ${xs.length})`);
+  return xs[i] as T;
+}
+
+/** f(), retried every 500 ms on errors (a cluster's JetStream API times out during a leader election) */
+export async function settle<T>(f: () => Promise<T>, attempts = 15): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(500);
+    }
+  }
+}

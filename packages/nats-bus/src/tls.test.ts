@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusConnectError, connectBus, startNatsServer, type LocalNatsServer } from './index.js';
+import { BusConnectError, connectBus } from './index.js';
+import { startNatsServer, type LocalNatsServer } from './testing.js';
 
 let haveOpenssl = true;
 try {
@@ -20,7 +21,23 @@ function makeCerts(dir: string): void {
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   for (const who of ['server', 'client']) {
     ossl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=md-test-${who}`, '-keyout', `${who}-key.pem`, '-out', `${who}.csr`);
-    ossl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', `${who}.pem`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+      '-out',
+      `${who}.pem`,
+    );
   }
 }
 

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { desiredStreamConfig, diffStreamConfig, JetStreamPublisher, subjectMatches } from './index.js';
+import { STREAM_NAME, STREAM_SUBJECTS } from '@md/event-types';
+import {
+  BusConnectError,
+  ConsumeDecodeError,
+  desiredStreamConfig,
+  diffStreamConfig,
+  JetStreamPublisher,
+  JetStreamUnavailableError,
+  MessageLookupError,
+  NatsBusError,
+  PublishError,
+  StreamConfigMismatchError,
+  subjectMatches,
+} from './index.js';
+import { NatsServerNotInstalledError, NatsServerStartError } from './testing.js';
 
 describe('subjectMatches', () => {
   it('handles exact subjects, * and >', () => {
@@ -29,5 +43,46 @@ describe('JetStreamPublisher options', () => {
     const nc = {} as never;
     expect(() => new JetStreamPublisher(nc, { mode: 'fast' as never })).toThrow(/mode/);
     expect(() => new JetStreamPublisher(nc, { window: 0 })).toThrow(/window/);
+  });
+});
+
+describe('entries', () => {
+  it('the local nats-server helpers are on the testing entry only, not the main one', async () => {
+    const main: Record<string, unknown> = await import('./index.js');
+    const testing: Record<string, unknown> = await import('./testing.js');
+    expect(Object.keys(testing).sort()).toEqual([
+      'NatsServerNotInstalledError',
+      'NatsServerStartError',
+      'findFreePort',
+      'parseServerUrls',
+      'startNatsCluster',
+      'startNatsServer',
+      'waitForJetStream',
+    ]);
+    for (const k of Object.keys(testing)) expect(main[k], k).toBeUndefined();
+  });
+
+  it("the stream name and subjects are the contract's (@md/event-types), defined nowhere else", async () => {
+    expect(desiredStreamConfig()).toMatchObject({ name: STREAM_NAME, subjects: [...STREAM_SUBJECTS] });
+    const main: Record<string, unknown> = await import('./index.js');
+    expect(main.DEFAULT_STREAM_NAME).toBeUndefined();
+    expect(main.DEFAULT_STREAM_SUBJECTS).toBeUndefined();
+  });
+
+  it('every error of the package is a NatsBusError', () => {
+    const errors = [
+      new BusConnectError('x', 'other'),
+      new ConsumeDecodeError('x', 's', 1),
+      new JetStreamUnavailableError('x'),
+      new MessageLookupError('x', 'S', 's'),
+      new PublishError('x', 1),
+      new StreamConfigMismatchError('S', []),
+      new NatsServerNotInstalledError('nats-server'),
+      new NatsServerStartError('x'),
+    ];
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(NatsBusError);
+      expect(e.name).toBe(e.constructor.name);
+    }
   });
 });
