@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { mergeByKey, mergeBatchesByKey, ReplayClock, pace, paceBatches, eventTimeKey } from '@md/stream-merge';
 
 const ev = (kind, t) => ({ kind, event: { ts_event_ns: 1702900800000000000n + t, ts_recv_ns: 0n } });
-async function* gen(xs) { for (const x of xs) yield x; }
+async function* gen(xs) {
+  for (const x of xs) yield x;
+}
 
-const merged = mergeByKey([gen([ev('t', 1n), ev('t', 5n)]), gen([ev('o', 5n)]), gen([ev('m', 3n), ev('m', 2n), ev('m', 6n)])],
-  { key: eventTimeKey, reorderWindowNs: 1n });
+const merged = mergeByKey([gen([ev('t', 1n), ev('t', 5n)]), gen([ev('o', 5n)]), gen([ev('m', 3n), ev('m', 2n), ev('m', 6n)])], {
+  key: eventTimeKey,
+  reorderWindowNs: 1n,
+});
 const out = [];
 for await (const e of pace(merged, new ReplayClock({ speed: 0 }), eventTimeKey)) out.push(`${e.kind}${e.event.ts_event_ns % 10n}`);
 assert.deepEqual(out, ['t1', 'm2', 'm3', 't5', 'o5', 'm6']);

@@ -1,7 +1,8 @@
 /**
  * @md/polygon-normalizer: Polygon.io / Massive.com WebSocket frames -> typed vendor messages -> canonical
  * events (StockTrade, StockQuote, OptionTrade) as Publishable, with a quote book for opt_bid/opt_ask and
- * the aggressor, status classification, a strike manager and a bounded queue. No I/O.
+ * the aggressor, status classification, a strike manager and a bounded queue. No I/O: the WebSocket
+ * session is on its own entry, `@md/polygon-normalizer/session`.
  */
 export { PolygonParseError, FrameError, EventError } from './errors.js';
 export { parseFrame, countByKind } from './parse.js';

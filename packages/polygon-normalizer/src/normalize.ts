@@ -1,6 +1,6 @@
 /**
  * Vendor messages -> canonical events (StockTrade, StockQuote, OptionTrade) as Publishable, per
- * ../shared/docs/event-contract.md. Pure: the arrival time comes from the caller (ParsedFrame.receivedAtNs).
+ * docs/event-contract.md. Pure: the arrival time comes from the caller (ParsedFrame.receivedAtNs).
  */
 import {
   SUBJECTS,
@@ -11,7 +11,16 @@ import {
   type StockTrade,
   type Subject,
 } from '@md/event-types';
-import { parseFrame, type Cluster, type DataMessage, type OptionQuoteMessage, type OptionTradeMessage, type ParsedFrame, type StockQuoteMessage, type StockTradeMessage } from './parse.js';
+import {
+  parseFrame,
+  type Cluster,
+  type DataMessage,
+  type OptionQuoteMessage,
+  type OptionTradeMessage,
+  type ParsedFrame,
+  type StockQuoteMessage,
+  type StockTradeMessage,
+} from './parse.js';
 import { QuoteBook } from './quote-book.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -113,10 +122,18 @@ export class Normalizer {
   message(m: DataMessage, receivedAtNs: bigint): Publishable | null {
     switch (m.kind) {
       case 'stock_trade':
-        return { subject: SUBJECTS.stockTrades, event: toStockTrade(m, receivedAtNs, this.source), msgId: polygonMsgId(SUBJECTS.stockTrades, m.sym, m.t, m.q) };
+        return {
+          subject: SUBJECTS.stockTrades,
+          event: toStockTrade(m, receivedAtNs, this.source),
+          msgId: polygonMsgId(SUBJECTS.stockTrades, m.sym, m.t, m.q),
+        };
       case 'stock_quote':
         this.book.update(m.sym, m.bp, m.ap, m.bs, m.as, m.t);
-        return { subject: SUBJECTS.stockQuotes, event: toStockQuote(m, receivedAtNs, this.source), msgId: polygonMsgId(SUBJECTS.stockQuotes, m.sym, m.t, m.q) };
+        return {
+          subject: SUBJECTS.stockQuotes,
+          event: toStockQuote(m, receivedAtNs, this.source),
+          msgId: polygonMsgId(SUBJECTS.stockQuotes, m.sym, m.t, m.q),
+        };
       case 'option_quote':
         this.updateOptionQuote(m);
         return null;

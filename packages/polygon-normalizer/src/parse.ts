@@ -133,7 +133,9 @@ class Reject {
 }
 
 const describe = (v: unknown): string =>
-  v === undefined ? 'missing' : `got ${typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}` : JSON.stringify(v) ?? String(v)}`;
+  v === undefined
+    ? 'missing'
+    : `got ${typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}` : (JSON.stringify(v) ?? String(v))}`;
 
 function num(o: Record<string, unknown>, k: string, positive: boolean): number {
   const v = o[k];
@@ -159,7 +161,9 @@ function conditions(o: Record<string, unknown>): number[] | null {
   const v = o.c;
   if (v === undefined || v === null) return null;
   if (!Array.isArray(v)) throw new Reject('c', `expected an array of integer condition codes, ${describe(v)}`);
-  for (const x of v) if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw new Reject('c', `expected integer condition codes, got ${JSON.stringify(v)}`);
+  for (const x of v)
+    if (typeof x !== 'number' || !Number.isSafeInteger(x))
+      throw new Reject('c', `expected integer condition codes, got ${JSON.stringify(v)}`);
   return v as number[];
 }
 
@@ -167,7 +171,16 @@ function timestamp(o: Record<string, unknown>): number {
   const v = o.t;
   if (typeof v !== 'number') throw new Reject('t', `expected Unix milliseconds (13-digit integer), ${describe(v)}`);
   if (!Number.isSafeInteger(v) || v < MS_MIN || v > MS_MAX) {
-    const unit = Number.isFinite(v) && v > 0 ? (v < 1e11 ? ' (looks like seconds)' : v >= 1e17 ? ' (looks like nanoseconds)' : v >= 1e14 ? ' (looks like microseconds)' : '') : '';
+    const unit =
+      Number.isFinite(v) && v > 0
+        ? v < 1e11
+          ? ' (looks like seconds)'
+          : v >= 1e17
+            ? ' (looks like nanoseconds)'
+            : v >= 1e14
+              ? ' (looks like microseconds)'
+              : ''
+        : '';
     throw new Reject('t', `expected Unix milliseconds (13-digit integer), got ${v}${unit}`);
   }
   return v;
@@ -207,7 +220,15 @@ function symbol(o: Record<string, unknown>): string {
 
 function readElement(el: unknown, index: number, cluster: Cluster, text: string, out: ParsedFrame, frame?: string | number): void {
   if (el === null || typeof el !== 'object' || Array.isArray(el)) {
-    out.errors.push(new EventError(index, undefined, '(element)', `expected an event object, ${Array.isArray(el) ? 'got an array' : describe(el)}`, frame));
+    out.errors.push(
+      new EventError(
+        index,
+        undefined,
+        '(element)',
+        `expected an event object, ${Array.isArray(el) ? 'got an array' : describe(el)}`,
+        frame,
+      ),
+    );
     return;
   }
   const o = el as Record<string, unknown>;
@@ -237,7 +258,9 @@ function readElement(el: unknown, index: number, cluster: Cluster, text: string,
         const c = conditions(o);
         const t = timestamp(o);
         const q = sequence(o, text);
-        out.messages.push(tk ? { kind: 'option_trade', index, sym, ticker: tk, p, s, x, c, t, q } : { kind: 'stock_trade', index, sym, p, s, x, c, t, q });
+        out.messages.push(
+          tk ? { kind: 'option_trade', index, sym, ticker: tk, p, s, x, c, t, q } : { kind: 'stock_trade', index, sym, p, s, x, c, t, q },
+        );
       } else {
         const bp = num(o, 'bp', false);
         const ap = num(o, 'ap', false);
@@ -248,7 +271,9 @@ function readElement(el: unknown, index: number, cluster: Cluster, text: string,
         const t = timestamp(o);
         const q = sequence(o, text);
         out.messages.push(
-          tk ? { kind: 'option_quote', index, sym, ticker: tk, bp, ap, bs, as, bx, ax, t, q } : { kind: 'stock_quote', index, sym, bp, ap, bs, as, bx, ax, t, q },
+          tk
+            ? { kind: 'option_quote', index, sym, ticker: tk, bp, ap, bs, as, bx, ax, t, q }
+            : { kind: 'stock_quote', index, sym, bp, ap, bs, as, bx, ax, t, q },
         );
       }
     } else if (ev === 'status') {
@@ -259,7 +284,12 @@ function readElement(el: unknown, index: number, cluster: Cluster, text: string,
         return;
       }
       const m = o.message;
-      out.messages.push({ kind: 'status', index, status: st, message: typeof m === 'string' ? m : m === undefined ? '' : JSON.stringify(m) });
+      out.messages.push({
+        kind: 'status',
+        index,
+        status: st,
+        message: typeof m === 'string' ? m : m === undefined ? '' : JSON.stringify(m),
+      });
     } else {
       out.ignored.push({ index, ev, reason: `event type ${JSON.stringify(ev)} is not handled on the ${cluster} cluster` });
     }
@@ -272,7 +302,15 @@ function readElement(el: unknown, index: number, cluster: Cluster, text: string,
 /** Parse one frame's text. Never throws on bad input: problems come back in `frameError` / `errors`. */
 export function parseFrame(text: string, opts: ParseOptions): ParsedFrame {
   const cluster = opts.cluster ?? 'auto';
-  const out: ParsedFrame = { receivedAtNs: opts.receivedAtNs, messages: [], errors: [], ignored: [], frameError: null, warnings: [], elements: 0 };
+  const out: ParsedFrame = {
+    receivedAtNs: opts.receivedAtNs,
+    messages: [],
+    errors: [],
+    ignored: [],
+    frameError: null,
+    warnings: [],
+    elements: 0,
+  };
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -289,7 +327,11 @@ export function parseFrame(text: string, opts: ParseOptions): ParsedFrame {
     out.warnings.push('frame is a bare object, not an array: read as a one-element frame');
     readElement(v, 0, cluster, text, out, opts.frame);
   } else {
-    out.frameError = new FrameError(`top level is ${v === null ? 'null' : typeof v}, expected an array of events`, text.slice(0, 120), opts.frame);
+    out.frameError = new FrameError(
+      `top level is ${v === null ? 'null' : typeof v}, expected an array of events`,
+      text.slice(0, 120),
+      opts.frame,
+    );
   }
   return out;
 }

@@ -22,7 +22,8 @@ export class BoundedQueue<T> {
 
   constructor(capacity: number, policy: DropPolicy = 'drop-newest') {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue capacity must be a positive integer, got ${capacity}`);
-    if (policy !== 'drop-newest' && policy !== 'drop-oldest') throw new RangeError(`drop policy must be drop-newest or drop-oldest, got ${String(policy)}`);
+    if (policy !== 'drop-newest' && policy !== 'drop-oldest')
+      throw new RangeError(`drop policy must be drop-newest or drop-oldest, got ${String(policy)}`);
     this.capacity = capacity;
     this.policy = policy;
     this.buf = new Array(capacity);

@@ -1,4 +1,4 @@
-/** Classification of the vendor's status events (polygon-ws.md section 5), I/O-free. */
+/** Classification of the vendor's status events (docs/polygon-ws.md, status messages), I/O-free. */
 import type { StatusMessage } from './parse.js';
 
 export type StatusKind =
@@ -56,9 +56,9 @@ export function classifyStatus(m: Pick<StatusMessage, 'status' | 'message'>): St
     case 'success': {
       if (msg === 'authenticated') return { kind: 'auth_success', fatal: false, closes: false };
       let r = SUB.exec(msg);
-      if (r) return { kind: 'subscribed', item: r[1].trim(), fatal: false, closes: false };
+      if (r) return { kind: 'subscribed', item: r[1]?.trim(), fatal: false, closes: false };
       r = UNSUB.exec(msg);
-      if (r) return { kind: 'unsubscribed', item: r[1].trim(), fatal: false, closes: false };
+      if (r) return { kind: 'unsubscribed', item: r[1]?.trim(), fatal: false, closes: false };
       return { kind: 'success', fatal: false, closes: false };
     }
     case 'error':

@@ -32,7 +32,12 @@ export interface StrikeManagerOptions {
 
 /** Today's date (YYYY-MM-DD) in America/New_York: the 0DTE expiry. */
 export function nyDate(at: Date = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)!.value;
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -62,7 +67,8 @@ export class StrikeManager {
     this.channels = opts.channels ?? ['T', 'Q'];
     if (!Number.isInteger(this.range) || this.range < 0) throw new RangeError(`strike range must be an integer >= 0, got ${this.range}`);
     this.incMilli = Math.round(this.increment * 1000);
-    if (!(this.incMilli > 0) || this.incMilli / 1000 !== this.increment) throw new RangeError(`strike increment must be a positive multiple of 0.001, got ${this.increment}`);
+    if (!(this.incMilli > 0) || this.incMilli / 1000 !== this.increment)
+      throw new RangeError(`strike increment must be a positive multiple of 0.001, got ${this.increment}`);
     if (!(this.threshold > 0)) throw new RangeError(`re-centre threshold must be > 0, got ${this.threshold}`);
     this.thresholdMicro = Math.round(this.threshold * 1e6);
     this.expDate = opts.expDate;

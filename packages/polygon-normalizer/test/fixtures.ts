@@ -27,3 +27,17 @@ export interface IndexEntry {
 export function fixtureIndex(): Record<string, IndexEntry[]> {
   return JSON.parse(readFileSync(resolve(FIXTURES_DIR, 'index.json'), 'utf8'));
 }
+
+/** the index.json entries of a fixture file (a missing file fails the test, naming it) */
+export function indexOf(file: string): IndexEntry[] {
+  const idx = fixtureIndex()[file];
+  if (!idx) throw new Error(`index.json has no entry for ${file}`);
+  return idx;
+}
+
+/** xs[i], failing the test with a clear message (instead of a TypeError further on) when it is missing */
+export function at<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`expected an element at index ${i}, the array has ${xs.length}`);
+  return x;
+}

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { classifyStatus, EventError, FrameError, parseFrame, type Cluster, type VendorMessage } from '@md/polygon-normalizer';
-import { fixtureIndex, frames, haveFixtures } from './fixtures';
+import { at, frames, haveFixtures, indexOf } from './fixtures';
 
 const RECV = 1765898100500123456n;
 const dataCount = (ms: VendorMessage[]) => ms.filter((m) => m.kind !== 'status').length;
 
 describe.skipIf(!haveFixtures)('fixture sessions: every line parses to the events index.json lists', () => {
-  for (const [file, cluster] of [['stocks.jsonl', 'stocks'], ['options.jsonl', 'options']] as [string, Cluster][]) {
+  for (const [file, cluster] of [
+    ['stocks.jsonl', 'stocks'],
+    ['options.jsonl', 'options'],
+  ] as [string, Cluster][]) {
     it(file, () => {
-      const idx = fixtureIndex()[file];
+      const idx = indexOf(file);
       const lines = frames(file);
       expect(lines.length).toBe(idx.length);
       for (const e of idx) {
         for (const cl of [cluster, 'auto'] as Cluster[]) {
-          const r = parseFrame(lines[e.line - 1], { receivedAtNs: RECV, cluster: cl, frame: e.line });
+          const r = parseFrame(at(lines, e.line - 1), { receivedAtNs: RECV, cluster: cl, frame: e.line });
           expect(r.frameError, `${file}:${e.line}`).toBeNull();
           expect(r.errors, `${file}:${e.line}`).toEqual([]);
           expect(r.ignored, `${file}:${e.line}`).toEqual([]);
@@ -33,18 +36,31 @@ describe.skipIf(!haveFixtures)('fixture sessions: every line parses to the event
   }
 
   it('control.jsonl: each status is read and classified', () => {
-    const idx = fixtureIndex()['control.jsonl'];
+    const idx = indexOf('control.jsonl');
     const lines = frames('control.jsonl');
     const expected: Record<number, string> = {
-      1: 'auth_failed', 2: 'auth_failed', 3: 'auth_failed', 4: 'auth_timeout', 5: 'max_connections', 6: 'max_connections',
-      7: 'max_connections', 8: 'error', 9: 'error', 10: 'error', 11: 'unsubscribed', 12: 'auth_success', 13: 'auth_failed',
-      14: 'force_disconnect', 15: 'slow_consumer', 16: 'auth_required',
+      1: 'auth_failed',
+      2: 'auth_failed',
+      3: 'auth_failed',
+      4: 'auth_timeout',
+      5: 'max_connections',
+      6: 'max_connections',
+      7: 'max_connections',
+      8: 'error',
+      9: 'error',
+      10: 'error',
+      11: 'unsubscribed',
+      12: 'auth_success',
+      13: 'auth_failed',
+      14: 'force_disconnect',
+      15: 'slow_consumer',
+      16: 'auth_required',
     };
     expect(lines.length).toBe(idx.length);
     for (const e of idx) {
-      const r = parseFrame(lines[e.line - 1], { receivedAtNs: RECV });
+      const r = parseFrame(at(lines, e.line - 1), { receivedAtNs: RECV });
       expect(r.messages).toHaveLength(1);
-      const m = r.messages[0];
+      const m = at(r.messages, 0);
       if (m.kind !== 'status') throw new Error('expected a status');
       expect(m.status).toBe(e.status);
       const info = classifyStatus(m);
@@ -56,12 +72,12 @@ describe.skipIf(!haveFixtures)('fixture sessions: every line parses to the event
 });
 
 describe.skipIf(!haveFixtures)('malformed.jsonl: the handling index.json suggests, line by line', () => {
-  const idx = haveFixtures ? fixtureIndex()['malformed.jsonl'] : [];
+  const idx = haveFixtures ? indexOf('malformed.jsonl') : [];
   const lines = haveFixtures ? frames('malformed.jsonl') : [];
   it('has one index entry per line', () => expect(lines.length).toBe(idx.length));
   for (const e of idx) {
     it(`line ${e.line}: ${e.case} -> ${e.expect}`, () => {
-      const r = parseFrame(lines[e.line - 1], { receivedAtNs: RECV, frame: e.line });
+      const r = parseFrame(at(lines, e.line - 1), { receivedAtNs: RECV, frame: e.line });
       // the surviving data events are exactly the count index.json gives
       expect(dataCount(r.messages)).toBe(e.valid_events);
       const ex = e.expect!;
@@ -107,7 +123,10 @@ describe.skipIf(!haveFixtures)('malformed.jsonl: the handling index.json suggest
   }
 
   it('names the field and reason of refused events', () => {
-    const reason = (line: number) => parseFrame(lines[line - 1], { receivedAtNs: RECV }).errors.map((x) => `${x.field}: ${x.reason}`).join();
+    const reason = (line: number) =>
+      parseFrame(at(lines, line - 1), { receivedAtNs: RECV })
+        .errors.map((x) => `${x.field}: ${x.reason}`)
+        .join();
     expect(reason(9)).toMatch(/^p: expected a finite number, got string "676.41"/);
     expect(reason(10)).toMatch(/^c: /);
     expect(reason(11)).toMatch(/^bs: .*200.5/);
@@ -120,13 +139,13 @@ describe.skipIf(!haveFixtures)('malformed.jsonl: the handling index.json suggest
     expect(reason(32)).toMatch(/^sym: .*strike/);
     expect(reason(33)).toMatch(/^sym: .*month 13/);
     expect(reason(34)).toMatch(/without the "O:" prefix/);
-    expect(parseFrame(lines[35], { receivedAtNs: RECV }).frameError!.reason).toMatch(/byte-order mark/);
+    expect(parseFrame(at(lines, 35), { receivedAtNs: RECV }).frameError!.reason).toMatch(/byte-order mark/);
   });
 
   it('accepts the exponent-form t exactly and keeps the last duplicate key (JSON.parse and Python json.loads agree)', () => {
-    const r12 = parseFrame(lines[11], { receivedAtNs: RECV });
+    const r12 = parseFrame(at(lines, 11), { receivedAtNs: RECV });
     expect(r12.messages[0]).toMatchObject({ kind: 'stock_trade', t: 1765898100490 });
-    const r28 = parseFrame(lines[27], { receivedAtNs: RECV });
+    const r28 = parseFrame(at(lines, 27), { receivedAtNs: RECV });
     expect(r28.messages[0]).toMatchObject({ kind: 'stock_trade', p: 999.99 });
   });
 });
@@ -134,19 +153,23 @@ describe.skipIf(!haveFixtures)('malformed.jsonl: the handling index.json suggest
 describe('parseFrame edge cases', () => {
   it('refuses option events on the stocks cluster and stock events on the options cluster', () => {
     const opt = '[{"ev":"T","sym":"O:SPY251216C00676000","x":302,"p":2.23,"s":5,"t":1765898100112,"q":1}]';
-    expect(parseFrame(opt, { receivedAtNs: 0n, cluster: 'stocks' }).errors[0].reason).toMatch(/stocks cluster/);
-    expect(parseFrame(opt, { receivedAtNs: 0n, cluster: 'options' }).messages[0].kind).toBe('option_trade');
+    expect(parseFrame(opt, { receivedAtNs: 0n, cluster: 'stocks' }).errors[0]?.reason).toMatch(/stocks cluster/);
+    expect(parseFrame(opt, { receivedAtNs: 0n, cluster: 'options' }).messages[0]?.kind).toBe('option_trade');
     const stk = '[{"ev":"T","sym":"SPY","x":12,"p":676.41,"s":100,"t":1765898100058,"q":9125002}]';
-    expect(parseFrame(stk, { receivedAtNs: 0n, cluster: 'options' }).errors[0].field).toBe('sym');
+    expect(parseFrame(stk, { receivedAtNs: 0n, cluster: 'options' }).errors[0]?.field).toBe('sym');
   });
   it('q is optional (null) and must be a non-negative safe integer when present', () => {
     const noQ = parseFrame('[{"ev":"T","sym":"SPY","p":1.5,"s":1,"t":1765898100058}]', { receivedAtNs: 0n });
     expect(noQ.messages[0]).toMatchObject({ q: null, x: null, c: null });
-    expect(parseFrame('[{"ev":"T","sym":"SPY","p":1.5,"s":1,"t":1765898100058,"q":-1}]', { receivedAtNs: 0n }).errors[0].field).toBe('q');
-    expect(parseFrame('[{"ev":"T","sym":"SPY","p":1.5,"s":1,"t":1765898100058,"q":9007199254740991}]', { receivedAtNs: 0n }).messages[0]).toMatchObject({ q: 9007199254740991 });
+    expect(parseFrame('[{"ev":"T","sym":"SPY","p":1.5,"s":1,"t":1765898100058,"q":-1}]', { receivedAtNs: 0n }).errors[0]?.field).toBe('q');
+    expect(
+      parseFrame('[{"ev":"T","sym":"SPY","p":1.5,"s":1,"t":1765898100058,"q":9007199254740991}]', { receivedAtNs: 0n }).messages[0],
+    ).toMatchObject({ q: 9007199254740991 });
   });
   it('quotes may have zero prices and sizes (an empty side), trades may not have a zero price', () => {
-    const r = parseFrame('[{"ev":"Q","sym":"O:SPY251216C00690000","bp":0,"ap":0.01,"bs":0,"as":10,"t":1765898100058,"q":5}]', { receivedAtNs: 0n });
+    const r = parseFrame('[{"ev":"Q","sym":"O:SPY251216C00690000","bp":0,"ap":0.01,"bs":0,"as":10,"t":1765898100058,"q":5}]', {
+      receivedAtNs: 0n,
+    });
     expect(r.messages[0]).toMatchObject({ kind: 'option_quote', bp: 0, bs: 0 });
   });
 });

@@ -20,7 +20,12 @@ describe('StrikeManager', () => {
     const d = m.onUnderlyingPrice(676.4)!;
     expect(d.unsubscribe).toEqual([]);
     expect(d.subscribe).toEqual([
-      ...T('C00675000'), ...T('P00675000'), ...T('C00676000'), ...T('P00676000'), ...T('C00677000'), ...T('P00677000'),
+      ...T('C00675000'),
+      ...T('P00675000'),
+      ...T('C00676000'),
+      ...T('P00676000'),
+      ...T('C00677000'),
+      ...T('P00677000'),
     ]);
     expect(m.atm).toBe(676);
     expect(m.strikes()).toEqual([675, 676, 677]);
@@ -51,8 +56,16 @@ describe('StrikeManager', () => {
     expect(m.strikes()).toEqual([669, 670, 671, 672, 675, 676, 677]);
     const d = m.setFocus(null);
     expect(d.subscribe).toEqual([]);
-    expect(d.unsubscribe).toEqual(['T.O:SPY251216C00669000', 'T.O:SPY251216P00669000', 'T.O:SPY251216C00670000', 'T.O:SPY251216P00670000',
-      'T.O:SPY251216C00671000', 'T.O:SPY251216P00671000', 'T.O:SPY251216C00672000', 'T.O:SPY251216P00672000']);
+    expect(d.unsubscribe).toEqual([
+      'T.O:SPY251216C00669000',
+      'T.O:SPY251216P00669000',
+      'T.O:SPY251216C00670000',
+      'T.O:SPY251216P00670000',
+      'T.O:SPY251216C00671000',
+      'T.O:SPY251216P00671000',
+      'T.O:SPY251216C00672000',
+      'T.O:SPY251216P00672000',
+    ]);
     const h = new StrikeManager({ root: 'SPX', expDate: '2025-12-16', range: 1, increment: 2.5, channels: ['T'] });
     h.onUnderlyingPrice(6801.3);
     expect(h.strikes()).toEqual([6800, 6802.5, 6805]); // 6801.3 is nearest 6802.5

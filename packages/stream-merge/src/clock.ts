@@ -225,7 +225,11 @@ export class ReplayClock {
 
   /** Record the release at `nowMs` of `n` events due at `dues[0..n)`. */
   recordReleases(dues: ArrayLike<number>, n: number, nowMs: number): void {
-    for (let i = 0; i < n; i++) this.recordRelease(dues[i], nowMs);
+    for (let i = 0; i < n; i++) {
+      const due = dues[i];
+      if (due === undefined) throw new RangeError(`recordReleases: n = ${n} but dues has ${dues.length} entries`);
+      this.recordRelease(due, nowMs);
+    }
   }
 
   /** Count `n` releases made without pacing (speed 0). */

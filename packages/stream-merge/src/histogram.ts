@@ -22,18 +22,25 @@ export class Histogram {
   max = 0;
   sum = 0;
 
+  /** the counter of bucket i, 0 <= i < BUCKETS by construction (checked: a typed array ignores a write out of range) */
+  private bucket(i: number): number {
+    const c = this.counts[i];
+    if (c === undefined) throw new RangeError(`histogram bucket ${i} outside 0..${BUCKETS - 1}`);
+    return c;
+  }
+
   add(ms: number): void {
     const v = ms > 0 ? ms : 0;
     const us = v * 1000;
     const b = us < 1 ? 0 : Math.min(BUCKETS - 1, 1 + Math.floor(Math.log(us) * K));
-    this.counts[b]++;
+    this.counts[b] = this.bucket(b) + 1;
     this.count++;
     this.sum += v;
     if (v > this.max) this.max = v;
   }
 
   merge(other: Histogram): this {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i] += other.counts[i];
+    for (let i = 0; i < BUCKETS; i++) this.counts[i] = this.bucket(i) + other.bucket(i);
     this.count += other.count;
     this.sum += other.sum;
     if (other.max > this.max) this.max = other.max;
@@ -53,7 +60,7 @@ export class Histogram {
     const rank = Math.max(1, Math.ceil(q * this.count));
     let acc = 0;
     for (let i = 0; i < BUCKETS; i++) {
-      acc += this.counts[i];
+      acc += this.bucket(i);
       if (acc >= rank) {
         const us = i === 0 ? 0 : Math.exp((i - 0.5) / K);
         return Math.min(us / 1000, this.max);

@@ -53,7 +53,8 @@ export async function* paceBatches<T>(
   const dues: number[] = [];
   for await (const batch of source) {
     if (signal?.aborted) return;
-    if (!Array.isArray(batch)) throw new TypeError(`paceBatches: the source yielded ${batch === null ? 'null' : typeof batch}, expected an array`);
+    if (!Array.isArray(batch))
+      throw new TypeError(`paceBatches: the source yielded ${batch === null ? 'null' : typeof batch}, expected an array`);
     if (batch.length === 0) continue;
     if (clock.speed === 0 && !clock.paused) {
       clock.recordUnpaced(batch.length);
@@ -63,8 +64,7 @@ export async function* paceBatches<T>(
     let group: T[] = [];
     dues.length = 0;
     let now = clock.now();
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
+    for (const item of batch) {
       const ts = key(item);
       let due = clock.schedule(ts);
       if (due > now || clock.paused) {

@@ -1,14 +1,10 @@
-/** Test helpers: a seeded PRNG and fake inputs. */
-export function rng(seed: number): () => number {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Test helpers: fake inputs and a reference order (the seeded PRNG is @md/test-support's `rng`). */
+
+/** xs[i], failing the test with a clear message (instead of a TypeError further on) when it is missing */
+export function at<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`expected an element at index ${i}, the array has ${xs.length}`);
+  return x;
 }
 
 export interface Ev {

@@ -1,0 +1,244 @@
+/**
+ * The replay itself: per date, the included DBN streams (trades, options, MBP-10: that is also the tie order)
+ * are merged by time with a bounded reorder window (@md/stream-merge), paced by a replay clock when speed > 0,
+ * and handed to an EventSink (JetStream publisher, stdout, or a sink of your own). The seed's interface:
+ * replayDate() and replayContinuous(), both returning ReplayStats. Every option left out takes REPLAY_DEFAULTS.
+ */
+import type { Publishable } from '@md/event-types';
+import type { EventSink } from '@md/nats-bus';
+import { mergeBatchesByKey, ReplayClock } from '@md/stream-merge';
+import { REPLAY_DEFAULTS, type IncludeKinds, type ReplayOrder } from './defaults.js';
+import { ReplayPublishError, ResumePointNotFoundError } from './errors.js';
+import { dateOfMsgId, describeEvent } from './msg-id.js';
+import type { ReplaySource } from './source.js';
+import { emptyStats, finishStats, isoNs, KINDS, type Position, type ReplayKind, type ReplayStats } from './stats.js';
+import { DAY_NS, dayStartNs } from './time.js';
+
+/** how a replay runs (where from and where to aside); every field defaults to REPLAY_DEFAULTS */
+export interface ReplayTuning {
+  /** 0 = as fast as possible, 1 = real time */
+  speed?: number;
+  /** idle gap cap in ms of wall time (0: none) */
+  maxGapMs?: number;
+  reorderWindowNs?: bigint;
+  order?: ReplayOrder;
+  /** skip every event up to and including this message id (resume after an interrupted run) */
+  resumeAfterMsgId?: string | null;
+  /** called every `progressEvery` events */
+  onProgress?: (stats: ReplayStats, wallMs: number, pos: Position) => void;
+  progressEvery?: number;
+  log?: (msg: string) => void;
+  /** when stopped by stop(): wait at most this long for outstanding confirmations */
+  shutdownTimeoutMs?: number;
+}
+
+export interface ReplayerOptions extends ReplayTuning {
+  source: ReplaySource;
+  sink: EventSink;
+}
+
+const SUBJECT_KIND: Record<string, ReplayKind> = {
+  'market.futures.trades': 'trades',
+  'market.options.trades': 'options',
+  'market.futures.mbp10': 'mbp10',
+};
+
+export class Replayer {
+  private stopRequested = false;
+  /** resolves the wait in progress with 'stop' (never a long-lived promise raced again and again: that leaks) */
+  private stopWake: (() => void) | null = null;
+  private clock: ReplayClock | null = null;
+  private readonly speed: number;
+  /** the replay in progress (live counters, position), for a progress display driven by a timer */
+  current: { stats: ReplayStats; pos: Position; t0: number } | null = null;
+
+  constructor(private readonly o: ReplayerOptions) {
+    const speed = o.speed ?? REPLAY_DEFAULTS.speed;
+    if (!(speed >= 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a finite number >= 0, got ${speed}`);
+    this.speed = speed;
+  }
+
+  /** `p`, or 'stop' as soon as stop() is called */
+  private orStop<T>(p: Promise<T>): Promise<T | 'stop'> {
+    if (this.stopRequested) return Promise.resolve('stop');
+    return new Promise<T | 'stop'>((resolve, reject) => {
+      this.stopWake = () => resolve('stop');
+      p.then(
+        (v) => {
+          this.stopWake = null;
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.stopWake = null;
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** stop reading: the running replay ends after the event being handed over; its promise resolves with stopped=true */
+  stop(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    this.stopWake?.();
+  }
+
+  /** the replay clock (speed > 0): pause(), resume(), setSpeed(), stats() */
+  get replayClock(): ReplayClock | null {
+    return this.clock;
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** The seed's replay_date(date, start, end, include trades/mbp10/options). Times are Unix ns. */
+  async replayDate(
+    date: string,
+    start?: bigint | null,
+    end?: bigint | null,
+    kinds: IncludeKinds = REPLAY_DEFAULTS.include,
+  ): Promise<ReplayStats> {
+    return this.run([{ date, start: start ?? null, end: end ?? null }], kinds);
+  }
+
+  /** The seed's replay_continuous(dates?): every available date (or the given ones) in order, one clock throughout. */
+  async replayContinuous(
+    dates?: string[] | null,
+    kinds: IncludeKinds = REPLAY_DEFAULTS.include,
+    window: { start?: (date: string) => bigint | null; end?: (date: string) => bigint | null } = {},
+  ): Promise<ReplayStats> {
+    const list = dates && dates.length ? [...dates].sort() : await this.o.source.availableDates();
+    return this.run(
+      list.map((date) => ({ date, start: window.start?.(date) ?? null, end: window.end?.(date) ?? null })),
+      kinds,
+    );
+  }
+
+  private async run(days: { date: string; start: bigint | null; end: bigint | null }[], kinds: IncludeKinds): Promise<ReplayStats> {
+    const o = this.o;
+    const stats = emptyStats();
+    const t0 = performance.now();
+    const keyOf: (p: Publishable) => bigint =
+      (o.order ?? REPLAY_DEFAULTS.order) === 'ts_recv'
+        ? (p) => (p.event as { ts_recv_ns: bigint }).ts_recv_ns
+        : (p) => (p.event as { ts_event_ns: bigint }).ts_event_ns;
+    if (this.speed > 0 && !this.clock) {
+      const maxGapMs = o.maxGapMs ?? REPLAY_DEFAULTS.maxGapMs;
+      this.clock = new ReplayClock({ speed: this.speed, maxGapMs: maxGapMs === 0 ? Infinity : maxGapMs });
+    }
+    const clock = this.clock;
+    const every = o.progressEvery ?? REPLAY_DEFAULTS.progressEvery;
+    const reorderWindowNs = o.reorderWindowNs ?? REPLAY_DEFAULTS.reorderWindowNs;
+    let resumeId = o.resumeAfterMsgId ?? null;
+    const resumeDate = resumeId ? dateOfMsgId(resumeId) : null;
+    const sink = o.sink;
+    let minTs: bigint | null = null;
+    let maxTs: bigint | null = null;
+
+    for (const day of days) {
+      if (this.stopRequested) break;
+      if (resumeId && resumeDate && day.date < resumeDate) {
+        o.log?.(`resume: ${day.date} is before the resume point (${resumeDate}): skipped`);
+        continue;
+      }
+      const included: ReplayKind[] = [];
+      for (const k of KINDS) {
+        const want = kinds[k];
+        if (want === false) continue;
+        if (want === 'auto' && !(await o.source.has(k, day.date))) continue;
+        included.push(k);
+      }
+      stats.dates.push(day.date);
+      if (included.length === 0) continue;
+      const range = { start: day.start ?? undefined, end: day.end ?? undefined };
+      const pos: Position = { nowNs: null, fromNs: day.start ?? dayStartNs(day.date), toNs: day.end ?? dayStartNs(day.date) + DAY_NS };
+      this.current = { stats, pos, t0 };
+      o.log?.(
+        `replaying ${day.date}: ${included.join(' + ')}${day.start !== null || day.end !== null ? ` [${day.start === null ? '-' : isoNs(day.start)}, ${day.end === null ? '-' : isoNs(day.end)})` : ''}`,
+      );
+      const merged = mergeBatchesByKey(
+        included.map((k) => o.source.batches(k, day.date, range)),
+        { key: keyOf, reorderWindowNs, onLate: () => stats.late++ },
+      );
+      const it = merged[Symbol.asyncIterator]();
+      let ahead = it.next();
+      try {
+        for (;;) {
+          const r = await this.orStop(ahead);
+          if (r === 'stop' || r.done) break;
+          // read ahead: the next batch is decoded and merged while this one waits for its schedule (or for room
+          // in the publisher's window), not on the critical path of the first event after it
+          ahead = it.next();
+          ahead.catch(() => undefined); // surfaces at the next await; never unhandled if we stop first
+          for (const p of r.value) {
+            if (resumeId) {
+              stats.skipped++;
+              if (p.msgId === resumeId) {
+                resumeId = null;
+                o.log?.(`resume: skipped ${stats.skipped} events already in the stream; continuing after ${p.msgId}`);
+              }
+              continue;
+            }
+            if (clock) {
+              // anchor-based schedule; wait only when not yet due (everything due goes out together)
+              const ts = keyOf(p);
+              const due = clock.schedule(ts);
+              let now = clock.now();
+              if (due > now || clock.paused) {
+                if ((await this.orStop(clock.untilDue(ts))) === 'stop') break;
+                now = clock.now();
+              }
+              clock.recordRelease(clock.dueAt(ts), now);
+            }
+            if (this.stopRequested) break;
+            try {
+              await sink.publish(p);
+            } catch (e) {
+              if ((e as Error)?.name !== 'EncodeError') throw new ReplayPublishError(p.msgId, e as Error);
+              // an event the contract's codec refuses (e.g. a corrupt timestamp): skipped, counted, named
+              stats.invalid++;
+              if (stats.invalid <= 10)
+                o.log?.(`warning: ${describeEvent(p.msgId)} not published, the codec refuses it: ${(e as Error).message}`);
+              continue;
+            }
+            stats.events++;
+            const kind = SUBJECT_KIND[p.subject];
+            if (kind) stats.perKind[kind]++;
+            const ts = (p.event as { ts_event_ns: bigint }).ts_event_ns;
+            if (minTs === null || ts < minTs) stats.firstEventNs = minTs = ts;
+            if (maxTs === null || ts > maxTs) stats.lastEventNs = maxTs = ts;
+            pos.nowNs = ts;
+            if (every > 0 && stats.events % every === 0 && o.onProgress) o.onProgress(stats, performance.now() - t0, pos);
+          }
+          if (this.stopRequested) break;
+        }
+      } finally {
+        // close the files; a generator parked in a sleep finishes its step first, so do not wait for it forever
+        const ret = it.return?.();
+        if (ret) await Promise.race([ret.catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
+      }
+    }
+    if (stats.invalid > 10) o.log?.(`warning: ${stats.invalid} events in all were refused by the codec and not published`);
+    if (resumeId && !this.stopRequested) throw new ResumePointNotFoundError(resumeId);
+    // the wall time includes the confirmations: an event counts once it is stored
+    try {
+      await (sink.flush as (timeoutMs?: number) => Promise<void>).call(
+        sink,
+        this.stopRequested ? (o.shutdownTimeoutMs ?? REPLAY_DEFAULTS.shutdownTimeoutMs) : undefined,
+      );
+    } catch (e) {
+      stats.error = (e as Error).message;
+    }
+    stats.sink = sink.stats;
+    stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    if (clock) {
+      const l = clock.stats().lateness;
+      stats.lateness = { p50Ms: l.p50, p99Ms: l.p99, maxMs: l.max, count: l.count };
+    }
+    stats.firstEventNs = minTs;
+    stats.lastEventNs = maxTs;
+    stats.stopped = this.stopRequested;
+    return finishStats(stats, performance.now() - t0);
+  }
+}
