@@ -1,9 +1,9 @@
 /**
- * Child process of tools/bench/live-ingest.ts: the fake vendor server (apps/live-ingestor/test/fake-vendor.ts)
+ * Child process of tools/bench/live-ingest.ts: the fake vendor server (@md/test-support/fake-vendor)
  * pushing synthetic SPY trades and quotes at a fixed rate, in frames of N events, recording each frame's send
  * time (performance.timeOrigin + performance.now(), comparable across processes). Driven over IPC.
  */
-import { FakeVendor } from '../../apps/live-ingestor/test/fake-vendor.ts';
+import { FakeVendor } from '@md/test-support/fake-vendor';
 
 const send = (m: unknown) => process.send!(m);
 const now = () => performance.timeOrigin + performance.now();
@@ -19,9 +19,13 @@ function frame(n: number, base: number): string {
   for (let i = 0; i < n; i++) {
     const k = q++;
     if (k % 2 === 0) {
-      parts.push(`{"ev":"T","sym":"SPY","i":"${k}","x":12,"p":${(base + (k % 7) * 0.01).toFixed(2)},"s":${100 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`);
+      parts.push(
+        `{"ev":"T","sym":"SPY","i":"${k}","x":12,"p":${(base + (k % 7) * 0.01).toFixed(2)},"s":${100 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`,
+      );
     } else {
-      parts.push(`{"ev":"Q","sym":"SPY","bx":11,"ax":12,"bp":${base.toFixed(2)},"ap":${(base + 0.01).toFixed(2)},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`);
+      parts.push(
+        `{"ev":"Q","sym":"SPY","bx":11,"ax":12,"bp":${base.toFixed(2)},"ap":${(base + 0.01).toFixed(2)},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`,
+      );
     }
   }
   return `[${parts.join(',')}]`;
@@ -37,6 +41,7 @@ process.on('message', async (m: { type: string; rate: number; frameSize: number;
   const interval = (1000 * m.frameSize) / m.rate; // ms between frames
   const sendTimes = new Float64Array(framesTotal);
   const conn = fv.live('stocks')[0];
+  if (!conn) throw new Error('fake vendor: no live stocks connection');
   const start = now();
   let f = 0;
   let behindMax = 0;

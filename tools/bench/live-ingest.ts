@@ -1,7 +1,7 @@
 /**
  * Benchmark of the live path: a fake vendor (child process) pushes synthetic SPY trades/quotes at --rate
- * events/s in frames of --frame events for --seconds; the live-ingestor (this process, the real
- * LiveIngestor with a JetStreamPublisher) publishes them into a local nats-server (file storage).
+ * events/s in frames of --frame events for --seconds; the live engine (this process, @md/live-engine's
+ * LiveEngine with the CLI's defaults and a JetStreamPublisher) publishes them into a local nats-server (file storage).
  * Reports: no-drop check (queue drops, stream count == sent), p50/p99/max latency from a frame's send
  * time to the JetStream ack of its last event, events/s, RSS at start and end, CPU.
  * Baseline in the same run: the same feed into a sink that confirms at once (socket + parse + normalize
@@ -10,15 +10,17 @@
  *   npx tsx tools/bench/live-ingest.ts [--seconds 5] [--runs 3] [--rate 50000] [--frame 100] [--mode ack|batch] [--window N]
  *   (node --expose-gc --import tsx tools/bench/live-ingest.ts ... collects garbage before each RSS reading)
  *   (the issue's full run: --seconds 20)
- * Build first: event-types, nats-bus, polygon-normalizer (npx tsup in each).
+ * Build first: event-types, nats-bus, polygon-normalizer, stream-merge, live-engine (npx tsup in each).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectBus, ensureStream, JetStreamPublisher, startNatsServer, type EventSink, type SinkStats } from '@md/nats-bus';
-import type { Publishable } from '@md/event-types';
-import { parseConfig, type LiveConfig } from '../../apps/live-ingestor/src/config.ts';
-import { LiveIngestor } from '../../apps/live-ingestor/src/ingestor.ts';
+import { connectBus, ensureStream, JetStreamPublisher, type EventSink } from '@md/nats-bus';
+import { startNatsServer } from '@md/nats-bus/testing';
+import { LiveEngine } from '@md/live-engine';
+import { CountingSink } from '@md/test-support';
+import { FAKE_API_KEY } from '@md/test-support/fake-vendor';
+import { at } from './narrow.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,19 +45,6 @@ const batchMs = Number(values['batch-ms']);
 const now = () => performance.timeOrigin + performance.now();
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 
-/** confirms at once: the baseline (everything but NATS) */
-class NullSink implements EventSink {
-  n = 0;
-  get stats(): SinkStats {
-    return { published: this.n, acked: this.n, duplicates: 0, retried: 0, failed: 0, pending: 0 };
-  }
-  async publish(_p: Publishable): Promise<void> {
-    this.n++;
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-}
-
 interface Result {
   sink: string;
   events: number;
@@ -74,12 +63,16 @@ interface Result {
   behindMax: number;
 }
 
+/** the q-quantile of sorted latencies (NaN when none) */
 function quant(a: Float64Array, q: number): number {
-  return a[Math.min(a.length - 1, Math.floor(q * a.length))];
+  return a[Math.min(a.length - 1, Math.floor(q * a.length))] ?? NaN;
 }
 
 async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
-  const child: ChildProcess = fork(resolve(import.meta.dirname, 'live-feed-server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(resolve(import.meta.dirname, 'live-feed-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const msgs: { type: string; [k: string]: unknown }[] = [];
   const waiters: (() => void)[] = [];
   child.on('message', (m) => {
@@ -98,15 +91,16 @@ async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
   const server = kind === 'jetstream' ? await startNatsServer() : null;
   const nc = server ? await connectBus({ servers: server.url }) : null;
   if (nc) await ensureStream(nc);
-  const sink: EventSink = nc ? new JetStreamPublisher(nc, { mode, window, batchSize, batchMs }) : new NullSink();
-  const cfg = parseConfig(['--sessions', 'stocks', '--stats-interval', '0', '--queue-size', '200000'], {
-    POLYGON_API_KEY: 'fake-key-0123456789abcdef',
-    POLYGON_STOCKS_WS_URL: url,
-  }) as LiveConfig;
+  // the baseline sink confirms at once (everything but NATS)
+  const sink: EventSink = nc ? new JetStreamPublisher(nc, { mode, window, batchSize, batchMs }) : new CountingSink();
   const logs: string[] = [];
-  const ing = new LiveIngestor(cfg, sink, (level, msg) => {
-    if (level !== 'debug') logs.push(`${level} ${msg}`);
-  });
+  const ing = new LiveEngine(
+    { apiKey: FAKE_API_KEY, stocksUrl: url, sessions: { stocks: true, options: false }, statsIntervalMs: 0, queueSize: 200_000 },
+    sink,
+    (level, msg) => {
+      if (level !== 'debug') logs.push(`${level} ${msg}`);
+    },
+  );
   ing.start();
   await next('ready');
   global.gc?.();
@@ -138,7 +132,7 @@ async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
   await ing.stop();
   const stored = nc ? Number((await ensureStream(nc)).info.state.messages) : sink.stats.acked;
   const lat = new Float64Array(framesAcked);
-  for (let i = 0; i < framesAcked; i++) lat[i] = ackAt[i] - done.sendTimes[i];
+  for (let i = 0; i < framesAcked; i++) lat[i] = at(ackAt, i, 'ack time') - at(done.sendTimes, i, 'send time');
   lat.sort();
   child.send({ type: 'stop' });
   if (nc) await nc.close();
@@ -154,7 +148,7 @@ async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
     p50: quant(lat, 0.5),
     p90: quant(lat, 0.9),
     p99: quant(lat, 0.99),
-    max: lat[lat.length - 1],
+    max: quant(lat, 1),
     rssStart,
     rssQuarter,
     rssEnd,
@@ -164,10 +158,15 @@ async function runOnce(kind: 'jetstream' | 'null'): Promise<Result> {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+    'run',
+  );
 
 console.log(`live-ingest: ${rate} events/s in frames of ${frameSize} for ${seconds} s, ${runs} run(s) per sink, publisher mode '${mode}'`);
-const all: Record<string, Result[]> = { null: [], jetstream: [] };
+const all: Record<'null' | 'jetstream', Result[]> = { null: [], jetstream: [] };
 for (let r = 0; r < runs; r++) {
   for (const kind of ['null', 'jetstream'] as const) {
     const res = await runOnce(kind);
@@ -179,7 +178,7 @@ for (let r = 0; r < runs; r++) {
     );
   }
 }
-const summary = (k: string) => {
+const summary = (k: keyof typeof all) => {
   const rs = all[k];
   return {
     ok: rs.every((r) => r.dropped === 0 && r.stored === r.events),
@@ -196,12 +195,21 @@ const summary = (k: string) => {
 const b = summary('null');
 const j = summary('jetstream');
 console.log('\nmedians:');
-console.log(`  baseline (null sink):  no-drop ${b.ok ? 'OK' : 'FAILED'}  ${Math.round(b.evs)} ev/s  p50 ${b.p50.toFixed(2)} ms  p99 ${b.p99.toFixed(2)} ms  rss ${mb(b.rssStart)} -> ${mb(b.rssEnd)} MB`);
-console.log(`  JetStream (${mode}):       no-drop ${j.ok ? 'OK' : 'FAILED'}  ${Math.round(j.evs)} ev/s  p50 ${j.p50.toFixed(2)} ms  p99 ${j.p99.toFixed(2)} ms  rss ${mb(j.rssStart)} -> ${mb(j.rssEnd)} MB`);
+console.log(
+  `  baseline (null sink):  no-drop ${b.ok ? 'OK' : 'FAILED'}  ${Math.round(b.evs)} ev/s  p50 ${b.p50.toFixed(2)} ms  p99 ${b.p99.toFixed(2)} ms  rss ${mb(b.rssStart)} -> ${mb(b.rssEnd)} MB`,
+);
+console.log(
+  `  JetStream (${mode}):       no-drop ${j.ok ? 'OK' : 'FAILED'}  ${Math.round(j.evs)} ev/s  p50 ${j.p50.toFixed(2)} ms  p99 ${j.p99.toFixed(2)} ms  rss ${mb(j.rssStart)} -> ${mb(j.rssEnd)} MB`,
+);
 console.log(`  ratio JetStream/baseline: p50 ${(j.p50 / b.p50).toFixed(2)}x  p99 ${(j.p99 / b.p99).toFixed(2)}x`);
 console.log(
   `  targets: ${rate} ev/s sustained: ${j.keptUp ? 'met' : 'NOT met'}; no drops (stored == sent): ${j.ok ? 'met' : 'NOT met'}; ` +
     `p99 < 5 ms: ${j.p99 < 5 ? 'met' : 'NOT met'}; RSS flat (end within 10% of the 25% mark, after warm-up): ${j.rssEnd <= j.rssQuarter * 1.1 ? 'met' : 'NOT met'}`,
 );
-console.log(`  (load average while running: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}, ${(await import('node:os')).cpus().length} cores)`);
+console.log(
+  `  (load average while running: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, ${(await import('node:os')).cpus().length} cores)`,
+);
 process.exit(0);

@@ -9,8 +9,15 @@
 import { parseArgs } from 'node:util';
 import { lookup } from '@md/event-types';
 import { Normalizer, parseFrame } from '@md/polygon-normalizer';
+import { at } from './narrow.ts';
 
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '20000' }, frame: { type: 'string', default: '100' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '20000' },
+    frame: { type: 'string', default: '100' },
+    runs: { type: 'string', default: '5' },
+  },
+});
 const nFrames = Number(values.frames);
 const frameSize = Number(values.frame);
 const runs = Number(values.runs);
@@ -25,15 +32,26 @@ function makeFrames(options: boolean): string[] {
       const k = q++;
       const strike = String(674 + (k % 5)).padStart(5, '0');
       const sym = options ? `O:SPY251216${k % 2 ? 'C' : 'P'}${strike}000` : 'SPY';
-      if (k % 2 === 0) parts.push(`{"ev":"T","sym":"${sym}","i":"${k}","x":12,"p":${(options ? 2.2 : 676.4) + (k % 7) * 0.01},"s":${1 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`);
-      else parts.push(`{"ev":"Q","sym":"${sym}","bx":11,"ax":12,"bp":${options ? 2.2 : 676.4},"ap":${options ? 2.23 : 676.41},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`);
+      if (k % 2 === 0)
+        parts.push(
+          `{"ev":"T","sym":"${sym}","i":"${k}","x":12,"p":${(options ? 2.2 : 676.4) + (k % 7) * 0.01},"s":${1 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`,
+        );
+      else
+        parts.push(
+          `{"ev":"Q","sym":"${sym}","bx":11,"ax":12,"bp":${options ? 2.2 : 676.4},"ap":${options ? 2.23 : 676.41},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`,
+        );
     }
     out.push(`[${parts.join(',')}]`);
   }
   return out;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+    'run',
+  );
 function measure(fn: () => number): number {
   const rates: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -69,7 +87,11 @@ for (const options of [false, true]) {
     return c;
   });
   console.log(`  ${cluster.padEnd(7)} JSON.parse only (baseline) ${Math.round(base).toLocaleString('en-US').padStart(11)}  1.00x`);
-  console.log(`  ${cluster.padEnd(7)} parseFrame + normalize     ${Math.round(norm).toLocaleString('en-US').padStart(11)}  ${(norm / base).toFixed(2)}x`);
-  console.log(`  ${cluster.padEnd(7)} + contract encode          ${Math.round(enc).toLocaleString('en-US').padStart(11)}  ${(enc / base).toFixed(2)}x`);
+  console.log(
+    `  ${cluster.padEnd(7)} parseFrame + normalize     ${Math.round(norm).toLocaleString('en-US').padStart(11)}  ${(norm / base).toFixed(2)}x`,
+  );
+  console.log(
+    `  ${cluster.padEnd(7)} + contract encode          ${Math.round(enc).toLocaleString('en-US').padStart(11)}  ${(enc / base).toFixed(2)}x`,
+  );
 }
 if (sink < 0) console.log(sink); // keep the work observable

@@ -19,10 +19,13 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { paceBatches, ReplayClock } from '@md/stream-merge';
+import { rng as prng } from '@md/test-support';
+import { at } from './narrow.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  return v ? v : def;
 }
 const SECONDS = Number(arg('seconds', '60'));
 const RATE = Number(arg('rate', '12000'));
@@ -37,17 +40,6 @@ interface Ev {
 }
 const T0 = 1_702_900_800_000_000_000n;
 const SPAN_NS = BigInt(Math.round(SECONDS * 1e9));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bursty synthetic events in batches of 512 (like the DBN reader's batches), generated on the fly. */
 async function* source(seed: number): AsyncGenerator<Ev[]> {
@@ -79,7 +71,7 @@ async function* source(seed: number): AsyncGenerator<Ev[]> {
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 }
 
 /** ms the main thread spent runnable but waiting for a CPU (Linux /proc/self/schedstat), or NaN */
@@ -127,8 +119,8 @@ async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block')
       e2.set(evOff);
       evOff = e2;
     }
-    for (let k = 0; k < group.length; k++) {
-      const off = Number(group[k].ts - anchor.tsNs) / 1e6; // ms of event time since the anchor
+    for (const e of group) {
+      const off = Number(e.ts - anchor.tsNs) / 1e6; // ms of event time since the anchor
       late[n] = now - (anchor.wallMs + off / SPEED);
       evOff[n] = off;
       n++;
@@ -143,10 +135,11 @@ async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block')
   const all = late.slice(0, n);
   const startL: number[] = [];
   const endL: number[] = [];
-  const lastOff = n ? evOff[n - 1] : 0;
+  const lastOff = evOff[n - 1] ?? 0;
   for (let k = 0; k < n; k++) {
-    if (evOff[k] < EDGE_S * 1000) startL.push(late[k]);
-    if (evOff[k] > lastOff - EDGE_S * 1000) endL.push(late[k]);
+    const off = at(evOff, k, 'event offset');
+    if (off < EDGE_S * 1000) startL.push(at(late, k, 'lateness'));
+    if (off > lastOff - EDGE_S * 1000) endL.push(at(late, k, 'lateness'));
   }
   const sorted = (xs: ArrayLike<number>) => Float64Array.from(xs).sort();
   if (sink === -1) console.log('');
@@ -165,20 +158,30 @@ async function run(precisionMs: number | undefined, fineWait?: 'poll' | 'block')
 
 const f3 = (x: number) => x.toFixed(3);
 function report(name: string, r: Result): void {
-  const q = (a: Float64Array) => `p50 ${f3(quantile(a, 0.5))}  p99 ${f3(quantile(a, 0.99))}  max ${f3(a[a.length - 1])}`;
+  const q = (a: Float64Array) => `p50 ${f3(quantile(a, 0.5))}  p99 ${f3(quantile(a, 0.99))}  max ${f3(quantile(a, 1))}`;
   console.log(`\n${name}`);
-  console.log(`  events ${r.events.toLocaleString('en-US')} over ${SECONDS} s of event time; wall ${(r.wallMs / 1000).toFixed(3)} s; ` +
-    `CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((100 * r.cpuMs) / r.wallMs).toFixed(0)}% of one core); ` +
-    `waited ${(r.runQueueMs / 1000).toFixed(2)} s for a CPU (run queue)${r.reanchored ? '; RE-ANCHORED (unexpected)' : ''}`);
-  console.log(`  lateness ms: p50 ${f3(quantile(r.all, 0.5))}  p90 ${f3(quantile(r.all, 0.9))}  p99 ${f3(quantile(r.all, 0.99))}  ` +
-    `p99.9 ${f3(quantile(r.all, 0.999))}  max ${f3(r.all[r.all.length - 1])}  (clock's own histogram p99 ${f3(r.clockP99)})`);
+  console.log(
+    `  events ${r.events.toLocaleString('en-US')} over ${SECONDS} s of event time; wall ${(r.wallMs / 1000).toFixed(3)} s; ` +
+      `CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((100 * r.cpuMs) / r.wallMs).toFixed(0)}% of one core); ` +
+      `waited ${(r.runQueueMs / 1000).toFixed(2)} s for a CPU (run queue)${r.reanchored ? '; RE-ANCHORED (unexpected)' : ''}`,
+  );
+  console.log(
+    `  lateness ms: p50 ${f3(quantile(r.all, 0.5))}  p90 ${f3(quantile(r.all, 0.9))}  p99 ${f3(quantile(r.all, 0.99))}  ` +
+      `p99.9 ${f3(quantile(r.all, 0.999))}  max ${f3(quantile(r.all, 1))}  (clock's own histogram p99 ${f3(r.clockP99)})`,
+  );
   console.log(`  first ${EDGE_S} s: ${q(r.start)}`);
   console.log(`  last  ${EDGE_S} s: ${q(r.end)}`);
 }
 
-console.log(`@md/stream-merge replay pacing benchmark: speed ${SPEED}, ${SECONDS} s of event time, mean ${RATE.toLocaleString('en-US')} events/s (bursty), ` +
-  `${WORK_US} µs of work per event, node ${process.version}`);
-console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores)`);
+console.log(
+  `@md/stream-merge replay pacing benchmark: speed ${SPEED}, ${SECONDS} s of event time, mean ${RATE.toLocaleString('en-US')} events/s (bursty), ` +
+    `${WORK_US} µs of work per event, node ${process.version}`,
+);
+console.log(
+  `load average at the start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${cpus().length} cores)`,
+);
 const main = await run(undefined);
 report("paceBatches + ReplayClock, defaults (timer, then Atomics.wait for the last 2 ms: fineWait 'block')", main);
 if (!process.argv.includes('--no-poll')) report("fineWait 'poll' (setImmediate polling for the last 2 ms)", await run(undefined, 'poll'));
@@ -189,7 +192,13 @@ if (BASELINE) {
 }
 const p99 = quantile(main.all, 0.99);
 const drift = quantile(main.end, 0.99) - quantile(main.start, 0.99);
-console.log(`\np99 ${f3(p99)} ms (target < 2): ${p99 < 2 ? 'met' : 'NOT met'}; p99 last ${EDGE_S} s - first ${EDGE_S} s = ${f3(drift)} ms; ` +
-  `wall - event time = ${f3(main.wallMs - SECONDS * 1000 / SPEED)} ms` +
-  (base ? `; p99 ratio default / timers-only = ${(p99 / quantile(base.all, 0.99)).toFixed(2)}` : ''));
-console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores): other work on the machine raises lateness`);
+console.log(
+  `\np99 ${f3(p99)} ms (target < 2): ${p99 < 2 ? 'met' : 'NOT met'}; p99 last ${EDGE_S} s - first ${EDGE_S} s = ${f3(drift)} ms; ` +
+    `wall - event time = ${f3(main.wallMs - (SECONDS * 1000) / SPEED)} ms` +
+    (base ? `; p99 ratio default / timers-only = ${(p99 / quantile(base.all, 0.99)).toFixed(2)}` : ''),
+);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${cpus().length} cores): other work on the machine raises lateness`,
+);

@@ -17,12 +17,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateSampleSession } from '@md/dbn-reader';
-import { connectBus, ensureStream, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { connectBus, ensureStream } from '@md/nats-bus';
+import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  return v ? v : def;
 }
 const EVENTS = Number(arg('events', '10000000'));
 const SINK = arg('sink', 'nats');
@@ -30,7 +32,10 @@ const MODE = arg('mode', 'batch');
 const APP = resolve(import.meta.dirname, '../../apps/replay-publisher/dist/main.js');
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 // the sample session's proportions (300k trades : 150k MBP-10 : 20k options)
 const trades = Math.round((EVENTS * 300) / 470);
@@ -80,9 +85,11 @@ async function main(): Promise<void> {
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => {
+  child.stderr!.on('data', (d) => {
     err += d;
-    const lines = String(d).split('\n').filter((l) => l.includes('progress events='));
+    const lines = String(d)
+      .split('\n')
+      .filter((l) => l.includes('progress events='));
     for (const l of lines) {
       const rss = procKb(child.pid!, 'VmRSS');
       console.log(`  ${l.replace(/^\S+ /, '').slice(0, 110)}  rss=${rss ? mb(rss * 1024) : '?'}`);
@@ -103,9 +110,13 @@ async function main(): Promise<void> {
   const selfPeak = /peak RSS\s+(\d+) MB/.exec(table)?.[1];
   console.log(table.slice(table.indexOf('replay complete')).trimEnd());
   console.log(`\nidle node baseline RSS: ${mb(idleKb * 1024)}`);
-  console.log(`replay-publisher peak RSS: ${selfPeak} MB (its maxRSS), ${mb(sampledPeakKb * 1024)} (VmHWM sampled); ${fmt(events)} events in ${wall.toFixed(1)} s (${fmt(events / wall)} events/s incl. startup)`);
+  console.log(
+    `replay-publisher peak RSS: ${selfPeak} MB (its maxRSS), ${mb(sampledPeakKb * 1024)} (VmHWM sampled); ${fmt(events)} events in ${wall.toFixed(1)} s (${fmt(events / wall)} events/s incl. startup)`,
+  );
   const peakMb = Math.max(Number(selfPeak ?? 0), sampledPeakKb / 1024);
-  console.log(`target: peak RSS < 200 MB while replaying ${fmt(EVENTS)} events: ${events === EVENTS && peakMb < 200 ? 'MET' : 'NOT MET'} (${peakMb.toFixed(0)} MB)`);
+  console.log(
+    `target: peak RSS < 200 MB while replaying ${fmt(EVENTS)} events: ${events === EVENTS && peakMb < 200 ? 'MET' : 'NOT MET'} (${peakMb.toFixed(0)} MB)`,
+  );
   console.log(`load average at the end: ${load()}`);
 }
 

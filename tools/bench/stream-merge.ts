@@ -14,10 +14,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { mergeBatchesByKey, mergeByKey } from '@md/stream-merge';
+import { at } from './narrow.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  return v ? v : def;
 }
 const N = Number(arg('items', process.env.BENCH_ITEMS ?? '1000000'));
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS ?? '3'));
@@ -43,7 +45,7 @@ async function* items(j: number, jitter = false): AsyncGenerator<Item> {
 }
 
 async function* batches(j: number, jitter = false): AsyncGenerator<Item[]> {
-  for (let i = 0; i < N; ) {
+  for (let i = 0; i < N;) {
     const n = Math.min(BATCH, N - i);
     const b: Item[] = new Array(n);
     for (let k = 0; k < n; k++, i++) b[k] = { ts: tsOf(j, i, jitter), input: j, seq: i };
@@ -71,7 +73,10 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     merged: async () => {
       let n = 0;
       let last = 0n;
-      for await (const x of mergeByKey([0, 1, 2].map((j) => items(j)), { key })) {
+      for await (const x of mergeByKey(
+        [0, 1, 2].map((j) => items(j)),
+        { key },
+      )) {
         if (x.ts < last) throw new Error('out of order');
         last = x.ts;
         n++;
@@ -80,7 +85,11 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     },
     baseline: async () => {
       let n = 0;
-      for (let j = 0; j < INPUTS; j++) for await (const x of items(j)) { sink ^= x.seq; n++; }
+      for (let j = 0; j < INPUTS; j++)
+        for await (const x of items(j)) {
+          sink ^= x.seq;
+          n++;
+        }
       return n;
     },
   },
@@ -89,10 +98,13 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     merged: async () => {
       let n = 0;
       let last = 0n;
-      for await (const b of mergeBatchesByKey([0, 1, 2].map((j) => batches(j)), { key })) {
-        for (let i = 0; i < b.length; i++) {
-          if (b[i].ts < last) throw new Error('out of order');
-          last = b[i].ts;
+      for await (const b of mergeBatchesByKey(
+        [0, 1, 2].map((j) => batches(j)),
+        { key },
+      )) {
+        for (const e of b) {
+          if (e.ts < last) throw new Error('out of order');
+          last = e.ts;
         }
         n += b.length;
       }
@@ -100,7 +112,11 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     },
     baseline: async () => {
       let n = 0;
-      for (let j = 0; j < INPUTS; j++) for await (const b of batches(j)) { for (let i = 0; i < b.length; i++) sink ^= b[i].seq; n += b.length; }
+      for (let j = 0; j < INPUTS; j++)
+        for await (const b of batches(j)) {
+          for (const e of b) sink ^= e.seq;
+          n += b.length;
+        }
       return n;
     },
   },
@@ -108,12 +124,20 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     name: 'batched, flushBeforeWait false',
     merged: async () => {
       let n = 0;
-      for await (const b of mergeBatchesByKey([0, 1, 2].map((j) => batches(j)), { key, flushBeforeWait: false })) n += b.length;
+      for await (const b of mergeBatchesByKey(
+        [0, 1, 2].map((j) => batches(j)),
+        { key, flushBeforeWait: false },
+      ))
+        n += b.length;
       return n;
     },
     baseline: async () => {
       let n = 0;
-      for (let j = 0; j < INPUTS; j++) for await (const b of batches(j)) { for (let i = 0; i < b.length; i++) sink ^= b[i].seq; n += b.length; }
+      for (let j = 0; j < INPUTS; j++)
+        for await (const b of batches(j)) {
+          for (const e of b) sink ^= e.seq;
+          n += b.length;
+        }
       return n;
     },
   },
@@ -122,11 +146,14 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     merged: async () => {
       let n = 0;
       let last = 0n;
-      const m = mergeBatchesByKey([0, 1, 2].map((j) => batches(j, true)), { key, reorderWindowNs: 100_000_000n });
+      const m = mergeBatchesByKey(
+        [0, 1, 2].map((j) => batches(j, true)),
+        { key, reorderWindowNs: 100_000_000n },
+      );
       for await (const b of m) {
-        for (let i = 0; i < b.length; i++) {
-          if (b[i].ts < last) throw new Error('out of order');
-          last = b[i].ts;
+        for (const e of b) {
+          if (e.ts < last) throw new Error('out of order');
+          last = e.ts;
         }
         n += b.length;
       }
@@ -136,7 +163,11 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     },
     baseline: async () => {
       let n = 0;
-      for (let j = 0; j < INPUTS; j++) for await (const b of batches(j, true)) { for (let i = 0; i < b.length; i++) sink ^= b[i].seq; n += b.length; }
+      for (let j = 0; j < INPUTS; j++)
+        for await (const b of batches(j, true)) {
+          for (const e of b) sink ^= e.seq;
+          n += b.length;
+        }
       return n;
     },
   },
@@ -145,11 +176,14 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     merged: async () => {
       let n = 0;
       let last = 0n;
-      const m = mergeBatchesByKey([0, 1, 2].map((j) => batches(j, true)), { key, reorderWindowNs: 1_000_000n });
+      const m = mergeBatchesByKey(
+        [0, 1, 2].map((j) => batches(j, true)),
+        { key, reorderWindowNs: 1_000_000n },
+      );
       for await (const b of m) {
-        for (let i = 0; i < b.length; i++) {
-          if (b[i].ts < last) throw new Error('out of order');
-          last = b[i].ts;
+        for (const e of b) {
+          if (e.ts < last) throw new Error('out of order');
+          last = e.ts;
         }
         n += b.length;
       }
@@ -158,7 +192,11 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
     },
     baseline: async () => {
       let n = 0;
-      for (let j = 0; j < INPUTS; j++) for await (const b of batches(j, true)) { for (let i = 0; i < b.length; i++) sink ^= b[i].seq; n += b.length; }
+      for (let j = 0; j < INPUTS; j++)
+        for await (const b of batches(j, true)) {
+          for (const e of b) sink ^= e.seq;
+          n += b.length;
+        }
       return n;
     },
   },
@@ -167,15 +205,21 @@ const cases: Array<{ name: string; merged: () => Promise<number>; baseline: () =
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? at(s, m, 'run') : (at(s, m - 1, 'run') + at(s, m, 'run')) / 2;
 };
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 console.log(`@md/stream-merge merge benchmark: ${INPUTS} inputs x ${fmt(N)} items, ${RUNS} runs (medians), node ${process.version}`);
-console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores)`);
+console.log(
+  `load average at the start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${cpus().length} cores)`,
+);
 const w = 32;
 console.log(`${''.padEnd(w)}  ${'---------- wall time ----------'.padStart(36)}  ${'------- per CPU-second -------'.padStart(36)}`);
-console.log(`${'case'.padEnd(w)}  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio`);
+console.log(
+  `${'case'.padEnd(w)}  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio  ${'merged ev/s'.padStart(13)}  ${'baseline ev/s'.padStart(13)}  ratio`,
+);
 for (const c of cases) {
   const m: Array<[number, number]> = [];
   const b: Array<[number, number]> = [];
@@ -184,7 +228,7 @@ for (const c of cases) {
     m.push(await timeIt(c.merged));
   }
   const cols: string[] = [];
-  for (const k of [0, 1]) {
+  for (const k of [0, 1] as const) {
     const mm = median(m.map((x) => x[k]));
     const bm = median(b.map((x) => x[k]));
     cols.push(`${fmt(mm).padStart(13)}  ${fmt(bm).padStart(13)}  ${(mm / bm).toFixed(2).padStart(5)}`);
@@ -192,5 +236,9 @@ for (const c of cases) {
   console.log(`${c.name.padEnd(w)}  ${cols.join('  ')}`);
 }
 console.log(`most items held with the 100 ms window: ${fmt(held100)}`);
-console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} cores): other work on the machine lowers the absolute figures`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${cpus().length} cores): other work on the machine lowers the absolute figures`,
+);
 if (sink === 0.5) console.log('');

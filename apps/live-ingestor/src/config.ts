@@ -1,287 +1,130 @@
-/** Command line + environment -> LiveConfig. Flags override the environment. */
-import { parseArgs } from 'node:util';
-import { nyDate, StrikeManager, type DropPolicy } from '@md/polygon-normalizer';
+/** The options: ONE table (@md/app-kit) -> parsing, validation, --help and the README table. Defaults: @md/live-engine's LIVE_DEFAULTS. */
+import { ConfigError, defineOptions, helpText, LOG_LEVELS, MAX_TIMER_MS, opt, parseBoolean, parseChoice, parseNumber } from '@md/app-kit';
+import { parseOptions, type Env, type InferOptions, type LogLevel } from '@md/app-kit';
+import { LIVE_DEFAULTS as D, LiveConfigError, liveConfig, type LiveEngineConfig } from '@md/live-engine';
+import { DEFAULT_NATS_URL } from '@md/nats-bus';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
-export type Feed = 'realtime' | 'delayed';
-export type Vendor = 'massive' | 'polygon';
-export type LiveSource = 'massive_ws' | 'polygon_ws';
-
-export interface LiveConfig {
-  apiKey: string;
-  sink: 'nats' | 'stdout';
-  stocksUrl: string;
-  optionsUrl: string;
-  stocksSource: LiveSource;
-  optionsSource: LiveSource;
-  sessions: { stocks: boolean; options: boolean };
-  underlying: string;
-  /** option root (default: the underlying) */
-  optionRoot: string;
-  strikeRange: number;
-  strikeIncrement: number;
-  recentreThreshold: number;
-  focusStrike: number | null;
-  /** pinned expiry YYYY-MM-DD, or null: today in America/New_York (0DTE), rolled at midnight */
-  expiry: string | null;
-  /** centre the strikes here before the first underlying trade (null: wait for it) */
-  initialPrice: number | null;
-  idleTimeoutMs: number;
-  pingIntervalMs: number;
-  stepTimeoutMs: number;
-  maxPayload: number;
-  queueSize: number;
-  dropPolicy: DropPolicy;
-  statsIntervalMs: number;
-  publishMode: 'ack' | 'batch';
-  /** true when --publish-mode was given (else ack, and ack is kept on a replicated stream) */
-  publishModeGiven: boolean;
-  publishWindow: number | undefined;
-  /** replicas of MARKET_DATA when the app creates it (--replicas / NATS_STREAM_REPLICAS); an existing stream is used as it is */
-  streamReplicas: number | undefined;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  stableResetMs: number;
-  maxConnectionsCooldownMs: number;
-  shutdownTimeoutMs: number;
-}
-
-export const HELP = `live-ingestor: Polygon.io / Massive.com WebSocket feeds -> canonical events -> NATS JetStream
-
-Usage: live-ingestor [options]        (nx serve live-ingestor)
-
-Two sessions: stocks (T.<underlying>, Q.<underlying>) and options (0DTE contracts, ATM +- N strikes,
-calls and puts, T and Q, re-centred when the underlying trades 0.50 away from the last centre).
-
-Key:  POLYGON_API_KEY or MASSIVE_API_KEY (required; never logged)
-NATS: NATS_URL (default nats://localhost:4222; may carry user:password@ or token@), NATS_USER/NATS_PASSWORD,
-      NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS, NATS_TLS_CA/NATS_TLS_CERT/NATS_TLS_KEY. An existing MARKET_DATA
-      that captures market.> is used as it is (other replicas, max age, ... are logged).
-
-Options (flags override the environment variable in brackets):
-  --sink nats|stdout          where events go; stdout: "subject<TAB>json" per event, logs on stderr (nats)
-  --feed realtime|delayed     host socket.* or delayed.* [LIVE_FEED] (realtime)
-  --vendor massive|polygon    host names *.massive.com or legacy *.polygon.io [LIVE_VENDOR] (massive)
-  --host NAME                 any other host (business.massive.com, ...): wss://NAME/stocks, /options [LIVE_HOST]
-  --stocks-url URL            full ws:// or wss:// URL of the stocks session [POLYGON_STOCKS_WS_URL]
-  --options-url URL           full URL of the options session [POLYGON_OPTIONS_WS_URL]
-  --source massive_ws|polygon_ws   event source (default: by host: *.polygon.io -> polygon_ws, else massive_ws)
-  --sessions stocks,options   which sessions to run (stocks,options)
-  --underlying SYM            [LIVE_UNDERLYING] (SPY)
-  --option-root ROOT          option root if it differs from the underlying (SPX -> SPXW)
-  --strike-range N            strikes each side of ATM [LIVE_STRIKE_RANGE] (3)
-  --strike-increment X        strike grid step in dollars [LIVE_STRIKE_INCREMENT] (1)
-  --recentre X                re-centre threshold in dollars [LIVE_RECENTRE] (0.5)
-  --focus-strike X            keep this strike's -1..+2 range subscribed [LIVE_FOCUS_STRIKE]
-  --expiry YYYY-MM-DD         pin the expiry (default: today in America/New_York, rolled daily)
-  --initial-price X           centre strikes here before the first underlying trade
-  --idle-timeout S            reconnect when no frame (nor pong) arrives for S seconds [LIVE_IDLE_TIMEOUT_S] (60)
-  --ping-interval S           WebSocket ping interval (20)
-  --max-payload BYTES         largest accepted frame (8388608)
-  --queue-size N              bounded queue between socket and publisher, events, <= 10000000 (100000)
-  --drop-policy P             drop-newest|drop-oldest when the queue is full (drop-newest)
-  --stats-interval S          counters in the log every S seconds [LIVE_STATS_INTERVAL_S] (10)
-  --publish-mode ack|batch    JetStream publisher mode (ack; kept on a replicated stream unless given)
-  --publish-window N          max unconfirmed events (publisher default)
-  --replicas N                replicas of MARKET_DATA if this app creates it, 1..5 [NATS_STREAM_REPLICAS] (1)
-  --backoff-initial-ms MS     first reconnect delay (500); doubles, +-50% jitter
-  --backoff-max-ms MS         reconnect delay cap (30000)
-  --max-connections-cooldown S   wait after a max_connections status (60)
-  (durations in seconds are at most 2147483, in ms at most 2147483647: the limit of Node's timers)
-  -h, --help                  this text
-
-Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad configuration, 3 authentication refused (bad key or plan
-without WebSocket access), 4 stopped but some events failed to publish to NATS, 1 other fatal error
-(including the NATS connection closed for good, e.g. credentials revoked).
-`;
-
-const HOSTS: Record<Vendor, Record<Feed, string>> = {
-  massive: { realtime: 'socket.massive.com', delayed: 'delayed.massive.com' },
-  polygon: { realtime: 'socket.polygon.io', delayed: 'delayed.polygon.io' },
-};
-
-/** massive_ws unless the host is a *.polygon.io name */
-export function sourceForUrl(url: string): LiveSource {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return 'massive_ws';
-  }
-  return host === 'polygon.io' || host.endsWith('.polygon.io') ? 'polygon_ws' : 'massive_ws';
-}
-
-function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
-
-/** the largest delay Node's timers accept (2^31-1 ms); above it Node warns and waits 1 ms */
-export const MAX_TIMER_MS = 2_147_483_647;
 /** the largest --queue-size (the queue preallocates its ring: 10M slots are ~80 MB) */
 export const MAX_QUEUE_SIZE = 10_000_000;
 
-function number(name: string, v: string, opts: { int?: boolean; min?: number; max?: number; unit?: string } = {}): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new ConfigError(`${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(v)}`);
-  }
-  if (opts.max !== undefined && n > opts.max) {
-    throw new ConfigError(`${name} must be <= ${opts.max}${opts.unit ? ` (${opts.unit})` : ''}, got ${JSON.stringify(v)}`);
-  }
-  return n;
+function fail(message: string): never {
+  throw new ConfigError(message);
 }
-
-function wsUrl(name: string, v: string): string {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new ConfigError(`${name} must be a full ws:// or wss:// URL, got ${JSON.stringify(v)}`);
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new ConfigError(`${name} must be a ws:// or wss:// URL, got ${u.protocol}`);
-  return v;
+/** a text option matching `re`, else `<name> must be <what>, got "<text>"` */
+const matching = (re: RegExp, what: string) => (t: string, n: string) =>
+  re.test(t) ? t : fail(`${n} must be ${what}, got ${JSON.stringify(t)}`);
+function wsUrl(t: string, n: string): string {
+  const protocol = URL.canParse(t) ? new URL(t).protocol : fail(`${n} must be a full ws:// or wss:// URL, got ${JSON.stringify(t)}`);
+  return protocol === 'ws:' || protocol === 'wss:' ? t : fail(`${n} must be a ws:// or wss:// URL, got ${protocol}`);
 }
+/** a time in seconds on the command line (at most what a Node timer takes: 2^31-1 ms), in ms in the configuration */
+function seconds(
+  ms: number,
+  spec: { flag: string; env?: string; label?: string; help: string; check?: (ms: number) => string | undefined },
+) {
+  const max = Math.floor(MAX_TIMER_MS / 1000);
+  const parse = (t: string, n: string) => Math.round(parseNumber(t, n, { min: 0, max, unit: 'seconds' }) * 1000);
+  return opt.custom({ ...spec, parse, default: ms, defaultText: String(ms / 1000), placeholder: 'S' });
+}
+/** MD_LOG_LEVEL / --log-level: a level; LIVE_DEBUG (the older name): 1 = debug, 0 = info */
+const logLevel = (t: string, n: string): LogLevel =>
+  n === 'LIVE_DEBUG' ? (parseBoolean(t, n) ? 'debug' : 'info') : parseChoice(t, n, LOG_LEVELS);
+const SESSIONS = (['stocks', 'options'] as const).filter((s) => D.sessions[s]);
+/** option quotes: at most 1,000 contracts per connection (docs/polygon-ws.md, 3. Subscriptions); keep a margin */
+const tooManyStrikes = (n: number) => (2 * n + 1 + 4) * 2 > 900;
 
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): LiveConfig | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+/** Every option once: flag, environment variable(s) (the first canonical, the rest documented aliases), bounds, default, help.
+ * The shared names (--nats-url, --publish-mode, MD_*, NATS_*) are the replay-publisher's too. `label`: the name an error
+ * message uses whatever was given (the messages as they were before the table). */
+// prettier-ignore
+export const OPTIONS = defineOptions({
+  apiKey: opt.string({ flag: false, env: ['POLYGON_API_KEY', 'MASSIVE_API_KEY'], default: () => fail('no API key: set POLYGON_API_KEY (or MASSIVE_API_KEY)'),
+    defaultText: 'required', help: 'the vendor API key, never logged' }),
+  sink: opt.enum({ env: 'MD_SINK', choices: ['nats', 'stdout'], default: 'nats', help: 'where events go; stdout: "subject<TAB>json" per event, logs on stderr' }),
+  feed: opt.enum({ env: 'LIVE_FEED', choices: ['realtime', 'delayed'], default: D.feed, label: '--feed', help: 'host socket.* or delayed.*' }),
+  vendor: opt.enum({ env: 'LIVE_VENDOR', choices: ['massive', 'polygon'], default: D.vendor, label: '--vendor', help: 'host names *.massive.com or legacy *.polygon.io' }),
+  host: opt.custom({ env: 'LIVE_HOST', parse: matching(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a host name (e.g. business.massive.com)'), label: '--host',
+    placeholder: 'NAME', defaultText: 'by --vendor and --feed', help: 'any other host (business.massive.com, ...): wss://NAME/stocks, /options' }),
+  stocksUrl: opt.custom({ env: 'POLYGON_STOCKS_WS_URL', parse: wsUrl, label: '--stocks-url / POLYGON_STOCKS_WS_URL', placeholder: 'URL',
+    defaultText: 'wss://HOST/stocks', help: 'full ws:// or wss:// URL of the stocks session' }),
+  optionsUrl: opt.custom({ env: 'POLYGON_OPTIONS_WS_URL', parse: wsUrl, label: '--options-url / POLYGON_OPTIONS_WS_URL', placeholder: 'URL',
+    defaultText: 'wss://HOST/options', help: 'full ws:// or wss:// URL of the options session' }),
+  source: opt.enum({ choices: ['massive_ws', 'polygon_ws'], defaultText: 'by host: *.polygon.io -> polygon_ws, else massive_ws', help: 'the source of the events' }),
+  sessions: opt.list({ choices: ['stocks', 'options'], default: SESSIONS, check: (l) => (l.length ? undefined : 'must name stocks, options or both'),
+    help: 'which sessions run' }),
+  underlying: opt.custom({ env: 'LIVE_UNDERLYING', parse: (t, n) => matching(/^[A-Z0-9.]{1,10}$/, 'a ticker like SPY')(t.toUpperCase(), n),
+    default: D.underlying, label: '--underlying', placeholder: 'SYM', help: 'the stocks session subscribes T.<SYM> and Q.<SYM>; its trades centre the strikes' }),
+  optionRoot: opt.custom({ parse: (t) => t.toUpperCase(), placeholder: 'ROOT', defaultText: 'the underlying', help: 'option root if it differs from the underlying (SPX -> SPXW)' }),
+  strikeRange: opt.number({ env: 'LIVE_STRIKE_RANGE', int: true, min: 0, default: D.strikeRange, label: '--strike-range', help: 'strikes each side of ATM',
+    check: (n) => (tooManyStrikes(n) ? `${n} would hold more than 900 option quote contracts (the vendor allows 1,000 per connection)` : undefined) }),
+  strikeIncrement: opt.number({ env: 'LIVE_STRIKE_INCREMENT', min: 0.001, default: D.strikeIncrement, label: '--strike-increment', help: 'strike grid step in dollars' }),
+  recentreThreshold: opt.number({ flag: 'recentre', env: 'LIVE_RECENTRE', min: 0.001, default: D.recentreThreshold, label: '--recentre',
+    help: 're-centre when the underlying trades this many dollars away from the last centre' }),
+  focusStrike: opt.number({ env: 'LIVE_FOCUS_STRIKE', min: 0.001, default: D.focusStrike, label: '--focus-strike', help: "keep this strike's -1..+2 range subscribed" }),
+  expiry: opt.custom({ parse: matching(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'), default: D.expiry, placeholder: 'YYYY-MM-DD',
+    defaultText: 'today in America/New_York, rolled daily', help: 'pin the expiry' }),
+  initialPrice: opt.number({ min: 0.001, default: D.initialPrice, help: 'centre the strikes here before the first underlying trade' }),
+  idleTimeoutMs: seconds(D.idleTimeoutMs, { flag: 'idle-timeout', env: 'LIVE_IDLE_TIMEOUT_S', label: '--idle-timeout',
+    check: (ms) => (ms > 0 ? undefined : 'must be > 0'), help: 'reconnect when no frame (nor pong) arrives for S seconds' }),
+  pingIntervalMs: seconds(D.pingIntervalMs, { flag: 'ping-interval', help: 'WebSocket ping interval' }),
+  stepTimeoutMs: seconds(D.stepTimeoutMs, { flag: 'step-timeout', help: 'limit of each connect / auth / subscribe step' }),
+  maxPayload: opt.number({ int: true, min: 1024, default: D.maxPayload, placeholder: 'BYTES', help: 'largest accepted frame (a bigger one: reconnect)' }),
+  queueSize: opt.number({ int: true, min: 1, max: MAX_QUEUE_SIZE, unit: 'events', default: D.queueSize, help: `bounded queue between socket and publisher, events, <= ${MAX_QUEUE_SIZE}` }),
+  dropPolicy: opt.enum({ choices: ['drop-newest', 'drop-oldest'], default: D.dropPolicy, help: 'what goes when the queue is full' }),
+  statsIntervalMs: seconds(D.statsIntervalMs, { flag: 'stats-interval', env: 'LIVE_STATS_INTERVAL_S', label: '--stats-interval', help: 'counters in the log every S seconds (0: only at exit)' }),
+  natsUrl: opt.string({ env: 'NATS_URL', default: null, placeholder: 'URL[,URL]', defaultText: DEFAULT_NATS_URL,
+    help: 'NATS server(s); user:password@ or token@ in a URL work and are never printed' }),
+  publishMode: opt.enum({ env: 'NATS_PUBLISH_MODE', choices: ['ack', 'batch'], default: 'ack', help: 'JetStream publisher mode (batch on a replicated stream: warned about)' }),
+  publishWindow: opt.number({ env: 'NATS_PUBLISH_WINDOW', int: true, min: 1, defaultText: "the publisher's for the mode", help: 'max unconfirmed events' }),
+  replicas: opt.number({ env: 'NATS_STREAM_REPLICAS', int: true, min: 1, max: 5, label: '--replicas / NATS_STREAM_REPLICAS', defaultText: '1',
+    help: 'replicas of MARKET_DATA if this app creates it (an existing stream capturing market.> is used as it is)' }),
+  backoffInitialMs: opt.number({ min: 1, max: MAX_TIMER_MS, unit: 'ms', default: D.backoffInitialMs, placeholder: 'MS', help: 'first reconnect delay; doubles, +-50% jitter' }),
+  backoffMaxMs: opt.number({ min: 1, max: MAX_TIMER_MS, unit: 'ms', default: D.backoffMaxMs, placeholder: 'MS', help: 'reconnect delay cap' }),
+  stableResetMs: seconds(D.stableResetMs, { flag: 'stable-reset', help: 'streaming this long resets the reconnect backoff' }),
+  maxConnectionsCooldownMs: seconds(D.maxConnectionsCooldownMs, { flag: 'max-connections-cooldown', help: 'wait after a max_connections status' }),
+  shutdownTimeoutMs: seconds(D.shutdownTimeoutMs, { flag: 'shutdown-timeout', env: 'MD_SHUTDOWN_TIMEOUT_S', help: 'wait at most S seconds for outstanding acks when stopping' }),
+  logLevel: opt.custom({ env: ['MD_LOG_LEVEL', 'LIVE_DEBUG'], parse: logLevel, default: 'info', placeholder: LOG_LEVELS.join('|'),
+    help: 'the lowest level logged (on stderr); LIVE_DEBUG=1 means debug' }),
+});
+
+export const HELP = helpText(OPTIONS, {
+  title: 'live-ingestor: Polygon.io / Massive.com WebSocket feeds -> canonical events -> NATS JetStream',
+  usage: 'live-ingestor [options]        (npx nx serve live-ingestor, npx live-ingestor)',
+  intro: `Two sessions: stocks (T.<underlying>, Q.<underlying>) and options (0DTE contracts, ATM +- N strikes,
+calls and puts, T and Q, re-centred when the underlying trades 0.50 away from the last centre).`,
+  sections: [{ title: 'Options (flags override the environment variable in brackets; "or": a documented alias):' }],
+  outro: `NATS credentials/TLS: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS, NATS_TLS_CA/CERT/KEY.
+Times in seconds are at most 2147483, in ms at most 2147483647 (the limit of Node's timers).
+
+Exit codes: 0 stopped by SIGINT/SIGTERM (or stdout closed), 2 bad configuration, 3 authentication refused (bad
+key or plan without WebSocket access), 4 stopped but some events failed to publish to NATS, 1 other fatal error
+(including the NATS connection closed for good, e.g. credentials revoked), 130 a second SIGINT/SIGTERM.`,
+});
+
+export type LiveConfig = Omit<InferOptions<typeof OPTIONS>, keyof LiveEngineConfig> &
+  LiveEngineConfig & {
+    /** --publish-mode / --publish-window were given (else a replicated stream may choose) */
+    publishModeGiven: boolean;
+    publishWindowGiven: boolean;
+  };
+
+/** argv + environment -> the engine's configuration (LIVE_DEFAULTS under the options) and the app's ('help' for --help) */
+export function parseConfig(argv: readonly string[], env: Env): LiveConfig | 'help' {
+  const p = parseOptions(OPTIONS, { argv, env });
+  if (p === 'help') return 'help';
+  const { values: v, given } = p;
+  const sessions = { stocks: v.sessions.includes('stocks'), options: v.sessions.includes('options') };
+  if (sessions.options && !sessions.stocks && v.initialPrice === null && v.focusStrike === null)
+    fail(
+      "the options session centres its strikes on the stocks session's underlying trades: run both sessions, or give --initial-price / --focus-strike",
+    );
+  let engine: LiveEngineConfig; // the engine's own checks; the URLs, sources and option root it derives
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        sink: { type: 'string' },
-        feed: { type: 'string' },
-        vendor: { type: 'string' },
-        host: { type: 'string' },
-        'stocks-url': { type: 'string' },
-        'options-url': { type: 'string' },
-        source: { type: 'string' },
-        sessions: { type: 'string' },
-        underlying: { type: 'string' },
-        'option-root': { type: 'string' },
-        'strike-range': { type: 'string' },
-        'strike-increment': { type: 'string' },
-        recentre: { type: 'string' },
-        'focus-strike': { type: 'string' },
-        expiry: { type: 'string' },
-        'initial-price': { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        'ping-interval': { type: 'string' },
-        'step-timeout': { type: 'string' },
-        'max-payload': { type: 'string' },
-        'queue-size': { type: 'string' },
-        'drop-policy': { type: 'string' },
-        'stats-interval': { type: 'string' },
-        'publish-mode': { type: 'string' },
-        'publish-window': { type: 'string' },
-        replicas: { type: 'string' },
-        'backoff-initial-ms': { type: 'string' },
-        'backoff-max-ms': { type: 'string' },
-        'stable-reset': { type: 'string' },
-        'max-connections-cooldown': { type: 'string' },
-        'shutdown-timeout': { type: 'string' },
-      },
-    }));
+    engine = liveConfig({ ...v, sessions, stocksSource: v.source, optionsSource: v.source });
   } catch (e) {
-    throw new ConfigError(`${(e as Error).message} (see --help)`);
+    throw e instanceof LiveConfigError ? new ConfigError(e.message) : e;
   }
-  if (values.help) return 'help';
-  const s = (k: string, envName?: string): string | undefined => {
-    const v = values[k];
-    if (typeof v === 'string') return v;
-    const ev = envName ? env[envName] : undefined;
-    return ev !== undefined && ev !== '' ? ev : undefined;
-  };
-
-  const apiKey = env.POLYGON_API_KEY || env.MASSIVE_API_KEY || '';
-  if (!apiKey) throw new ConfigError('no API key: set POLYGON_API_KEY (or MASSIVE_API_KEY)');
-
-  const feed = oneOf<Feed>('--feed', s('feed', 'LIVE_FEED') ?? 'realtime', ['realtime', 'delayed']);
-  const vendor = oneOf<Vendor>('--vendor', s('vendor', 'LIVE_VENDOR') ?? 'massive', ['massive', 'polygon']);
-  const host = s('host', 'LIVE_HOST') ?? HOSTS[vendor][feed];
-  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) throw new ConfigError(`--host must be a host name (e.g. business.massive.com), got ${JSON.stringify(host)}`);
-  const stocksUrl = wsUrl('--stocks-url / POLYGON_STOCKS_WS_URL', s('stocks-url', 'POLYGON_STOCKS_WS_URL') ?? `wss://${host}/stocks`);
-  const optionsUrl = wsUrl('--options-url / POLYGON_OPTIONS_WS_URL', s('options-url', 'POLYGON_OPTIONS_WS_URL') ?? `wss://${host}/options`);
-  const srcFlag = s('source');
-  const src = srcFlag === undefined ? undefined : oneOf<LiveSource>('--source', srcFlag, ['massive_ws', 'polygon_ws']);
-  const sessionList = (s('sessions') ?? 'stocks,options').split(',').map((x) => x.trim()).filter(Boolean);
-  for (const x of sessionList) oneOf('--sessions item', x, ['stocks', 'options']);
-  const underlying = (s('underlying', 'LIVE_UNDERLYING') ?? 'SPY').toUpperCase();
-  if (!/^[A-Z0-9.]{1,10}$/.test(underlying)) throw new ConfigError(`--underlying must be a ticker like SPY, got ${JSON.stringify(underlying)}`);
-  const expiry = s('expiry') ?? null;
-  if (expiry !== null && !/^\d{4}-\d{2}-\d{2}$/.test(expiry)) throw new ConfigError(`--expiry must be YYYY-MM-DD, got ${JSON.stringify(expiry)}`);
-  const fs = s('focus-strike', 'LIVE_FOCUS_STRIKE');
-  const ip = s('initial-price');
-  const pw = s('publish-window');
-  const rep = s('replicas', 'NATS_STREAM_REPLICAS');
-  // timers: at most 2^31-1 ms (Node would otherwise fire them after 1 ms)
-  const sec = (k: string, envName: string | undefined, dflt: number) =>
-    Math.round(number(`--${k}`, s(k, envName) ?? String(dflt), { min: 0, max: Math.floor(MAX_TIMER_MS / 1000), unit: 'seconds' }) * 1000);
-
-  const cfg: LiveConfig = {
-    apiKey,
-    sink: oneOf('--sink', s('sink') ?? 'nats', ['nats', 'stdout']),
-    stocksUrl,
-    optionsUrl,
-    stocksSource: src ?? sourceForUrl(stocksUrl),
-    optionsSource: src ?? sourceForUrl(optionsUrl),
-    sessions: { stocks: sessionList.includes('stocks'), options: sessionList.includes('options') },
-    underlying,
-    optionRoot: (s('option-root') ?? underlying.replace(/\./g, '')).toUpperCase(),
-    strikeRange: number('--strike-range', s('strike-range', 'LIVE_STRIKE_RANGE') ?? '3', { int: true, min: 0 }),
-    strikeIncrement: number('--strike-increment', s('strike-increment', 'LIVE_STRIKE_INCREMENT') ?? '1', { min: 0.001 }),
-    recentreThreshold: number('--recentre', s('recentre', 'LIVE_RECENTRE') ?? '0.5', { min: 0.001 }),
-    focusStrike: fs === undefined ? null : number('--focus-strike', fs, { min: 0.001 }),
-    expiry,
-    initialPrice: ip === undefined ? null : number('--initial-price', ip, { min: 0.001 }),
-    idleTimeoutMs: sec('idle-timeout', 'LIVE_IDLE_TIMEOUT_S', 60),
-    pingIntervalMs: sec('ping-interval', undefined, 20),
-    stepTimeoutMs: sec('step-timeout', undefined, 10),
-    maxPayload: number('--max-payload', s('max-payload') ?? String(8 * 1024 * 1024), { int: true, min: 1024 }),
-    queueSize: number('--queue-size', s('queue-size') ?? '100000', { int: true, min: 1, max: MAX_QUEUE_SIZE, unit: 'events' }),
-    dropPolicy: oneOf<DropPolicy>('--drop-policy', s('drop-policy') ?? 'drop-newest', ['drop-newest', 'drop-oldest']),
-    statsIntervalMs: sec('stats-interval', 'LIVE_STATS_INTERVAL_S', 10),
-    publishMode: oneOf('--publish-mode', s('publish-mode') ?? 'ack', ['ack', 'batch']),
-    publishModeGiven: s('publish-mode') !== undefined,
-    streamReplicas: rep === undefined ? undefined : number('--replicas / NATS_STREAM_REPLICAS', rep.trim(), { int: true, min: 1, max: 5 }),
-    publishWindow: pw === undefined ? undefined : number('--publish-window', pw, { int: true, min: 1 }),
-    backoffInitialMs: number('--backoff-initial-ms', s('backoff-initial-ms') ?? '500', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),
-    backoffMaxMs: number('--backoff-max-ms', s('backoff-max-ms') ?? '30000', { min: 1, max: MAX_TIMER_MS, unit: 'ms' }),
-    stableResetMs: sec('stable-reset', undefined, 60),
-    maxConnectionsCooldownMs: sec('max-connections-cooldown', undefined, 60),
-    shutdownTimeoutMs: sec('shutdown-timeout', undefined, 15),
-  };
-  if (!cfg.sessions.stocks && !cfg.sessions.options) throw new ConfigError('--sessions must name stocks, options or both');
-  if (cfg.idleTimeoutMs <= 0) throw new ConfigError('--idle-timeout must be > 0');
-  // option quotes: at most 1,000 contracts per connection (polygon-ws.md 2.5); keep a margin
-  if ((2 * cfg.strikeRange + 1 + 4) * 2 > 900) throw new ConfigError(`--strike-range ${cfg.strikeRange} would hold more than 900 option quote contracts (the vendor allows 1,000 per connection)`);
-  if (cfg.sessions.options && !cfg.sessions.stocks && cfg.initialPrice === null && cfg.focusStrike === null) {
-    throw new ConfigError('the options session centres its strikes on the stocks session\'s underlying trades: run both sessions, or give --initial-price / --focus-strike');
-  }
-  if (cfg.sessions.options) {
-    try {
-      // the strike manager's own checks (expiry date, root, grid) before anything connects
-      new StrikeManager({ root: cfg.optionRoot, expDate: cfg.expiry ?? nyDate(), range: cfg.strikeRange, increment: cfg.strikeIncrement, recentreThreshold: cfg.recentreThreshold, focusStrike: cfg.focusStrike });
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
-  }
-  return cfg;
-}
-
-/** Replaces every occurrence of the secret with `***` (the API key never reaches a log line or an error). */
-export function makeRedactor(secrets: string[]): (text: string) => string {
-  const list = secrets.filter((x) => x.length >= 4).sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (t) => t;
-  return (t) => {
-    let out = t;
-    for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
-    return out;
-  };
+  return { ...v, ...engine, publishModeGiven: given.publishMode !== undefined, publishWindowGiven: given.publishWindow !== undefined };
 }

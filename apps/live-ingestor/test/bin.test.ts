@@ -10,7 +10,7 @@ describe('bin', () => {
   // npm links a bin at install time only when its file exists: a bin pointing into dist/ is missing on a fresh
   // clone (install runs before the build), so the bin is a committed launcher that imports dist/
   it('the live-ingestor bin is a committed, executable launcher, linked at the repository root', () => {
-    const bin = (pkg.bin as Record<string, string>)['live-ingestor'];
+    const bin = pkg.bin['live-ingestor'];
     expect(bin).toMatch(/^\.\/bin\//);
     const file = join(appDir, bin);
     expect(statSync(file).mode & 0o111).not.toBe(0);

@@ -9,9 +9,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, ensureStream, startNatsCluster, type LocalNatsCluster } from '@md/nats-bus';
-import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
-import { until } from './helpers';
+import { connectBus, ensureStream } from '@md/nats-bus';
+import { startNatsCluster, type LocalNatsCluster } from '@md/nats-bus/testing';
+import { until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 let cluster: LocalNatsCluster;
@@ -48,7 +49,13 @@ describe('live-ingestor and a replicated stream on a 3-node cluster', () => {
   it('NATS_URL = the three servers only: the app uses the R3 stream and stores events', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks', '--stats-interval', '0'], {
       cwd: resolve(import.meta.dirname, '..'),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: cluster.url },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        POLYGON_API_KEY: FAKE_API_KEY,
+        POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+        NATS_URL: cluster.url,
+      },
     });
     const p = child;
     let stderr = '';
@@ -63,7 +70,11 @@ describe('live-ingestor and a replicated stream on a 3-node cluster', () => {
     fv.broadcast('stocks', JSON.stringify([{ ev: 'T', sym: 'SPY', i: '1', x: 12, p: 676.41, s: 100, t: 1765898100000, q: 1 }]));
     const nc = await connectBus({ servers: cluster.url });
     try {
-      await until(async () => Number((await settle(() => ensureStream(nc, { replicas: 3 }))).info.state.messages) === 1, 20_000, 'the event stored');
+      await until(
+        async () => Number((await settle(() => ensureStream(nc, { replicas: 3 }))).info.state.messages) === 1,
+        20_000,
+        'the event stored',
+      );
     } finally {
       await nc.close();
     }

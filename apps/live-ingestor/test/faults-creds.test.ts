@@ -5,16 +5,17 @@
  * account the server does not know. Right creds: events stored; wrong or garbage creds: exit 1 with a clear
  * message, one refusal at the server, the vendor never contacted; the user seeds never printed.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, createOperator, createUser, type KeyPair } from '@nats-io/nkeys';
-import { connectBus, ensureStream, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
-import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
-import { until } from './helpers';
+import { connectBus, ensureStream } from '@md/nats-bus';
+import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
+import { until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
+import { killAll, runTsx } from '@md/test-support/process';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 const te = new TextEncoder();
@@ -22,7 +23,13 @@ const b64u = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
 
 /** a NATS v2 JWT (header.claims.signature, ed25519 by the issuer's nkey) */
 function jwt(issuer: KeyPair, subject: string, name: string, nats: Record<string, unknown>): string {
-  const claims: Record<string, unknown> = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name, sub: subject, nats: { ...nats, version: 2 } };
+  const claims: Record<string, unknown> = {
+    iat: Math.floor(Date.now() / 1000),
+    iss: issuer.getPublicKey(),
+    name,
+    sub: subject,
+    nats: { ...nats, version: 2 },
+  };
   claims.jti = createHash('sha256').update(JSON.stringify(claims)).digest('base64url');
   const head = b64u(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
   const body = b64u(JSON.stringify(claims));
@@ -30,7 +37,11 @@ function jwt(issuer: KeyPair, subject: string, name: string, nats: Record<string
 }
 const LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 const account = (op: KeyPair, acc: KeyPair, name: string, js: boolean) =>
-  jwt(op, acc.getPublicKey(), name, { type: 'account', limits: js ? { ...LIMITS, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : LIMITS, default_permissions: { pub: {}, sub: {} } });
+  jwt(op, acc.getPublicKey(), name, {
+    type: 'account',
+    limits: js ? { ...LIMITS, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : LIMITS,
+    default_permissions: { pub: {}, sub: {} },
+  });
 function creds(acc: KeyPair, user: KeyPair): { text: string; seed: string } {
   const seed = new TextDecoder().decode(user.getSeed());
   const u = jwt(acc, user.getPublicKey(), 'live-ingestor', { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
@@ -47,7 +58,6 @@ let goodCreds = '';
 let rogueCreds = '';
 let garbageCreds = '';
 const seeds: string[] = [];
-const procs: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'md-live-creds-'));
@@ -73,23 +83,17 @@ beforeAll(async () => {
   fv = await FakeVendor.start();
 }, 60_000);
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  killAll();
   await fv?.close();
   await srv?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function run(env: Record<string, string>) {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks', '--stats-interval', '0.5'], {
+  return runTsx(MAIN, ['--sessions', 'stocks', '--stats-interval', '0.5'], {
     cwd: resolve(import.meta.dirname, '..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LIVE_DEBUG: '1', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: srv.url, ...env },
+    env: { LIVE_DEBUG: '1', POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: srv.url, ...env },
   });
-  procs.push(p);
-  const out = { stdout: '', stderr: '' };
-  p.stdout.on('data', (d) => (out.stdout += d));
-  p.stderr.on('data', (d) => (out.stderr += d));
-  const exit = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return { p, out, exit };
 }
 const refusals = () => srv.logs().filter((l) => /authentication error|authorization violation/i.test(l)).length;
 const figures: string[] = [];
@@ -115,8 +119,18 @@ describe('NATS creds file (JWT) through the app', () => {
   }, 60_000);
 
   for (const [name, file, message, minRefusals] of [
-    ['a user of an account the server does not trust', () => rogueCreds, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(creds file .*rogue\.creds\): authentication refused/, 1],
-    ['a file that is not a creds file', () => garbageCreds, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(creds file .*garbage\.creds\)/, 0],
+    [
+      'a user of an account the server does not trust',
+      () => rogueCreds,
+      /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(creds file .*rogue\.creds\): authentication refused/,
+      1,
+    ],
+    [
+      'a file that is not a creds file',
+      () => garbageCreds,
+      /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(creds file .*garbage\.creds\)/,
+      0,
+    ],
   ] as const) {
     it(`${name}: exit 1 with a clear message naming the file, at most one refusal, the vendor never contacted`, async () => {
       const r0 = refusals();

@@ -20,8 +20,9 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { counters, rng, spawnApp, startBus, until, type Bus } from './helpers';
+import { rng, until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY, type FakeConnection } from '@md/test-support/fake-vendor';
+import { counters, spawnApp, startBus, type Bus } from './helpers';
 
 const DURATION_S = Number(process.env.FAULTS_DURATION_S ?? 20);
 const RATE = Number(process.env.FAULTS_RATE ?? 20_000);
@@ -68,7 +69,18 @@ describe('fault: the vendor drops the live connection at random under load', () 
       [bus, fv] = await Promise.all([startBus(), FakeVendor.start()]);
       const vendor = fv;
       const app = spawnApp(
-        ['--sessions', 'stocks', '--stats-interval', '1', '--backoff-initial-ms', '50', '--backoff-max-ms', '400', '--publish-window', '4096'],
+        [
+          '--sessions',
+          'stocks',
+          '--stats-interval',
+          '1',
+          '--backoff-initial-ms',
+          '50',
+          '--backoff-max-ms',
+          '400',
+          '--publish-window',
+          '4096',
+        ],
         { POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
       );
       child = app.proc;
@@ -89,10 +101,13 @@ describe('fault: the vendor drops the live connection at random under load', () 
       const t0 = Date.now();
       const tEnd = t0 + DURATION_S * 1000;
       const adopt = () => {
-        const cand = vendor.live('stocks').filter((c) => c.subs.size === 2 && !conns.some((r) => r.conn === c));
-        if (cand.length === 0) return;
+        const conn = vendor
+          .live('stocks')
+          .filter((c) => c.subs.size === 2 && !conns.some((r) => r.conn === c))
+          .at(-1);
+        if (!conn) return;
         const prev = conns[conns.length - 1];
-        const rec: ConnRecord = { conn: cand[cand.length - 1], first: nextSeq, last: nextSeq - 1, resent: [], dropped: false };
+        const rec: ConnRecord = { conn, first: nextSeq, last: nextSeq - 1, resent: [], dropped: false };
         if (prev && prev.last >= prev.first) {
           const from = Math.max(prev.first, prev.last - RESEND + 1);
           rec.resent = range(from, prev.last - from + 1);
@@ -142,9 +157,9 @@ describe('fault: the vendor drops the live connection at random under load', () 
       // let the app read and publish the rest: two stats lines in a row with the same frame count and nothing queued or pending
       await until(
         () => {
-          const l = statLines();
-          if (l.length < 2) return false;
-          const [a, b] = [counters(l[l.length - 2]), counters(l[l.length - 1])];
+          const [la, lb] = statLines().slice(-2);
+          if (la === undefined || lb === undefined) return false;
+          const [a, b] = [counters(la), counters(lb)];
           return a.frames === b.frames && b.queue === 0 && b.pending === 0;
         },
         60_000,
@@ -168,7 +183,7 @@ describe('fault: the vendor drops the live connection at random under load', () 
           const id = m.headers?.get('Nats-Msg-Id') ?? '';
           const q = Number(id.slice(id.lastIndexOf(':') + 1));
           expect(Number.isInteger(q) && q >= 0 && q < generated, `msg id ${id}`).toBe(true);
-          copies[q]++;
+          copies[q] = (copies[q] ?? 0) + 1;
           read++;
           if (m.seq >= si.state.last_seq) break;
         }
@@ -177,9 +192,9 @@ describe('fault: the vendor drops the live connection at random under load', () 
       expect(read).toBe(stored);
       let twice = 0;
       let unique = 0;
-      for (let i = 0; i < generated; i++) {
-        if (copies[i] > 1) twice++;
-        if (copies[i] > 0) unique++;
+      for (const n of copies) {
+        if (n > 1) twice++;
+        if (n > 0) unique++;
       }
       expect(twice, 'events stored more than once').toBe(0);
 
@@ -189,13 +204,13 @@ describe('fault: the vendor drops the live connection at random under load', () 
       // them: `dropped`). Events of the next connection's overlap re-send are left out of "delivered itself".
       let lostInFlight = 0;
       let holes = 0;
-      for (let k = 0; k < conns.length; k++) {
-        const r = conns[k];
+      const isStored = (s: number) => (copies[s] ?? 0) > 0;
+      for (const [k, r] of conns.entries()) {
         const resentNext = new Set(conns[k + 1]?.resent ?? []);
         let lastOwn = r.first - 1;
-        for (let s = r.first; s <= r.last; s++) if (copies[s] > 0 && !resentNext.has(s)) lastOwn = s;
+        for (let s = r.first; s <= r.last; s++) if (isStored(s) && !resentNext.has(s)) lastOwn = s;
         for (let s = r.first; s <= r.last; s++) {
-          if (copies[s] > 0) continue;
+          if (isStored(s)) continue;
           if (s < lastOwn) holes++;
           else lostInFlight++;
         }

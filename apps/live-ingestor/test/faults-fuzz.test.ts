@@ -16,8 +16,9 @@ import { isUtf8 } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseFrame } from '@md/polygon-normalizer';
-import { FakeVendor, FAKE_API_KEY, type FakeConnection } from './fake-vendor';
-import { counters, rng, rssMb, spawnApp, startBus, until, type Bus } from './helpers';
+import { rng, until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY, type FakeConnection } from '@md/test-support/fake-vendor';
+import { counters, rssMb, spawnApp, startBus, type Bus } from './helpers';
 
 const N_FUZZ = Number(process.env.FAULTS_FUZZ_FRAMES ?? 5000);
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
@@ -26,25 +27,37 @@ const OVERSIZED = 3;
 
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
-const pick = <T>(a: readonly T[]): T => a[int(a.length)];
+const pick = <T>(a: readonly T[]): T => {
+  const x = a[int(a.length)];
+  if (x === undefined) throw new RangeError('pick: empty array');
+  return x;
+};
 
 const KEYS = ['ev', 'sym', 'p', 's', 't', 'q', 'x', 'c', 'i', 'z', 'bp', 'ap', 'bs', 'as', 'bx', 'ax', 'status', 'message', 'zz', ''];
 const EVS = ['T', 'Q', 'A', 'AM', 'XQ', 'status', 't', '', 'T ', 7, null, true, ['T'], { ev: 'T' }];
 function randomString(): string {
   const n = int(12);
   let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(pick([32 + int(95), int(32), 0x80 + int(0x780), 0xd800 + int(0x800), 0xfffd, 0x10000 + int(1000)]));
+  for (let i = 0; i < n; i++)
+    s += String.fromCharCode(pick([32 + int(95), int(32), 0x80 + int(0x780), 0xd800 + int(0x800), 0xfffd, 0x10000 + int(1000)]));
   return s;
 }
 function randomValue(depth: number): unknown {
   switch (int(depth > 4 ? 6 : 9)) {
-    case 0: return null;
-    case 1: return rand() < 0.5;
-    case 2: return pick([0, -1, 1.5, 1e308, -1e-308, 2 ** 53 + 2, 1765898100000, 1765898100, 1765898100000000000, 676.41, -676.41]);
-    case 3: return randomString();
-    case 4: return pick(['SPY', 'O:SPY251216C00676000', 'SPY251216C00676000', '', 'NaN', '1e3']);
-    case 5: return int(1000);
-    case 6: return Array.from({ length: int(6) }, () => randomValue(depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return pick([0, -1, 1.5, 1e308, -1e-308, 2 ** 53 + 2, 1765898100000, 1765898100, 1765898100000000000, 676.41, -676.41]);
+    case 3:
+      return randomString();
+    case 4:
+      return pick(['SPY', 'O:SPY251216C00676000', 'SPY251216C00676000', '', 'NaN', '1e3']);
+    case 5:
+      return int(1000);
+    case 6:
+      return Array.from({ length: int(6) }, () => randomValue(depth + 1));
     case 7:
     case 8: {
       const o: Record<string, unknown> = {};
@@ -65,13 +78,34 @@ function goodEvent(): Record<string, unknown> {
 }
 /** a valid-looking event with one to three fields given a wrong value */
 function wrongTypes(): Record<string, unknown> {
-  const e: Record<string, unknown> = rand() < 0.5
-    ? { ev: 'T', sym: 'SPY', x: 12, p: 676.41, s: 100, t: 1765898100000, q: 1 }
-    : { ev: 'Q', sym: 'SPY', bx: 11, bp: 676.4, bs: 2, ax: 12, ap: 676.41, as: 3, t: 1765898100000, q: 1 };
+  const e: Record<string, unknown> =
+    rand() < 0.5
+      ? { ev: 'T', sym: 'SPY', x: 12, p: 676.41, s: 100, t: 1765898100000, q: 1 }
+      : { ev: 'Q', sym: 'SPY', bx: 11, bp: 676.4, bs: 2, ax: 12, ap: 676.41, as: 3, t: 1765898100000, q: 1 };
   const bad: [string, unknown][] = [
-    ['p', '676.41'], ['p', -1], ['p', 0], ['s', 1.5], ['s', -3], ['s', '100'], ['t', 1765898100], ['t', 1765898100000000000], ['t', '1765898100000'],
-    ['q', 2 ** 53 + 2], ['q', -1], ['q', 1.25], ['sym', ''], ['sym', 42], ['sym', 'O:SPY251216C00676000'], ['sym', 'SPY251216C00676000'],
-    ['c', 'x'], ['c', [1.5]], ['x', 'NYSE'], ['bp', null], ['as', 1e400], ['bs', []], ['ap', {}],
+    ['p', '676.41'],
+    ['p', -1],
+    ['p', 0],
+    ['s', 1.5],
+    ['s', -3],
+    ['s', '100'],
+    ['t', 1765898100],
+    ['t', 1765898100000000000],
+    ['t', '1765898100000'],
+    ['q', 2 ** 53 + 2],
+    ['q', -1],
+    ['q', 1.25],
+    ['sym', ''],
+    ['sym', 42],
+    ['sym', 'O:SPY251216C00676000'],
+    ['sym', 'SPY251216C00676000'],
+    ['c', 'x'],
+    ['c', [1.5]],
+    ['x', 'NYSE'],
+    ['bp', null],
+    ['as', 1e400],
+    ['bs', []],
+    ['ap', {}],
   ];
   for (let k = 1 + int(3); k > 0; k--) {
     const [f, v] = pick(bad);
@@ -91,7 +125,11 @@ function invalidUtf8(): Buffer {
 type Fuzz = { kind: string; data: string | Buffer; binary?: boolean };
 function fuzzFrame(): Fuzz {
   const r = int(100);
-  if (r < 25) return { kind: 'random JSON', data: JSON.stringify(rand() < 0.7 ? Array.from({ length: 1 + int(5) }, () => randomValue(0)) : randomValue(0)) ?? 'undefined' };
+  if (r < 25)
+    return {
+      kind: 'random JSON',
+      data: JSON.stringify(rand() < 0.7 ? Array.from({ length: 1 + int(5) }, () => randomValue(0)) : randomValue(0)) ?? 'undefined',
+    };
   if (r < 45) return { kind: 'wrong types', data: JSON.stringify(Array.from({ length: 1 + int(4) }, () => wrongTypes())) };
   if (r < 55) {
     const good = JSON.stringify([goodEventShape(), goodEventShape()]);
@@ -108,15 +146,29 @@ function fuzzFrame(): Fuzz {
     const d = 1000 + int(20_000);
     return { kind: 'deep nesting', data: rand() < 0.5 ? '['.repeat(3 * d) + ']'.repeat(3 * d) : '{"a":'.repeat(d) + '1' + '}'.repeat(d) };
   }
-  if (r < 88) return { kind: 'binary frame', data: Buffer.from(rand() < 0.5 ? te.encode(JSON.stringify([wrongTypes()])) : Array.from({ length: int(200) }, () => int(256))), binary: true };
-  if (r < 98) return { kind: 'top level not an array', data: pick(['null', '42', '"SPY"', 'true', '{}', '{"ev":"T"}', '', ' ', '\ufeff[]', '[]', '[[]]', '[null]']) };
-  return { kind: 'huge under the limit', data: rand() < 0.5 ? `["${'x'.repeat(MAX_PAYLOAD - 1024 - int(50_000))}"]` : JSON.stringify(Array.from({ length: 2000 }, () => ({ ev: 'T', sym: 'SPY', p: 'x' }))) };
+  if (r < 88)
+    return {
+      kind: 'binary frame',
+      data: Buffer.from(rand() < 0.5 ? te.encode(JSON.stringify([wrongTypes()])) : Array.from({ length: int(200) }, () => int(256))),
+      binary: true,
+    };
+  if (r < 98)
+    return {
+      kind: 'top level not an array',
+      data: pick(['null', '42', '"SPY"', 'true', '{}', '{"ev":"T"}', '', ' ', '\ufeff[]', '[]', '[[]]', '[null]']),
+    };
+  return {
+    kind: 'huge under the limit',
+    data:
+      rand() < 0.5
+        ? `["${'x'.repeat(MAX_PAYLOAD - 1024 - int(50_000))}"]`
+        : JSON.stringify(Array.from({ length: 2000 }, () => ({ ev: 'T', sym: 'SPY', p: 'x' }))),
+  };
 }
 /** a good event that is not one of the counted good events (q beyond the good range): only ever sent broken */
 function goodEventShape(): Record<string, unknown> {
   return { ev: 'T', sym: 'SPY', x: 12, p: 676.41, s: 100, t: 1765898100000, q: 9_000_000 + int(1000) };
 }
-
 
 let bus: Bus | null = null;
 let fv: FakeVendor | null = null;
@@ -135,19 +187,32 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     [bus, fv] = await Promise.all([startBus(), FakeVendor.start()]);
     const vendor = fv;
     const app = spawnApp(
-      ['--sessions', 'stocks', '--stats-interval', '0.5', '--max-payload', String(MAX_PAYLOAD), '--backoff-initial-ms', '50', '--backoff-max-ms', '200'],
+      [
+        '--sessions',
+        'stocks',
+        '--stats-interval',
+        '0.5',
+        '--max-payload',
+        String(MAX_PAYLOAD),
+        '--backoff-initial-ms',
+        '50',
+        '--backoff-max-ms',
+        '200',
+      ],
       { POLYGON_API_KEY: FAKE_API_KEY, POLYGON_STOCKS_WS_URL: vendor.url('stocks'), NATS_URL: bus.server.url },
     );
     child = app.proc;
     const proc = child;
+    /** the last stats line's counters (undefined before the first line) */
     const lastStats = () => {
-      const l = app.statLines();
-      return counters(l[l.length - 1] ?? '');
+      const l = app.statLines().at(-1);
+      return l === undefined ? undefined : counters(l);
     };
     await vendor.waitFor(() => vendor.subscriptions('stocks').size === 2, 30_000, 'subscription');
     const live = (): FakeConnection => {
-      const c = vendor.live('stocks');
-      return c[c.length - 1];
+      const c = vendor.live('stocks').at(-1);
+      if (!c) throw new Error('no live stocks connection at the fake vendor');
+      return c;
     };
 
     const rss: number[] = [];
@@ -185,7 +250,11 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
       if (oversizedAt.has(i)) {
         const conns = vendor.connections.length;
         live().send(`["${'y'.repeat(MAX_PAYLOAD + 10)}"]`);
-        await vendor.waitFor(() => vendor.connections.length > conns && vendor.subscriptions('stocks').size === 2, 15_000, 'reconnect after an oversized frame');
+        await vendor.waitFor(
+          () => vendor.connections.length > conns && vendor.subscriptions('stocks').size === 2,
+          15_000,
+          'reconnect after an oversized frame',
+        );
         reconnectsSeen++;
         kinds.set('over the limit', (kinds.get('over the limit') ?? 0) + 1);
       }
@@ -206,12 +275,17 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
         expected.good += good.length;
       }
       // keep the socket's send buffer small; give the app time to read
-      if (c.ws.bufferedAmount > 4 * MAX_PAYLOAD || i % 50 === 49) await new Promise((r) => setTimeout(r, c.ws.bufferedAmount > 4 * MAX_PAYLOAD ? 50 : 1));
-      if (i === Math.floor(N_FUZZ / 10)) baseline = rss[rss.length - 1];
+      if (c.ws.bufferedAmount > 4 * MAX_PAYLOAD || i % 50 === 49)
+        await new Promise((r) => setTimeout(r, c.ws.bufferedAmount > 4 * MAX_PAYLOAD ? 50 : 1));
+      if (i === Math.floor(N_FUZZ / 10)) baseline = rss.at(-1) ?? NaN;
       if (i === Math.floor(N_FUZZ / 2)) {
         // the extremes, once each: ~1 MB of nesting (450,000 arrays; 150,000 objects), 20,000 bad events in one frame
         const d = 150_000;
-        for (const data of ['['.repeat(3 * d) + ']'.repeat(3 * d), '{"a":'.repeat(d) + '1' + '}'.repeat(d), JSON.stringify(Array.from({ length: 20_000 }, () => ({ ev: 'T', sym: 'SPY', p: 'x' })))]) {
+        for (const data of [
+          '['.repeat(3 * d) + ']'.repeat(3 * d),
+          '{"a":'.repeat(d) + '1' + '}'.repeat(d),
+          JSON.stringify(Array.from({ length: 20_000 }, () => ({ ev: 'T', sym: 'SPY', p: 'x' }))),
+        ]) {
           sendCounted(live(), data);
           kinds.set('extreme (1 MB nesting, 20,000 bad events)', (kinds.get('extreme (1 MB nesting, 20,000 bad events)') ?? 0) + 1);
         }
@@ -220,13 +294,24 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     expect(app.exited, app.stderr.slice(-3000)).toBeUndefined();
 
     // invalid UTF-8 inside a string field of an otherwise valid event (see the known-bug test below)
-    const replaced = Buffer.concat([Buffer.from('[{"ev":"T","sym":"SP'), Buffer.from([0xff]), Buffer.from('Y","x":12,"p":676.41,"s":100,"t":1765898100000,"q":8000001}]')]);
+    const replaced = Buffer.concat([
+      Buffer.from('[{"ev":"T","sym":"SP'),
+      Buffer.from([0xff]),
+      Buffer.from('Y","x":12,"p":676.41,"s":100,"t":1765898100000,"q":8000001}]'),
+    ]);
     sendCounted(live(), replaced);
 
     await until(
       () => {
         const s = lastStats();
-        return s.malformed_frames === expected.malformedFrames && s.malformed_events === expected.malformedEvents && s.stock_trades + s.stock_quotes >= expected.good && s.queue === 0 && s.pending === 0;
+        return (
+          s !== undefined &&
+          s.malformed_frames === expected.malformedFrames &&
+          s.malformed_events === expected.malformedEvents &&
+          s.stock_trades + s.stock_quotes >= expected.good &&
+          s.queue === 0 &&
+          s.pending === 0
+        );
       },
       60_000,
       'the app to read every frame',
@@ -234,6 +319,7 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     await new Promise((r) => setTimeout(r, 600));
     clearInterval(sampler);
     const s = lastStats();
+    if (!s) throw new Error('no stats line');
     expect(s.malformed_frames).toBe(expected.malformedFrames);
     expect(s.malformed_events).toBe(expected.malformedEvents);
     expect(s.ignored).toBe(expected.ignored);
@@ -257,15 +343,17 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
       if (m.seq >= si.state.last_seq) break;
     }
     await msgs.close();
-    const goodIds = [...ids.keys()].filter((id) => /^market\.stocks\.(trades|quotes):SPY:\d+:\d+$/.test(id) && Number(id.split(':').pop()) < goodSeq);
+    const goodIds = [...ids.keys()].filter(
+      (id) => /^market\.stocks\.(trades|quotes):SPY:\d+:\d+$/.test(id) && Number(id.split(':').pop()) < goodSeq,
+    );
     replacementStored = [...ids.keys()].filter((id) => id.includes('\ufffd')).length;
     expect(goodIds.length).toBe(expected.good);
     expect([...ids.values()].every((n) => n === 1)).toBe(true);
     expect(ids.size - replacementStored).toBe(expected.good);
 
-    const warm = Number.isNaN(baseline) ? rss[0] : baseline;
+    const warm = Number.isNaN(baseline) ? (rss[0] ?? NaN) : baseline;
     const peak = Math.max(...rss);
-    const end = rss[rss.length - 1];
+    const end = rss.at(-1) ?? NaN;
     // bound: the ingestor holds at most a few frames of --max-payload (1 MiB) at once; 200 MB over the warm-up figure is a leak
     expect(peak - warm).toBeLessThan(200);
     const kindList = [...kinds.entries()].map(([k, n]) => `${k} ${n}`).join(', ');

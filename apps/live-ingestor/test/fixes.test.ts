@@ -1,48 +1,49 @@
 /**
  * Regression tests for the live-ingestor's known bugs 1-5 of RELIABILITY.md (and 6/7 through the app):
  * 1. timer values beyond 2^31-1 ms refused; 2. --queue-size bounded, before anything connects;
- * 3. a frame that is not valid UTF-8 is counted malformed (offset of the first bad byte) and skipped;
+ * 3. a frame that is not valid UTF-8 is counted malformed (offset of the first bad byte) and skipped: now
+ *    tested where the code lives, packages/polygon-normalizer/test/session.test.ts (firstInvalidUtf8Offset)
+ *    and packages/live-engine/test/engine.test.ts (the engine's counters and log);
  * 4. the NATS connection closed for good stops the app (exit 1); events that failed to publish -> exit 4;
  * 5. an existing replicated stream is used as it is, in ack mode; NATS_STREAM_REPLICAS for creation;
  * 6/7. credentials written into NATS_URL (with or without scheme) work and are never printed.
  * Real parts: the app as a process (src/main.ts through tsx), real nats-servers, the fake vendor on loopback.
  */
-import { isUtf8 } from 'node:buffer';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectBus, ensureStream, startNatsCluster, startNatsServer, type LocalNatsCluster, type LocalNatsServer } from '@md/nats-bus';
+import { connectBus, ensureStream } from '@md/nats-bus';
+import { startNatsCluster, startNatsServer, type LocalNatsCluster, type LocalNatsServer } from '@md/nats-bus/testing';
+import { until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
+import { killAll, runTsx } from '@md/test-support/process';
 import { ConfigError, parseConfig, type LiveConfig } from '../src/config';
-import { firstInvalidUtf8Offset } from '../src/session';
-import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
-import { ingestor, LogCapture, MemorySink, testConfig, until } from './helpers';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
-const procs: ChildProcessWithoutNullStreams[] = [];
-afterAll(() => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterAll(() => killAll());
 
-function run(args: string[], env: Record<string, string>) {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, '--sessions', 'stocks', ...args], {
+const run = (args: string[], env: Record<string, string>) =>
+  runTsx(MAIN, ['--sessions', 'stocks', ...args], {
     cwd: resolve(import.meta.dirname, '..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', POLYGON_API_KEY: FAKE_API_KEY, ...env },
+    env: { POLYGON_API_KEY: FAKE_API_KEY, ...env },
   });
-  procs.push(p);
-  const out = { stdout: '', stderr: '' };
-  p.stdout.on('data', (d) => (out.stdout += d));
-  p.stderr.on('data', (d) => (out.stderr += d));
-  const exit = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return { p, out, exit };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const trade = (q: number, sym = 'SPY') => JSON.stringify([{ ev: 'T', sym, i: String(q), x: 12, p: 676.41, s: 100, t: 1765898100000 + q, q }]);
-const cfgOf = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, { POLYGON_API_KEY: 'k-123456', ...env }) as LiveConfig;
+const trade = (q: number, sym = 'SPY') =>
+  JSON.stringify([{ ev: 'T', sym, i: String(q), x: 12, p: 676.41, s: 100, t: 1765898100000 + q, q }]);
+const cfgOf = (argv: string[], env: Record<string, string> = {}) =>
+  parseConfig(argv, { POLYGON_API_KEY: 'k-123456', ...env }) as LiveConfig;
 
 describe('bug 1: timers beyond 2^31-1 ms are refused, naming the flag, the bound and the value', () => {
-  const secFlags = ['--stats-interval', '--ping-interval', '--step-timeout', '--stable-reset', '--max-connections-cooldown', '--shutdown-timeout', '--idle-timeout'];
+  const secFlags = [
+    '--stats-interval',
+    '--ping-interval',
+    '--step-timeout',
+    '--stable-reset',
+    '--max-connections-cooldown',
+    '--shutdown-timeout',
+    '--idle-timeout',
+  ];
   it.each(secFlags)('%s (seconds)', (f) => {
     expect(() => cfgOf([f, '3000000'])).toThrow(ConfigError);
     expect(() => cfgOf([f, '3000000'])).toThrow(`${f} must be <= 2147483 (seconds), got "3000000"`);
@@ -61,7 +62,10 @@ describe('bug 1: timers beyond 2^31-1 ms are refused, naming the flag, the bound
   it('the process exits 2 with the message, before anything connects', async () => {
     const listener = await countingListener();
     try {
-      const r = run(['--stats-interval', '3000000'], { NATS_URL: `nats://127.0.0.1:${listener.port}`, POLYGON_STOCKS_WS_URL: `ws://127.0.0.1:${listener.port}/stocks` });
+      const r = run(['--stats-interval', '3000000'], {
+        NATS_URL: `nats://127.0.0.1:${listener.port}`,
+        POLYGON_STOCKS_WS_URL: `ws://127.0.0.1:${listener.port}/stocks`,
+      });
       expect(await r.exit).toBe(2);
       expect(r.out.stderr).toContain('--stats-interval must be <= 2147483 (seconds), got "3000000"');
       expect(r.out.stderr).not.toMatch(/TimeoutOverflowWarning/);
@@ -101,7 +105,10 @@ describe('bug 2: --queue-size is bounded', () => {
   it('the process exits 2 naming --queue-size, and never connects to NATS or the vendor', async () => {
     const listener = await countingListener();
     try {
-      const r = run(['--queue-size', '1e12'], { NATS_URL: `nats://127.0.0.1:${listener.port}`, POLYGON_STOCKS_WS_URL: `ws://127.0.0.1:${listener.port}/stocks` });
+      const r = run(['--queue-size', '1e12'], {
+        NATS_URL: `nats://127.0.0.1:${listener.port}`,
+        POLYGON_STOCKS_WS_URL: `ws://127.0.0.1:${listener.port}/stocks`,
+      });
       expect(await r.exit).toBe(2);
       expect(r.out.stderr).toContain('--queue-size must be <= 10000000 (events), got "1e12"');
       expect(r.out.stderr).not.toMatch(/Invalid array length/);
@@ -110,64 +117,6 @@ describe('bug 2: --queue-size is bounded', () => {
       await listener.close();
     }
   }, 30_000);
-});
-
-describe('bug 3: a frame that is not valid UTF-8 is counted malformed and skipped, never decoded with U+FFFD', () => {
-  it('firstInvalidUtf8Offset finds the first bad byte (agrees with isUtf8 on the prefix)', () => {
-    const cases: [number[], number][] = [
-      [[0x61, 0xff, 0x62], 1],
-      [[0x61, 0xc3, 0xa9, 0x62, 0xc3], 4], // truncated 2-byte sequence at the end
-      [[0xe2, 0x82, 0xac, 0xed, 0xa0, 0x80], 3], // a surrogate (ED A0 80)
-      [[0xc0, 0xaf], 0], // overlong
-      [[0xf0, 0x9f, 0x98, 0x80, 0xf4, 0x90, 0x80, 0x80], 4], // > U+10FFFF
-      [[0x7b, 0x22, 0x80], 2], // lone continuation byte
-    ];
-    for (const [bytes, at] of cases) {
-      const b = Buffer.from(bytes);
-      expect(isUtf8(b)).toBe(false);
-      expect(firstInvalidUtf8Offset(b), Buffer.from(bytes).toString('hex')).toBe(at);
-      expect(isUtf8(b.subarray(0, at))).toBe(true);
-    }
-    // random bytes: the offset is always where the valid prefix ends
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
-    for (let i = 0; i < 2000; i++) {
-      const b = Buffer.from(Array.from({ length: 1 + (i % 12) }, () => (rnd() < 200 ? 0x41 + (rnd() % 20) : rnd())));
-      if (isUtf8(b)) continue;
-      const at = firstInvalidUtf8Offset(b);
-      expect(isUtf8(b.subarray(0, at))).toBe(true);
-      // the prefix cannot be extended by any whole sequence starting at `at`
-      for (let k = at + 1; k <= Math.min(b.length, at + 4); k++) expect(isUtf8(b.subarray(0, k))).toBe(false);
-    }
-  });
-
-  it('an event with invalid bytes inside the symbol: counted malformed with the offset, not stored; the session survives', async () => {
-    const fv = await FakeVendor.start();
-    const sink = new MemorySink();
-    const logs = new LogCapture();
-    const { ing } = ingestor(testConfig(fv, ['--sessions', 'stocks']), sink, logs);
-    try {
-      await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 10_000, 'subscription');
-      const bad = Buffer.concat([Buffer.from('[{"ev":"T","sym":"SP'), Buffer.from([0xff]), Buffer.from('Y","i":"1","x":12,"p":676.41,"s":100,"t":1765898100001,"q":1}]')]);
-      expect(JSON.parse(bad.toString('utf8'))[0].sym).toBe('SP\ufffdY'); // what the old code stored
-      const badAt = bad.indexOf(0xff);
-      fv.broadcast('stocks', bad);
-      fv.broadcast('stocks', trade(2));
-      await until(() => sink.events.length === 1, 10_000, 'the good event');
-      expect(ing.counters.malformedFrames).toBe(1);
-      expect(sink.events.map((e) => (e.event as { symbol: string }).symbol)).toEqual(['SPY']);
-      expect(JSON.stringify(sink.events, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('\ufffd');
-      const line = logs.lines.find((l) => /not valid UTF-8/.test(l));
-      expect(line).toBeDefined();
-      expect(line).toContain(`first invalid byte at offset ${badAt} of ${bad.length}`);
-      expect(line).toContain('(bytes ff 59 22 2c)');
-      expect(line).not.toContain('\ufffd');
-      expect(ing.stocks!.stats.reconnects).toBe(0); // the socket was not closed (no 1007)
-    } finally {
-      await ing.stop();
-      await fv.close();
-    }
-  });
 });
 
 describe('bug 4: NATS closed for good stops the app; failed publishes give a non-zero exit', () => {
@@ -186,7 +135,10 @@ describe('bug 4: NATS closed for good stops the app; failed publishes give a non
     let revoked: LocalNatsServer | null = null;
     try {
       const conns = fv.connections.length;
-      const r = run(['--stats-interval', '0.5', '--shutdown-timeout', '2'], { POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: srv.url.replace('nats://', `nats://alice:${PASSWORD}@`) });
+      const r = run(['--stats-interval', '0.5', '--shutdown-timeout', '2'], {
+        POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+        NATS_URL: srv.url.replace('nats://', `nats://alice:${PASSWORD}@`),
+      });
       await fv.waitFor(() => fv.connections.length > conns && fv.subscriptions('stocks').size === 2, 30_000, 'subscription');
       await srv.stop();
       revoked = await startNatsServer({ port: srv.port, configText: `authorization { user: alice, password: "${WRONG}" }\n` });
@@ -228,14 +180,21 @@ describe('bugs 6 and 7 through the app: credentials inside NATS_URL', () => {
   let srv: LocalNatsServer;
   let fv: FakeVendor;
   beforeAll(async () => {
-    [srv, fv] = await Promise.all([startNatsServer({ configText: `authorization { user: alice, password: "${PASSWORD}" }\n` }), FakeVendor.start()]);
+    [srv, fv] = await Promise.all([
+      startNatsServer({ configText: `authorization { user: alice, password: "${PASSWORD}" }\n` }),
+      FakeVendor.start(),
+    ]);
   });
   afterAll(async () => {
     await fv?.close();
     await srv?.dispose();
   });
   it('the right password in a scheme-less NATS_URL authenticates and stores; SIGTERM exits 0; never printed', async () => {
-    const r = run(['--stats-interval', '0.2'], { LIVE_DEBUG: '1', POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: `alice:${PASSWORD}@127.0.0.1:${srv.port}` });
+    const r = run(['--stats-interval', '0.2'], {
+      LIVE_DEBUG: '1',
+      POLYGON_STOCKS_WS_URL: fv.url('stocks'),
+      NATS_URL: `alice:${PASSWORD}@127.0.0.1:${srv.port}`,
+    });
     await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 30_000, 'subscription');
     fv.broadcast('stocks', trade(1));
     await until(() => /stats .* acked=1 /.test(r.out.stderr), 10_000, 'the event acked');
@@ -261,9 +220,7 @@ describe('bug 5: a replicated stream on a 3-node cluster', () => {
     await fv?.close();
     await cluster?.dispose();
   });
-  afterEach(() => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  });
+  afterEach(() => killAll());
 
   async function streamInfo() {
     const nc = await connectBus({ servers: cluster.url });
@@ -291,7 +248,9 @@ describe('bug 5: a replicated stream on a 3-node cluster', () => {
 
     const b = run(['--stats-interval', '0.2'], { POLYGON_STOCKS_WS_URL: fv.url('stocks'), NATS_URL: cluster.url });
     await fv.waitFor(() => fv.live('stocks').length === 1 && fv.subscriptions('stocks').size === 2, 30_000, 'subscription');
-    expect(b.out.stderr).toMatch(/nats: stream MARKET_DATA exists \(3 replica\(s\)\); its settings differ from this app's defaults \(num_replicas 3\): used as it is/);
+    expect(b.out.stderr).toMatch(
+      /nats: stream MARKET_DATA exists \(3 replica\(s\)\); its settings differ from this app's defaults \(num_replicas 3\): used as it is/,
+    );
     expect(b.out.stderr).toMatch(/nats: publish mode ack/);
     fv.broadcast('stocks', trade(1));
     await until(() => /stats .* acked=1 /.test(b.out.stderr), 20_000, 'the event acked');

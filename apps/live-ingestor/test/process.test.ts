@@ -1,30 +1,19 @@
 /** The app as a process: exit codes, messages, signals, stdout sink. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeVendor, FAKE_API_KEY } from './fake-vendor';
-import { dataFrames, haveFixtures, startBus, until } from './helpers';
+import { until } from '@md/test-support';
+import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
+import { killAll, runTsx } from '@md/test-support/process';
+import { dataFrames, haveFixtures, startBus } from './helpers';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
-const procs: ChildProcessWithoutNullStreams[] = [];
 const fakes: FakeVendor[] = [];
 afterEach(async () => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+  killAll();
   for (const f of fakes.splice(0)) await f.close();
 });
 
-function run(args: string[], env: Record<string, string>) {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: resolve(import.meta.dirname, '..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  procs.push(p);
-  const out = { stdout: '', stderr: '' };
-  p.stdout.on('data', (d) => (out.stdout += d));
-  p.stderr.on('data', (d) => (out.stderr += d));
-  const exit = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return { p, out, exit };
-}
+const run = (args: string[], env: Record<string, string>) => runTsx(MAIN, args, { cwd: resolve(import.meta.dirname, '..'), env });
 
 describe('live-ingestor process', () => {
   it('--help prints the usage and exits 0', async () => {
@@ -64,7 +53,9 @@ describe('live-ingestor process', () => {
       expect(await r.exit).toBe(3);
       expect(fv.authAttempts).toBe(1);
       expect(fv.connections).toHaveLength(1);
-      expect(r.out.stderr).toMatch(mode === 'plan' ? /plan does not include WebSocket access/ : /authentication refused .*"authentication failed".*Not retrying/);
+      expect(r.out.stderr).toMatch(
+        mode === 'plan' ? /plan does not include WebSocket access/ : /authentication refused .*"authentication failed".*Not retrying/,
+      );
       expect(r.out.stderr + r.out.stdout).not.toContain(key);
       expect(r.out.stdout).toBe('');
     });
@@ -84,9 +75,11 @@ describe('live-ingestor process', () => {
     expect(await r.exit).toBe(0);
     const lines = r.out.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(19);
-    const [subject, body] = lines[0].split('\t');
+    const [subject, body] = (lines[0] ?? '').split('\t');
     expect(subject).toBe('market.stocks.quotes');
-    expect(body).toMatch(/^\{"ts_event_ns":1765898100012000000,"ts_recv_ns":\d{19},"source":"massive_ws","symbol":"SPY","bid_px":676.4,"ask_px":676.41,"bid_sz":200,"ask_sz":320,"bid_exch":11,"ask_exch":12,"seq":83515201\}$/);
+    expect(body).toMatch(
+      /^\{"ts_event_ns":1765898100012000000,"ts_recv_ns":\d{19},"source":"massive_ws","symbol":"SPY","bid_px":676.4,"ask_px":676.41,"bid_sz":200,"ask_sz":320,"bid_exch":11,"ask_exch":12,"seq":83515201\}$/,
+    );
     expect(r.out.stderr).toMatch(/SIGTERM: closing sockets/);
     expect(r.out.stderr).toMatch(/final frames=\d+ stock_trades=10 stock_quotes=9 /);
     await until(() => fv.live('stocks').length === 0, 5000, 'socket closed');
@@ -107,10 +100,16 @@ describe('live-ingestor process', () => {
       for (const l of dataFrames('stocks.jsonl')) fv.broadcast('stocks', l);
       for (const l of dataFrames('options.jsonl')) fv.broadcast('options', l);
       // wait until the process has read every frame (its periodic counters line says so), then stop it at once
-      await until(() => /stats frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 /.test(r.out.stderr), 20_000, 'frames read');
+      await until(
+        () => /stats frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 /.test(r.out.stderr),
+        20_000,
+        'frames read',
+      );
       r.p.kill('SIGTERM');
       expect(await r.exit).toBe(0);
-      expect(r.out.stderr).toMatch(/final frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 .* published=29 acked=29 .*failed=0 pending=0/);
+      expect(r.out.stderr).toMatch(
+        /final frames=\d+ stock_trades=10 stock_quotes=9 option_trades=10 option_quotes=5 .* published=29 acked=29 .*failed=0 pending=0/,
+      );
       expect(await bus.count()).toBe(29);
       expect(r.out.stderr).not.toContain(FAKE_API_KEY);
     } finally {
@@ -127,7 +126,9 @@ describe('live-ingestor process', () => {
     });
     await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 20_000, 'subscription');
     const frames = dataFrames('stocks.jsonl');
-    fv.broadcast('stocks', frames[0]);
+    const first = frames[0];
+    if (first === undefined) throw new Error('stocks.jsonl has no data frame');
+    fv.broadcast('stocks', first);
     await until(() => r.out.stdout.includes('\n'), 10_000, 'first line');
     r.p.stdout.destroy();
     for (let i = 0; i < 50; i++) for (const l of frames) fv.broadcast('stocks', l);

@@ -1,42 +1,23 @@
-/** Zero-configuration pieces: the cached sample session and the local nats-server fallback. */
-import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * Zero configuration, the NATS side: the app's bus (@md/nats-bus's openAppBus with the options main gives it,
+ * busOptions of the parsed configuration): the local nats-server fallback and MARKET_DATA. The cached sample
+ * session is @md/replay-engine's (packages/replay-engine/test/sample.test.ts).
+ */
 import { describe, expect, it } from 'vitest';
-import { connectBus, ensureStream, startNatsServer } from '@md/nats-bus';
-import { defaultSampleCacheDir, ensureSampleSession, openBus, SAMPLE_SEED } from '../src/bootstrap';
-import { DataRootSource } from '../src/source';
-import { tempDir } from './helpers';
+import { connectBus, ensureStream, openAppBus } from '@md/nats-bus';
+import { startNatsServer } from '@md/nats-bus/testing';
+import { busOptions, parseConfig, type ReplayConfig } from '../src/config';
 
-describe('sample session cache', () => {
-  it('generated once (deterministic seed) into the cache dir, then reused', async () => {
-    const cache = tempDir('replay-cache-');
-    const logs: string[] = [];
-    const a = await ensureSampleSession(cache, (m) => logs.push(m));
-    expect(a.generated).toBe(true);
-    expect(a.root).toBe(join(cache, `sample-v1-seed${SAMPLE_SEED}`));
-    expect(existsSync(join(a.root, '.complete'))).toBe(true);
-    expect(readdirSync(cache).filter((n) => n.includes('.tmp-'))).toEqual([]); // no leftovers
-    const src = new DataRootSource(a.root);
-    const dates = await src.availableDates();
-    expect(dates).toHaveLength(1);
-    for (const k of ['trades', 'mbp10', 'options'] as const) expect(await src.has(k, dates[0])).toBe(true);
-    expect(logs.some((l) => /generating the sample session/.test(l))).toBe(true);
-    const t0 = performance.now();
-    const b = await ensureSampleSession(cache, () => undefined);
-    expect(b).toEqual({ root: a.root, generated: false });
-    expect(performance.now() - t0).toBeLessThan(100);
-  }, 120_000);
-
-  it("default cache dir: the workspace root's node_modules/.cache (outside git)", () => {
-    expect(defaultSampleCacheDir()).toBe(join(import.meta.dirname, '../../../node_modules/.cache/md-replay-sample'));
-  });
-});
+/** the bus main opens for these arguments and this environment, its log lines collected */
+function openBus(argv: string[], env: Record<string, string>, logs: string[] = []) {
+  const cfg = parseConfig(argv, env) as ReplayConfig;
+  return openAppBus(busOptions(cfg, env, (level, m) => logs.push(`${level} ${m}`)));
+}
 
 describe('NATS bootstrap', () => {
   it('nothing answers at the default URL: a local nats-server is started, MARKET_DATA created, stopped by close()', async () => {
     const logs: string[] = [];
-    const bus = await openBus(null, true, (m) => logs.push(m), { NATS_URL: 'nats://127.0.0.1:1' });
+    const bus = await openBus(['--local-server'], { NATS_URL: 'nats://127.0.0.1:1' }, logs);
     try {
       expect(bus.server).not.toBeNull();
       expect(bus.url).toBe(bus.server!.url);
@@ -55,14 +36,18 @@ describe('NATS bootstrap', () => {
     try {
       await ensureStream(nc, { maxAgeNs: 3_600_000_000_000n, duplicateWindowNs: 60_000_000_000n });
       const logs: string[] = [];
-      const bus = await openBus(server.url, false, (m) => logs.push(m), {});
+      const bus = await openBus(['--nats-url', server.url], {}, logs);
       expect(bus.stream.action).toBe('exists');
       expect(bus.stream.info.config.max_age).toBe(3_600_000_000_000);
       await bus.close();
-      expect(logs.join('\n')).toMatch(/stream MARKET_DATA exists with other settings \(max_age 3600000000000, duplicate_window 60000000000\): using it as it is/);
+      expect(logs.join('\n')).toMatch(
+        /stream MARKET_DATA exists \(1 replica\(s\)\); its settings differ from this app's defaults \(max_age 3600000000000, duplicate_window 60000000000\): used as it is/,
+      );
       await nc.request('$JS.API.STREAM.DELETE.MARKET_DATA', new Uint8Array(0), { timeout: 10_000 });
       await ensureStream(nc, { subjects: ['market.futures.>'] });
-      await expect(openBus(server.url, false, () => undefined, {})).rejects.toThrow(/subjects: expected \["market\.>"\], found \["market\.futures\.>"\]/);
+      await expect(openBus(['--nats-url', server.url], {})).rejects.toThrow(
+        /subjects: expected \["market\.>"\], found \["market\.futures\.>"\]/,
+      );
     } finally {
       await nc.close();
       await server.dispose();
@@ -70,14 +55,14 @@ describe('NATS bootstrap', () => {
   });
 
   it('a configured URL that does not answer and no fallback: a clear error naming it', async () => {
-    await expect(openBus('nats://127.0.0.1:1', false, () => undefined, {})).rejects.toThrow(/127\.0\.0\.1:1/);
+    await expect(openBus(['--nats-url', 'nats://127.0.0.1:1'], {})).rejects.toThrow(/127\.0\.0\.1:1/);
   });
 
   it('nats-server missing: the error names the install command', async () => {
     const prev = process.env.NATS_SERVER_BIN;
     process.env.NATS_SERVER_BIN = '/nonexistent/nats-server';
     try {
-      await expect(openBus(null, true, () => undefined, { NATS_URL: 'nats://127.0.0.1:1' })).rejects.toThrow(/apt-get install -y nats-server/);
+      await expect(openBus(['--local-server'], { NATS_URL: 'nats://127.0.0.1:1' })).rejects.toThrow(/apt-get install -y nats-server/);
     } finally {
       if (prev === undefined) delete process.env.NATS_SERVER_BIN;
       else process.env.NATS_SERVER_BIN = prev;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, dayStartNs, parseConfig, parseDate, parseDurationNs, parseTimeSpec, resolveTime, type ReplayConfig } from '../src/config';
+import {
+  ConfigError,
+  dayStartNs,
+  parseConfig,
+  parseDate,
+  parseDurationNs,
+  parseTimeSpec,
+  resolveTime,
+  type ReplayConfig,
+} from '../src/config';
 
 const cfg = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env) as ReplayConfig;
 
@@ -7,24 +16,78 @@ describe('config', () => {
   it('defaults: sample session at speed 0, batch mode, ts_event order, options auto, 100 ms reorder window', () => {
     const c = cfg([]);
     expect([c.dataRoot, c.speed, c.mode, c.order, c.options, c.trades, c.mbp10, c.sink, c.natsUrl, c.autoServer, c.resume]).toEqual([
-      null, 0, 'batch', 'ts_event', 'auto', true, true, 'nats', null, true, false,
+      null,
+      0,
+      'batch',
+      'ts_event',
+      'auto',
+      true,
+      true,
+      'nats',
+      null,
+      true,
+      false,
     ]);
     expect(c.reorderWindowNs).toBe(100_000_000n);
     expect(c.maxGapMs).toBe(5000);
     expect(c.progressEvery).toBe(10_000);
     expect([c.window, cfg(['--mode', 'ack']).window]).toEqual([2048, 1024]);
-    expect([c.modeExplicit, c.windowExplicit, c.replicas, cfg(['--mode', 'batch']).modeExplicit, cfg(['--replicas', '3']).replicas]).toEqual([false, false, undefined, true, 3]);
-    expect(() => cfg(['--replicas', '0'])).toThrow(/--replicas \/ REPLAY_STREAM_REPLICAS must be an integer >= 1/);
+    expect([
+      c.modeExplicit,
+      c.windowExplicit,
+      c.replicas,
+      cfg(['--mode', 'batch']).modeExplicit,
+      cfg(['--replicas', '3']).replicas,
+    ]).toEqual([false, false, undefined, true, 3]);
+    expect(() => cfg(['--replicas', '0'])).toThrow(/--replicas must be an integer >= 1/);
     // with a data root the default speed is real time
     expect(cfg(['--data-root', '/d']).speed).toBe(1);
   });
 
   it('environment sets, flags override', () => {
-    const env = { REPLAY_SPEED: '10', REPLAY_DATE: '2025-12-16', REPLAY_INCLUDE_OPTIONS: 'false', NATS_URL: 'nats://a:4222,nats://b:4222', REPLAY_DATA_ROOT: '/data' };
+    const env = {
+      REPLAY_SPEED: '10',
+      REPLAY_DATE: '2025-12-16',
+      REPLAY_INCLUDE_OPTIONS: 'false',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      REPLAY_DATA_ROOT: '/data',
+    };
     const a = cfg([], env);
-    expect([a.speed, a.dates, a.options, a.natsUrl, a.autoServer, a.dataRoot]).toEqual([10, ['2025-12-16'], false, 'nats://a:4222,nats://b:4222', false, '/data']);
-    const b = cfg(['--speed', '0.5', '--date', '20251217', '--options', '--nats-url', 'nats://c:1', '--data-root', '/other', '--mode', 'ack', '--window', '64'], env);
-    expect([b.speed, b.dates, b.options, b.natsUrl, b.dataRoot, b.mode, b.window]).toEqual([0.5, ['2025-12-17'], true, 'nats://c:1', '/other', 'ack', 64]);
+    expect([a.speed, a.dates, a.options, a.natsUrl, a.autoServer, a.dataRoot]).toEqual([
+      10,
+      ['2025-12-16'],
+      false,
+      'nats://a:4222,nats://b:4222',
+      false,
+      '/data',
+    ]);
+    const b = cfg(
+      [
+        '--speed',
+        '0.5',
+        '--date',
+        '20251217',
+        '--options',
+        '--nats-url',
+        'nats://c:1',
+        '--data-root',
+        '/other',
+        '--mode',
+        'ack',
+        '--window',
+        '64',
+      ],
+      env,
+    );
+    expect([b.speed, b.dates, b.options, b.natsUrl, b.dataRoot, b.mode, b.window]).toEqual([
+      0.5,
+      ['2025-12-17'],
+      true,
+      'nats://c:1',
+      '/other',
+      'ack',
+      64,
+    ]);
     expect(cfg(['--no-options'], { REPLAY_INCLUDE_OPTIONS: '1' }).options).toBe(false);
     expect(cfg(['--no-local-server']).autoServer).toBe(false);
     expect(cfg(['--local-server'], { NATS_URL: 'nats://127.0.0.1:1' }).autoServer).toBe(true);
@@ -32,7 +95,21 @@ describe('config', () => {
   });
 
   it('start/end, reorder window, max gap, order, continuous', () => {
-    const c = cfg(['--start', '14:30', '--end', '2020-12-28T21:00:00.5Z', '--reorder-window', '250us', '--max-gap', '0', '--order', 'ts_recv', '--continuous', '--date', '2020-12-28,2020-12-29']);
+    const c = cfg([
+      '--start',
+      '14:30',
+      '--end',
+      '2020-12-28T21:00:00.5Z',
+      '--reorder-window',
+      '250us',
+      '--max-gap',
+      '0',
+      '--order',
+      'ts_recv',
+      '--continuous',
+      '--date',
+      '2020-12-28,2020-12-29',
+    ]);
     expect(c.start).toEqual({ kind: 'time-of-day', ns: 52_200_000_000_000n, text: '14:30' });
     expect(c.end?.ns).toBe(1609189200_500_000_000n);
     expect(c.reorderWindowNs).toBe(250_000n);
@@ -69,5 +146,75 @@ describe('config', () => {
     expect(() => cfg(['--resume', '--sink', 'stdout'])).toThrow(/--resume needs --sink nats/);
     expect(parseConfig(['--help'], {})).toBe('help');
     expect(parseConfig(['-h', '--speed', '-1'], {})).toBe('help');
+  });
+});
+
+describe('config: one name for one thing (the names the live-ingestor uses too) and the documented aliases', () => {
+  const cases: {
+    key: 'mode' | 'window' | 'replicas' | 'sink';
+    canonical: string;
+    alias: string;
+    flag?: string;
+    aliasFlag?: string;
+    a: string;
+    b: string;
+  }[] = [
+    {
+      key: 'mode',
+      canonical: 'NATS_PUBLISH_MODE',
+      alias: 'REPLAY_PUBLISH_MODE',
+      flag: '--publish-mode',
+      aliasFlag: '--mode',
+      a: 'ack',
+      b: 'batch',
+    },
+    {
+      key: 'window',
+      canonical: 'NATS_PUBLISH_WINDOW',
+      alias: 'REPLAY_PUBLISH_WINDOW',
+      flag: '--publish-window',
+      aliasFlag: '--window',
+      a: '64',
+      b: '96',
+    },
+    { key: 'replicas', canonical: 'NATS_STREAM_REPLICAS', alias: 'REPLAY_STREAM_REPLICAS', flag: '--replicas', a: '3', b: '2' },
+    { key: 'sink', canonical: 'MD_SINK', alias: 'REPLAY_SINK', flag: '--sink', a: 'stdout', b: 'nats' },
+  ];
+  const value = (key: string, text: string) => (/^\d+$/.test(text) ? Number(text) : text);
+  it.each(cases.map((c) => [c.key, c] as const))('%s: each alias gives what the canonical name gives', (key, c) => {
+    const v = value(key, c.a);
+    expect(cfg([], { [c.canonical]: c.a })[key]).toBe(v);
+    expect(cfg([], { [c.alias]: c.a })[key]).toBe(v);
+    if (c.flag) expect(cfg([c.flag, c.a])[key]).toBe(v);
+    if (c.aliasFlag) expect(cfg([c.aliasFlag, c.a])[key]).toBe(v);
+  });
+  it.each(cases.map((c) => [c.key, c] as const))('%s: the canonical variable wins over its alias; a flag over both', (key, c) => {
+    expect(cfg([], { [c.alias]: c.b, [c.canonical]: c.a })[key]).toBe(value(key, c.a));
+    if (c.flag) expect(cfg([c.flag, c.b], { [c.canonical]: c.a, [c.alias]: c.a })[key]).toBe(value(key, c.b));
+    // the alias flag and the canonical flag are one option: the last one given wins (as for any repeated flag)
+    if (c.aliasFlag && c.flag) {
+      expect(cfg([c.aliasFlag, c.b, c.flag, c.a])[key]).toBe(value(key, c.a));
+      expect(cfg([c.flag, c.a, c.aliasFlag, c.b])[key]).toBe(value(key, c.b));
+    }
+  });
+  it('an alias counts as given: an explicit mode / window stays on a replicated stream', () => {
+    expect([cfg(['--mode', 'batch']).modeExplicit, cfg([], { REPLAY_PUBLISH_MODE: 'batch' }).modeExplicit]).toEqual([true, true]);
+    expect([cfg(['--window', '8']).windowExplicit, cfg([], { REPLAY_PUBLISH_WINDOW: '8' }).windowExplicit]).toEqual([true, true]);
+    expect(cfg([], { REPLAY_PUBLISH_MODE: 'ack' }).window).toBe(1024);
+  });
+  it('the shared options: --nats-url / NATS_URL, --shutdown-timeout / MD_SHUTDOWN_TIMEOUT_S, --log-level / MD_LOG_LEVEL', () => {
+    expect([cfg([], { NATS_URL: 'nats://x:1' }).natsUrl, cfg(['--nats-url', 'nats://y:2'], { NATS_URL: 'nats://x:1' }).natsUrl]).toEqual([
+      'nats://x:1',
+      'nats://y:2',
+    ]);
+    expect([cfg([]).shutdownTimeoutMs, cfg(['--shutdown-timeout', '1.5']).shutdownTimeoutMs]).toEqual([30_000, 1500]);
+    expect(cfg([], { MD_SHUTDOWN_TIMEOUT_S: '2' }).shutdownTimeoutMs).toBe(2000);
+    expect([cfg([]).logLevel, cfg(['--log-level', 'debug']).logLevel, cfg([], { MD_LOG_LEVEL: 'warn' }).logLevel]).toEqual([
+      'info',
+      'debug',
+      'warn',
+    ]);
+    expect(() => cfg(['--log-level', 'loud'])).toThrow(/--log-level must be one of debug, info, warn, error, got "loud"/);
+    expect(() => cfg([], { NATS_STREAM_REPLICAS: '7' })).toThrow(/NATS_STREAM_REPLICAS must be <= 5, got "7"/);
   });
 });

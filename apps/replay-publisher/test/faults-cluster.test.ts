@@ -1,5 +1,5 @@
 /**
- * A three-node JetStream cluster on loopback (startNatsCluster from @md/nats-bus), MARKET_DATA with three
+ * A three-node JetStream cluster on loopback (startNatsCluster from @md/nats-bus/testing), MARKET_DATA with three
  * replicas, the stream leader SIGKILLed mid-replay: the replay completes with every event exactly once, in
  * the stream read back holds the `--sink stdout` events of the same replay (subject + bytes) each exactly once;
  * their order is measured and reported (the issue asks "in order" only of the single-server restart).
@@ -17,12 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { generateSampleSession } from '@md/dbn-reader';
-import { connectBus, ensureStream, JetStreamPublisher, startNatsCluster, type LocalNatsCluster, type NatsConnection } from '@md/nats-bus';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { connectBus, ensureStream, JetStreamPublisher, type NatsConnection } from '@md/nats-bus';
+import { startNatsCluster, type LocalNatsCluster } from '@md/nats-bus/testing';
+import { DataRootSource, Replayer } from '@md/replay-engine';
+import { until } from '@md/test-support';
 import { parseConfig, type ReplayConfig } from '../src/config';
-import { Replayer } from '../src/replayer';
-import { DataRootSource } from '../src/source';
-import { firstDifference, killAll, readStream, run, until } from './helpers';
+import { at, firstDifference, killAll, readStream, run } from './helpers';
 
 const EVENTS = Number(process.env.FAULTS_CLUSTER_EVENTS ?? 60_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,7 +112,7 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
         onProgress: (s) => {
           if (killedAt < 0 && s.events >= EVENTS / 3) {
             killedAt = s.events;
-            cl.servers[leader.index].kill('SIGKILL');
+            at(cl.servers, leader.index).kill('SIGKILL');
           }
         },
       });

@@ -17,39 +17,22 @@ import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSampleSession, DbnError } from '@md/dbn-reader';
-import type { Publishable } from '@md/event-types';
-import type { EventSink, SinkStats } from '@md/nats-bus';
-import { Replayer } from '../src/replayer';
-import { DataRootSource } from '../src/source';
+import { DbnError } from '@md/dbn-reader';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { DataRootSource, Replayer } from '@md/replay-engine';
+import { CountingSink, rng } from '@md/test-support';
 import { MAIN, APP_DIR } from './helpers';
 
 const SECONDS = Number(process.env.FAULTS_DBN_SECONDS ?? 25);
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
-
-class CountingSink implements EventSink {
-  n = 0;
-  get stats(): SinkStats {
-    return { published: this.n, acked: this.n, duplicates: 0, retried: 0, failed: 0, pending: 0 };
-  }
-  async publish(_p: Publishable): Promise<void> {
-    this.n++;
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
+/** xs[i] for an index known to be in range (a random pick, a round-robin over a filled list) */
+function pick<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new RangeError(`index ${i} out of range (${xs.length})`);
+  return x;
 }
 
 function files(dir: string): string[] {
@@ -67,7 +50,7 @@ function mutate(root: string, work: string): { dir: string; file: string; what: 
   const dir = mkdtempSync(join(work, 'case-'));
   const all = files(root);
   const dbn = all.filter((f) => /\.dbn(\.zst)?$/.test(f));
-  const victim = dbn[int(dbn.length)];
+  const victim = pick(dbn, int(dbn.length));
   for (const f of all) {
     const to = join(dir, relative(root, f));
     mkdirSync(join(to, '..'), { recursive: true });
@@ -87,7 +70,9 @@ function mutate(root: string, work: string): { dir: string; file: string; what: 
     const where: number[] = [];
     for (let k = 0; k < n; k++) {
       const at = rand() < 0.5 ? int(Math.min(b.length, 2048)) : int(b.length);
-      b[at] ^= 1 + int(255);
+      const flip = 1 + int(255);
+      const v = b[at];
+      if (v !== undefined) b[at] = v ^ flip;
       where.push(at);
     }
     out = b;
@@ -118,7 +103,14 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'replay-dbnfuzz-'));
   for (const zstd of [false, true]) {
     const root = join(work, zstd ? 'zst' : 'plain');
-    const g = await generateSampleSession({ root, seed: zstd ? 31 : 37, trades: 1500, mbp10: 500, options: 150, compression: zstd ? 'zstd' : 'none' });
+    const g = await generateSampleSession({
+      root,
+      seed: zstd ? 31 : 37,
+      trades: 1500,
+      mbp10: 500,
+      options: 150,
+      compression: zstd ? 'zstd' : 'none',
+    });
     roots.push({ root, date: g.date, events: g.counts.trades + g.counts.mbp10 + g.counts.options, zstd });
   }
 }, 120_000);
@@ -134,62 +126,77 @@ function typed(e: unknown): boolean {
 }
 
 describe('DBN fuzz on the replay path', () => {
-  it(`in-process: mutated files through DataRootSource -> Replayer for ${SECONDS} s: only typed errors, no hang, no unhandled rejection, bounded memory`, async () => {
-    let unhandled = 0;
-    const onUnhandled = () => void unhandled++;
-    process.on('unhandledRejection', onUnhandled);
-    const outcomes = new Map<string, number>();
-    const untyped: string[] = [];
-    let hangs = 0;
-    let cases = 0;
-    let slowest = 0;
-    const rss0 = process.memoryUsage().rss / 2 ** 20;
-    let rssPeak = rss0;
-    const tEnd = Date.now() + SECONDS * 1000;
-    try {
-      while (Date.now() < tEnd) {
-        const base = roots[cases % roots.length];
-        const c = mutate(base.root, work);
-        const t0 = Date.now();
-        const replayer = new Replayer({ source: new DataRootSource(c.dir), sink: new CountingSink(), speed: 0, reorderWindowNs: 100_000_000n });
-        let timer: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          replayer.replayDate(base.date).then(
-            (s) => (s.error ? `stats.error` : 'ok'),
-            (e: unknown) => {
-              if (!typed(e)) untyped.push(`${(e as Error)?.name}: ${(e as Error)?.message} [${c.what} in ${relative(c.dir, c.file)}]\n${(e as Error)?.stack?.split('\n').slice(1, 4).join('\n')}`);
-              return (e as Error)?.name ?? typeof e;
-            },
-          ),
-          new Promise<string>((r) => (timer = setTimeout(() => r('hang'), 10_000))),
-        ]);
-        clearTimeout(timer);
-        if (outcome === 'hang') {
-          hangs++;
-          replayer.stop();
+  it(
+    `in-process: mutated files through DataRootSource -> Replayer for ${SECONDS} s: only typed errors, no hang, no unhandled rejection, bounded memory`,
+    async () => {
+      let unhandled = 0;
+      const onUnhandled = () => void unhandled++;
+      process.on('unhandledRejection', onUnhandled);
+      const outcomes = new Map<string, number>();
+      const untyped: string[] = [];
+      let hangs = 0;
+      let cases = 0;
+      let slowest = 0;
+      const rss0 = process.memoryUsage().rss / 2 ** 20;
+      let rssPeak = rss0;
+      const tEnd = Date.now() + SECONDS * 1000;
+      try {
+        while (Date.now() < tEnd) {
+          const base = pick(roots, cases % roots.length);
+          const c = mutate(base.root, work);
+          const t0 = Date.now();
+          const replayer = new Replayer({
+            source: new DataRootSource(c.dir),
+            sink: new CountingSink(),
+            speed: 0,
+            reorderWindowNs: 100_000_000n,
+          });
+          let timer: NodeJS.Timeout | undefined;
+          const outcome = await Promise.race([
+            replayer.replayDate(base.date).then(
+              (s) => (s.error ? `stats.error` : 'ok'),
+              (e: unknown) => {
+                if (!typed(e))
+                  untyped.push(
+                    `${(e as Error)?.name}: ${(e as Error)?.message} [${c.what} in ${relative(c.dir, c.file)}]\n${(e as Error)?.stack?.split('\n').slice(1, 4).join('\n')}`,
+                  );
+                return (e as Error)?.name ?? typeof e;
+              },
+            ),
+            new Promise<string>((r) => (timer = setTimeout(() => r('hang'), 10_000))),
+          ]);
+          clearTimeout(timer);
+          if (outcome === 'hang') {
+            hangs++;
+            replayer.stop();
+          }
+          slowest = Math.max(slowest, Date.now() - t0);
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          rmSync(c.dir, { recursive: true, force: true });
+          cases++;
+          if (cases % 50 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss / 2 ** 20);
         }
-        slowest = Math.max(slowest, Date.now() - t0);
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        rmSync(c.dir, { recursive: true, force: true });
-        cases++;
-        if (cases % 50 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss / 2 ** 20);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
       }
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-    const rssEnd = process.memoryUsage().rss / 2 ** 20;
-    rssPeak = Math.max(rssPeak, rssEnd);
-    const summary = [...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-    expect(untyped.slice(0, 5), summary).toEqual([]);
-    expect(hangs).toBe(0);
-    expect(unhandled).toBe(0);
-    expect(cases).toBeGreaterThanOrEqual(200);
-    expect(rssPeak - rss0).toBeLessThan(300);
-    console.log(
-      `RELIABILITY: replay DBN fuzz in-process (seed ${SEED}): ${cases} mutated sessions (plain + zstd; truncations, flips, overwrites, duplicated chunks, empty files) in ${SECONDS} s: ` +
-        `${summary}; 0 untyped errors, 0 hangs (slowest case ${slowest} ms), 0 unhandled rejections; test process RSS ${rss0.toFixed(0)} -> peak ${rssPeak.toFixed(0)} MB`,
-    );
-  }, SECONDS * 1000 + 60_000);
+      const rssEnd = process.memoryUsage().rss / 2 ** 20;
+      rssPeak = Math.max(rssPeak, rssEnd);
+      const summary = [...outcomes.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      expect(untyped.slice(0, 5), summary).toEqual([]);
+      expect(hangs).toBe(0);
+      expect(unhandled).toBe(0);
+      expect(cases).toBeGreaterThanOrEqual(200);
+      expect(rssPeak - rss0).toBeLessThan(300);
+      console.log(
+        `RELIABILITY: replay DBN fuzz in-process (seed ${SEED}): ${cases} mutated sessions (plain + zstd; truncations, flips, overwrites, duplicated chunks, empty files) in ${SECONDS} s: ` +
+          `${summary}; 0 untyped errors, 0 hangs (slowest case ${slowest} ms), 0 unhandled rejections; test process RSS ${rss0.toFixed(0)} -> peak ${rssPeak.toFixed(0)} MB`,
+      );
+    },
+    SECONDS * 1000 + 60_000,
+  );
 
   it('the app as a process: exit 0 or 1 with an error line naming the file, never a crash or a hang, bounded peak RSS', async () => {
     const N = 12;
@@ -197,13 +204,32 @@ describe('DBN fuzz on the replay path', () => {
     let maxRss = 0;
     let slowest = 0;
     for (let i = 0; i < N; i++) {
-      const base = roots[i % roots.length];
+      const base = pick(roots, i % roots.length);
       const c = i === 0 ? { ...mutateTruncate(base.root), what: 'truncated mid-file' } : mutate(base.root, work);
       const t0 = Date.now();
-      const p = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M', process.execPath, '--import', 'tsx', MAIN, '--data-root', c.dir, '--sink', 'stdout', '--speed', '0', '--progress-every', '0'], {
-        cwd: APP_DIR,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      });
+      const p = spawn(
+        '/usr/bin/time',
+        [
+          '-f',
+          'MAXRSS_KB %M',
+          process.execPath,
+          '--import',
+          'tsx',
+          MAIN,
+          '--data-root',
+          c.dir,
+          '--sink',
+          'stdout',
+          '--speed',
+          '0',
+          '--progress-every',
+          '0',
+        ],
+        {
+          cwd: APP_DIR,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        },
+      );
       let stderr = '';
       let lines = 0;
       p.stdout.on('data', (d: Buffer) => {
@@ -221,7 +247,7 @@ describe('DBN fuzz on the replay path', () => {
       expect([0, 1, 2], ctx).toContain(code);
       if (code !== 0) {
         // one clear line naming the file (the emptied-file case is a configuration error: exit 2)
-        expect(stderr, ctx).toMatch(/(error: |replay-publisher: ).*(\.dbn|\.zst|DBN)/);
+        expect(stderr, ctx).toMatch(/(ERROR |replay-publisher: ).*(\.dbn|\.zst|DBN)/);
         expect(stderr, ctx).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
       } else {
         expect(lines, ctx).toBeGreaterThan(0);
@@ -241,7 +267,10 @@ describe('DBN fuzz on the replay path', () => {
 function mutateTruncate(root: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(work, 'case-'));
   const all = files(root);
-  const dbn = all.filter((f) => /\.dbn(\.zst)?$/.test(f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  const dbn = pick(
+    all.filter((f) => /\.dbn(\.zst)?$/.test(f)).sort((a, b) => statSync(b).size - statSync(a).size),
+    0,
+  );
   for (const f of all) {
     const to = join(dir, relative(root, f));
     mkdirSync(join(to, '..'), { recursive: true });

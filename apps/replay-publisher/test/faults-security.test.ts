@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSampleSession } from '@md/dbn-reader';
-import { connectBus, ensureStream, startNatsServer, type BusOptions, type LocalNatsServer } from '@md/nats-bus';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { connectBus, ensureStream, type BusOptions } from '@md/nats-bus';
+import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
 import { killAll, run } from './helpers';
 
 const PASSWORD = 'rp-Pass-8Kd2Qz1v';
@@ -43,7 +44,13 @@ const refusals = (s: LocalNatsServer) => s.logs().filter((l) => /authentication 
 
 describe('replay-publisher and NATS authentication', () => {
   const good: [string, () => { env: Record<string, string>; bus: BusOptions }][] = [
-    ['user/password', () => ({ env: { NATS_URL: userSrv.url, NATS_USER: 'alice', NATS_PASSWORD: PASSWORD }, bus: { servers: userSrv.url, user: 'alice', pass: PASSWORD } })],
+    [
+      'user/password',
+      () => ({
+        env: { NATS_URL: userSrv.url, NATS_USER: 'alice', NATS_PASSWORD: PASSWORD },
+        bus: { servers: userSrv.url, user: 'alice', pass: PASSWORD },
+      }),
+    ],
     ['token', () => ({ env: { NATS_URL: tokenSrv.url, NATS_TOKEN: TOKEN }, bus: { servers: tokenSrv.url, token: TOKEN } })],
   ];
   for (const [name, mk] of good) {
@@ -73,10 +80,38 @@ describe('replay-publisher and NATS authentication', () => {
   }
 
   const bad: [string, () => { env: Record<string, string>; server: LocalNatsServer; message: RegExp }][] = [
-    ['a wrong password', () => ({ env: { NATS_URL: userSrv.url, NATS_USER: 'alice', NATS_PASSWORD: WRONG_PASSWORD }, server: userSrv, message: /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(user "alice"\): authentication refused/ })],
-    ['a wrong password in NATS_URL', () => ({ env: { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${WRONG_PASSWORD}@`) }, server: userSrv, message: /cannot connect to NATS at nats:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ \(user "alice"\): authentication refused/ })],
-    ['a wrong token', () => ({ env: { NATS_URL: tokenSrv.url, NATS_TOKEN: WRONG_TOKEN }, server: tokenSrv, message: /cannot connect to NATS at .*\(token\): authentication refused/ })],
-    ['no credentials', () => ({ env: { NATS_URL: tokenSrv.url }, server: tokenSrv, message: /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: authentication refused/ })],
+    [
+      'a wrong password',
+      () => ({
+        env: { NATS_URL: userSrv.url, NATS_USER: 'alice', NATS_PASSWORD: WRONG_PASSWORD },
+        server: userSrv,
+        message: /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(user "alice"\): authentication refused/,
+      }),
+    ],
+    [
+      'a wrong password in NATS_URL',
+      () => ({
+        env: { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${WRONG_PASSWORD}@`) },
+        server: userSrv,
+        message: /cannot connect to NATS at nats:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ \(user "alice"\): authentication refused/,
+      }),
+    ],
+    [
+      'a wrong token',
+      () => ({
+        env: { NATS_URL: tokenSrv.url, NATS_TOKEN: WRONG_TOKEN },
+        server: tokenSrv,
+        message: /cannot connect to NATS at .*\(token\): authentication refused/,
+      }),
+    ],
+    [
+      'no credentials',
+      () => ({
+        env: { NATS_URL: tokenSrv.url },
+        server: tokenSrv,
+        message: /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: authentication refused/,
+      }),
+    ],
   ];
   const figures: string[] = [];
   for (const [name, mk] of bad) {
@@ -102,7 +137,9 @@ describe('replay-publisher and NATS authentication', () => {
   // was a KNOWN BUG (@md/nats-bus did not use credentials written into NATS_URL): connectBus now takes them
   // out of the URLs and passes them as user/password (or token) options
   it('the right password inside NATS_URL (nats://alice:<password>@host) authenticates', async () => {
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], { NATS_URL: userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`) });
+    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], {
+      NATS_URL: userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`),
+    });
     const code = await r.exit;
     printed.push(r.out.stdout, r.out.stderr);
     expect(r.out.stderr).toMatch(/nats: nats:\/\/alice:\*\*\*@127\.0\.0\.1:\d+, stream MARKET_DATA/);
@@ -112,7 +149,9 @@ describe('replay-publisher and NATS authentication', () => {
   // was a KNOWN BUG (a NATS_URL without the scheme, alice:password@host:port, printed the password in the
   // connect error); fixed the same way. Its output is still kept out of `printed`.
   it('a password in a NATS_URL without scheme is redacted from the error', async () => {
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], { NATS_URL: `alice:${WRONG_PASSWORD}@127.0.0.1:${userSrv.port}` });
+    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], {
+      NATS_URL: `alice:${WRONG_PASSWORD}@127.0.0.1:${userSrv.port}`,
+    });
     expect(await r.exit).toBe(1);
     expect(r.out.stderr).toMatch(/cannot connect to NATS/);
     expect(r.out.stderr).not.toContain(WRONG_PASSWORD);

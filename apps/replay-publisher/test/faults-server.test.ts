@@ -2,7 +2,8 @@
  * Faults of the NATS server during a replay of >= 200,000 events (a generated session: ES trades + MBP-10 +
  * SPY option trades), the app as a child process (src/main.ts through tsx), a real nats-server:
  * - SIGKILL mid-replay, restarted on the same store a few seconds later: the replay carries on by itself;
- * - SIGSTOP for 10 s mid-replay, then SIGCONT: the replay waits with flat memory, then finishes.
+ * - SIGSTOP for 10 s mid-replay (LocalNatsServer.freeze(): every thread stopped), then SIGCONT: the replay
+ *   waits with flat memory, then finishes.
  * Each time the stream must end with every event exactly once, in order: the stream is read back and
  * compared line by line with what the same replay writes with `--sink stdout` (subject + exact body).
  *
@@ -12,9 +13,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSampleSession } from '@md/dbn-reader';
-import { connectBus, ensureStream, startNatsServer, type LocalNatsServer } from '@md/nats-bus';
-import { firstDifference, killAll, readStream, run, until } from './helpers';
+import { generateSampleSession } from '@md/dbn-reader/sample';
+import { connectBus, ensureStream } from '@md/nats-bus';
+import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
+import { until } from '@md/test-support';
+import { at, firstDifference, killAll, readStream, run } from './helpers';
 
 const EVENTS = Number(process.env.FAULTS_REPLAY_EVENTS ?? 200_000);
 const FREEZE_S = Number(process.env.FAULTS_FREEZE_S ?? 10);
@@ -79,7 +82,11 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
       expect(diff, diff >= 0 ? `stream line ${diff}: ${lines[diff]?.slice(0, 120)} vs ${expected[diff]?.slice(0, 120)}` : '').toBe(-1);
       expect(lines.length).toBe(EVENTS);
       expect(ids).toBe(EVENTS);
-      const [, dup, retried] = /sink duplicates \/ retried \/ failed\s+([\d,]+) \/ ([\d,]+) \/ ([\d,]+)/.exec(r.out.stdout) ?? ['', '?', '?'];
+      const [, dup, retried] = /sink duplicates \/ retried \/ failed\s+([\d,]+) \/ ([\d,]+) \/ ([\d,]+)/.exec(r.out.stdout) ?? [
+        '',
+        '?',
+        '?',
+      ];
       console.log(
         `RELIABILITY: replay server SIGKILL: ${EVENTS} events, nats-server killed at ~${atKill} events, down ${(downMs / 1000).toFixed(1)} s, restarted on the same store: ` +
           `app carried on by itself, exit 0; stream = ${lines.length} events, identical to the --sink stdout sequence (order + bytes), ${ids} distinct ids (publisher re-sent ${retried}, duplicates seen ${dup})`,
@@ -100,7 +107,7 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
     const r = run(['--data-root', root, '--speed', '0', '--progress-every', '5000'], { NATS_URL: srv.url });
     await until(() => /progress events=([3-9]\d|1\d\d)000 /.test(r.out.stderr), 120_000, '30,000 events published');
     const progressLines = () => (r.out.stderr.match(/progress events=\d+/g) ?? []).length;
-    srv.kill('SIGSTOP');
+    await srv.freeze(); // every thread stopped: nothing is answered from here until SIGCONT
     const frozenAt = Date.now();
     const rss: number[] = [];
     const linesAtFreeze = progressLines();
@@ -118,7 +125,7 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
     // backpressure: at most a window (4096) of events can go out unconfirmed, i.e. less than one progress line after the first
     expect(progressedWhileFrozen).toBeLessThanOrEqual(1);
     const valid = rss.filter((x) => !Number.isNaN(x));
-    const first = valid[0];
+    const first = at(valid, 0);
     const peak = Math.max(...valid);
     expect(peak - first, `RSS while frozen: ${valid.map((x) => x.toFixed(0)).join(' ')}`).toBeLessThan(64);
 

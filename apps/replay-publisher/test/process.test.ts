@@ -1,13 +1,14 @@
 /** The app as a process (tsx running src/main.ts against the built libraries): exit codes, messages, sinks, signals, resume. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSampleSession, mapDbnFile } from '@md/dbn-reader';
+import { mapDbnFile } from '@md/dbn-reader';
+import { generateSampleSession } from '@md/dbn-reader/sample';
 import { encode, type Publishable } from '@md/event-types';
-import { SAMPLE_SEED } from '../src/bootstrap';
-import { fixtureDataRoot, haveDbnFixtures, killAll, readAll, run, startBus, tempDir, until, type Bus } from './helpers';
+import { until } from '@md/test-support';
+import { SAMPLE_SEED } from '@md/replay-engine';
+import { at, firstStepBack, fixtureDataRoot, group, haveDbnFixtures, killAll, readAll, run, startBus, tempDir, type Bus } from './helpers';
 
 afterEach(() => killAll());
 
@@ -37,7 +38,19 @@ describe('replay-publisher process: configuration', () => {
     expect(await r.exit).toBe(0);
     expect(r.out.stdout).toMatch(/^replay-publisher: /);
     expect(r.out.stdout).toMatch(/Usage: replay-publisher \[options\]/);
-    for (const s of ['REPLAY_SPEED', 'REPLAY_DATE', 'REPLAY_INCLUDE_OPTIONS', 'REPLAY_DATA_ROOT', 'NATS_URL', '--sink nats|stdout', '--mode batch|ack', '--resume', '--reorder-window', '--max-gap']) {
+    for (const s of [
+      'REPLAY_SPEED',
+      'REPLAY_DATE',
+      'REPLAY_INCLUDE_OPTIONS',
+      'REPLAY_DATA_ROOT',
+      'NATS_URL',
+      '--sink nats|stdout',
+      '--publish-mode batch|ack',
+      '(also --mode)',
+      '--resume',
+      '--reorder-window',
+      '--max-gap',
+    ]) {
       expect(r.out.stdout).toContain(s);
     }
   });
@@ -54,7 +67,7 @@ describe('replay-publisher process: configuration', () => {
       [['--data-root', empty], /data root .* has no DBN files \(expected trades\/glbx-mdp3-YYYYMMDD\.trades\.dbn\[\.zst\]/],
       [['--data-root', join(empty, 'nope')], /data root .*nope does not exist/],
       [['--data-root', root, '--bogus'], /Unknown option '--bogus'/],
-      [['--data-root', root, '--mode', 'fire-and-forget'], /--mode \/ REPLAY_PUBLISH_MODE must be one of batch, ack/],
+      [['--data-root', root, '--mode', 'fire-and-forget'], /--mode must be one of batch, ack/],
     ];
     for (const [args, re] of cases) {
       const r = run(args, { NATS_URL: trapUrl });
@@ -90,9 +103,11 @@ describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () 
     expect(lines).toHaveLength(4);
     const byId = new Map(expected.map((p) => [`${p.subject}\t${Buffer.from(encode(p.event, p.subject)).toString('utf8')}`, p]));
     for (const l of lines) expect(byId.has(l), l).toBe(true);
-    const ts = lines.map((l) => BigInt(/"ts_event_ns":(\d+)/.exec(l)![1]));
-    for (let i = 1; i < ts.length; i++) expect(ts[i] >= ts[i - 1]).toBe(true);
-    expect(lines[0]).toMatch(/^market\.futures\.(trades|mbp10)\t\{"ts_event_ns":\d{19},"ts_recv_ns":\d{19},"source":"replay","symbol":"ESH1",/);
+    const ts = lines.map((l) => BigInt(group(/"ts_event_ns":(\d+)/, l)));
+    expect(firstStepBack(ts)).toBe(-1);
+    expect(lines[0]).toMatch(
+      /^market\.futures\.(trades|mbp10)\t\{"ts_event_ns":\d{19},"ts_recv_ns":\d{19},"source":"replay","symbol":"ESH1",/,
+    );
     expect(r.out.stderr).toMatch(/replay complete: 4 events/);
     expect(r.out.stderr).toMatch(/futures trades\s+2\n\s+option trades\s+0\n\s+MBP-10 books\s+2/);
     expect(trapConnections).toBe(0);
@@ -134,7 +149,9 @@ describe('replay-publisher process: NATS', () => {
     const statuses: string[] = [];
     const sub = bus.nc.subscribe('md.replay.status', { callback: (_e, m) => void statuses.push(m.string()) });
     await bus.nc.flush();
-    const r = run(['--data-root', root, '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'], { NATS_URL: bus.server.url });
+    const r = run(['--data-root', root, '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'], {
+      NATS_URL: bus.server.url,
+    });
     await until(() => /progress events=200 /.test(r.out.stderr), 30_000, '200 events');
     r.p.kill('SIGTERM');
     expect(await r.exit).toBe(0);
@@ -149,7 +166,8 @@ describe('replay-publisher process: NATS', () => {
     expect(await bus.count()).toBe(n);
     await until(() => statuses.length >= 2, 5000, 'status messages');
     sub.unsubscribe();
-    const [start, end] = statuses.map((s) => JSON.parse(s) as Record<string, unknown>);
+    const parsed = statuses.map((s) => JSON.parse(s) as Record<string, unknown>);
+    const [start, end] = [at(parsed, 0), at(parsed, 1)];
     expect(start.type).toBe('started');
     expect(start.dates).toEqual([date]);
     expect(end.type).toBe('stopped');
@@ -170,12 +188,13 @@ describe('replay-publisher process: NATS', () => {
     const second = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
     expect(await second.exit, second.out.stderr).toBe(0);
     expect(second.out.stderr).toMatch(/resume: the stream holds this replay up to market\.\S+ seq \d+/);
-    const skipped = Number(/skipped \(--resume\)\s+([\d,]+)/.exec(second.out.stdout)![1].replace(/,/g, ''));
+    const skipped = Number(group(/skipped \(--resume\)\s+([\d,]+)/, second.out.stdout).replace(/,/g, ''));
     expect(skipped).toBeGreaterThanOrEqual(stored);
     expect(await bus.count()).toBe(total);
     const all = await readAll(bus.nc, total);
     expect(new Set(all.map((m) => m.msgId)).size).toBe(total);
-    for (let i = 1; i < all.length; i++) if (all[i].tsEvent < all[i - 1].tsEvent) throw new Error(`out of order at stream seq ${all[i].seq}`);
+    const back = firstStepBack(all.map((m) => m.tsEvent));
+    if (back >= 0) throw new Error(`out of order at stream seq ${at(all, back).seq}`);
     // a third run with --resume finds everything there and publishes nothing
     const third = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
     expect(await third.exit).toBe(0);
