@@ -19,16 +19,11 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { encode, lookup, STREAM_NAME, SUBJECTS, type FuturesTrade, type MBP10, type Publishable } from '@md/event-types';
 import { connectBus, ensureStream, JetStreamPublisher } from '@md/nats-bus';
 import { startNatsServer, type LocalNatsServer } from '@md/nats-bus/testing';
+import { at } from './narrow.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return (i >= 0 && process.argv[i + 1]) || def;
-}
-/** xs[i] of an index known to be in range (the event and body arrays have the same length) */
-function at<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new RangeError(`index ${i} out of range (length ${xs.length})`);
-  return x;
 }
 const N = Number(arg('events', process.env.BENCH_EVENTS ?? '200000'));
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS ?? '3'));

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbnError } from '@md/dbn-reader';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { DataRootSource, Replayer } from '@md/replay-engine';
-import { CountingSink, rng } from '@md/test-support';
+import { at as pick, CountingSink, rng } from '@md/test-support';
 import { MAIN, APP_DIR } from './helpers';
 
 const SECONDS = Number(process.env.FAULTS_DBN_SECONDS ?? 25);
@@ -28,12 +28,6 @@ const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 
 const rand = rng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
-/** xs[i] for an index known to be in range (a random pick, a round-robin over a filled list) */
-function pick<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new RangeError(`index ${i} out of range (${xs.length})`);
-  return x;
-}
 
 function files(dir: string): string[] {
   const out: string[] = [];

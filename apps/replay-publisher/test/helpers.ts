@@ -37,12 +37,9 @@ export async function readStream(nc: NatsConnection): Promise<{ lines: string[];
   return { lines, ids: ids.size };
 }
 
-/** xs[i] for an index known to be in range (fails the test naming the index otherwise) */
-export function at<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new RangeError(`index ${i} out of range (${xs.length} items)`);
-  return x;
-}
+import { at } from '@md/test-support';
+
+export { at };
 
 /** capture group `i` (default 1) of `re` in `text`; fails the test naming the pattern when it does not match */
 export function group(re: RegExp, text: string, i = 1): string {

@@ -9,12 +9,7 @@ export { startBus, type Bus } from '@md/test-support/nats';
 if (!haveFixtures)
   console.warn(`polygon fixtures not found at ${FIXTURES_DIR} (set POLYGON_FIXTURES_DIR): live-engine fixture tests skipped`);
 
-/** xs[i], failing the test with a clear message (instead of a TypeError further on) when it is missing */
-export function at<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new Error(`expected an element at index ${i}, the array has ${xs.length}`);
-  return x;
-}
+export { at } from '@md/test-support';
 
 export const KEY = FAKE_API_KEY;
 export const STOCKS_ONLY = { sessions: { stocks: true, options: false } };

@@ -35,9 +35,4 @@ export function indexOf(file: string): IndexEntry[] {
   return idx;
 }
 
-/** xs[i], failing the test with a clear message (instead of a TypeError further on) when it is missing */
-export function at<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new Error(`expected an element at index ${i}, the array has ${xs.length}`);
-  return x;
-}
+export { at } from '@md/test-support';

@@ -1,11 +1,6 @@
 /** Test helpers: fake inputs and a reference order (the seeded PRNG is @md/test-support's `rng`). */
 
-/** xs[i], failing the test with a clear message (instead of a TypeError further on) when it is missing */
-export function at<T>(xs: readonly T[], i: number): T {
-  const x = xs[i];
-  if (x === undefined) throw new Error(`expected an element at index ${i}, the array has ${xs.length}`);
-  return x;
-}
+export { at } from '@md/test-support';
 
 export interface Ev {
   k: bigint;

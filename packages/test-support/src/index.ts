@@ -2,7 +2,8 @@
  * @md/test-support (private): what the tests and benchmarks of every package share, in one place.
  * - `rng` / `Rng`: the seeded PRNG (mulberry32);
  * - `MemorySink`, `CountingSink`: EventSinks without NATS;
- * - `until`: poll a condition with a timeout.
+ * - `until`: poll a condition with a timeout;
+ * - `at`, `defined`, `pair`: narrowing (noUncheckedIndexedAccess) that names what was missing.
  * The rest is on subpath entries: `@md/test-support/fake-vendor` (the fake vendor WebSocket server),
  * `@md/test-support/fixtures` (temp dirs, DBN and Polygon fixtures), `@md/test-support/nats` (a local
  * nats-server with MARKET_DATA; the only entry loading NATS), `@md/test-support/process` (programs as child processes).
@@ -10,3 +11,4 @@
 export { rng, Rng } from './prng.js';
 export { MemorySink, CountingSink } from './sinks.js';
 export { until } from './wait.js';
+export { at, defined, pair } from './narrow.js';
