@@ -41,6 +41,7 @@ export {
   STREAM_NAME,
   STREAM_SUBJECTS,
   REPLAY_STATUS_SUBJECT,
+  LIVE_GAPS_SUBJECT,
   REGISTRY,
   lookup,
   tryLookup,

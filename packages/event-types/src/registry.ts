@@ -45,6 +45,8 @@ export const STREAM_NAME = 'MARKET_DATA';
 export const STREAM_SUBJECTS: readonly string[] = Object.freeze(['market.>']);
 /** Replay progress/status messages: outside `market.>` on purpose (never stored in the market-data stream). */
 export const REPLAY_STATUS_SUBJECT = 'md.replay.status';
+/** Live gap announcements (docs/gap-free-live.md): outside `market.>` on purpose, like the replay status. */
+export const LIVE_GAPS_SUBJECT = 'md.live.gaps';
 
 export interface RegistryEntry<E extends MarketEvent = MarketEvent> {
   readonly subject: Subject;

@@ -1,8 +1,9 @@
 /**
- * @md/polygon-normalizer: Polygon.io / Massive.com WebSocket frames -> typed vendor messages -> canonical
- * events (StockTrade, StockQuote, OptionTrade) as Publishable, with a quote book for opt_bid/opt_ask and
- * the aggressor, status classification, a strike manager and a bounded queue. No I/O: the WebSocket
- * session is on its own entry, `@md/polygon-normalizer/session`.
+ * @md/polygon-normalizer: Polygon.io / Massive.com WebSocket frames and REST rows -> typed vendor messages
+ * -> canonical events (StockTrade, StockQuote, OptionTrade) as Publishable, with a quote book for
+ * opt_bid/opt_ask and the aggressor, message ids shared by both copies of an event, a lossless REST JSON
+ * reader, status classification, a strike manager and a bounded queue. No I/O: the WebSocket session is on
+ * `@md/polygon-normalizer/session`, the REST client on `@md/polygon-normalizer/rest`.
  */
 export { PolygonParseError, FrameError, EventError } from './errors.js';
 export { parseFrame, countByKind } from './parse.js';
@@ -24,7 +25,19 @@ export { classifyStatus } from './status.js';
 export type { StatusKind, StatusInfo } from './status.js';
 export { QuoteBook, aggressorFor } from './quote-book.js';
 export type { BookQuote } from './quote-book.js';
-export { Normalizer, normalizeFrame, polygonMsgId, msToNs, toStockTrade, toStockQuote, toOptionTrade } from './normalize.js';
+export { Normalizer, normalizeFrame, msToNs, toStockTrade, toStockQuote, toOptionTrade } from './normalize.js';
+export {
+  stockTradeMsgId,
+  stockQuoteMsgId,
+  optionTradeMsgId,
+  optionTradeKey,
+  readTradeId,
+  TradeOrdinals,
+  ORDINAL_HORIZON_MS,
+} from './ids.js';
+export { parseRestJson, RestJsonError } from './rest-json.js';
+export type { RestJsonValue } from './rest-json.js';
+export { restTradeMessage, restQuoteMessage, restSipNs, RestRowError } from './rest-map.js';
 export type { NormalizerOptions } from './normalize.js';
 export { StrikeManager, nyDate } from './strikes.js';
 export type { StrikeManagerOptions, SubscriptionDiff } from './strikes.js';

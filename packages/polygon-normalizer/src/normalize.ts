@@ -1,16 +1,11 @@
 /**
  * Vendor messages -> canonical events (StockTrade, StockQuote, OptionTrade) as Publishable, per
  * docs/event-contract.md. Pure: the arrival time comes from the caller (ParsedFrame.receivedAtNs).
+ * The same Normalizer reads WebSocket messages (parseFrame) and REST rows mapped to the same messages
+ * (restTradeMessage / restQuoteMessage): both copies of an event get the same body, bar source and
+ * ts_recv_ns, and the same message id (ids.ts).
  */
-import {
-  SUBJECTS,
-  type EventSource,
-  type OptionTrade,
-  type Publishable,
-  type StockQuote,
-  type StockTrade,
-  type Subject,
-} from '@md/event-types';
+import { SUBJECTS, type EventSource, type OptionTrade, type Publishable, type StockQuote, type StockTrade } from '@md/event-types';
 import {
   parseFrame,
   type Cluster,
@@ -21,14 +16,13 @@ import {
   type StockQuoteMessage,
   type StockTradeMessage,
 } from './parse.js';
+import { optionTradeKey, optionTradeMsgIdOf, stockQuoteMsgId, stockTradeMsgId, TradeOrdinals } from './ids.js';
 import { QuoteBook } from './quote-book.js';
 
 const NS_PER_MS = 1_000_000n;
 
-/** `${subject}:${symbol}:${t}:${q}` (q = `-` when absent): a pure function of vendor fields. */
-export function polygonMsgId(subject: Subject, symbol: string, t: number, q: number | null): string {
-  return `${subject}:${symbol}:${t}:${q === null ? '-' : q}`;
-}
+/** Conditions as the contract writes them: an empty list is no list (the WebSocket omits `c`, REST may send []). */
+const conds = (c: number[] | null): number[] | null => (c === null || c.length === 0 ? null : c);
 
 /** Unix ms (a safe integer) -> Unix ns, exact (bigint arithmetic). */
 export function msToNs(t: number): bigint {
@@ -44,7 +38,7 @@ export function toStockTrade(m: StockTradeMessage, receivedAtNs: bigint, source:
     price: m.p,
     size: m.s,
     exchange: m.x,
-    conditions: m.c,
+    conditions: conds(m.c),
     seq: m.q,
   };
 }
@@ -88,33 +82,38 @@ export function toOptionTrade(
     opt_bid: q ? q.bid : null,
     opt_ask: q ? q.ask : null,
     aggressor: book.aggressor(m.sym, m.p),
-    conditions: m.c,
+    conditions: conds(m.c),
     seq: m.q,
   };
 }
 
 export interface NormalizerOptions {
-  /** `massive_ws` or `polygon_ws` (by host); any EventSource is accepted */
+  /** `massive_ws` / `polygon_ws` (by host), `massive_rest` / `polygon_rest` for REST rows; any EventSource is accepted */
   source: EventSource;
   /** the quote book to read and update (default: a new one) */
   book?: QuoteBook;
+  /** the identical-option-trade counter of the message ids (default: a new one) */
+  ordinals?: TradeOrdinals;
   /** option root -> underlying (`SPXW` -> `SPX`); default: the root itself (SPY's root is SPY) */
   underlyingOf?: (root: string) => string;
 }
 
 /**
- * Stateful only through its QuoteBook: feed it every data message of a session in arrival order.
- * Quotes update the book BEFORE the next message is read, so a trade is compared with the latest quote
- * that arrived before it (even in the same frame).
+ * Stateful through its QuoteBook and its TradeOrdinals: feed it every data message of a session (or of one
+ * REST backfill) in arrival order. Quotes update the book BEFORE the next message is read, so a trade is
+ * compared with the latest quote that arrived before it (even in the same frame). Option trade ids count
+ * identical trades of one millisecond in arrival order (ids.ts).
  */
 export class Normalizer {
   readonly source: EventSource;
   readonly book: QuoteBook;
+  readonly ordinals: TradeOrdinals;
   private readonly underlyingOf: (root: string) => string;
 
   constructor(opts: NormalizerOptions) {
     this.source = opts.source;
     this.book = opts.book ?? new QuoteBook();
+    this.ordinals = opts.ordinals ?? new TradeOrdinals();
     this.underlyingOf = opts.underlyingOf ?? ((r) => r);
   }
 
@@ -125,24 +124,26 @@ export class Normalizer {
         return {
           subject: SUBJECTS.stockTrades,
           event: toStockTrade(m, receivedAtNs, this.source),
-          msgId: polygonMsgId(SUBJECTS.stockTrades, m.sym, m.t, m.q),
+          msgId: stockTradeMsgId(m.sym, m.t, m.q, m.x, m.i),
         };
       case 'stock_quote':
         this.book.update(m.sym, m.bp, m.ap, m.bs, m.as, m.t);
         return {
           subject: SUBJECTS.stockQuotes,
           event: toStockQuote(m, receivedAtNs, this.source),
-          msgId: polygonMsgId(SUBJECTS.stockQuotes, m.sym, m.t, m.q),
+          msgId: stockQuoteMsgId(m.sym, m.t, m.q),
         };
       case 'option_quote':
         this.updateOptionQuote(m);
         return null;
-      case 'option_trade':
+      case 'option_trade': {
+        const key = optionTradeKey(m.x, m.p, m.s, m.c);
         return {
           subject: SUBJECTS.optionTrades,
           event: toOptionTrade(m, receivedAtNs, this.source, this.book, this.underlyingOf),
-          msgId: polygonMsgId(SUBJECTS.optionTrades, m.sym, m.t, m.q),
+          msgId: optionTradeMsgIdOf(m.sym, m.t, key, this.ordinals.next(m.sym, m.t, key)),
         };
+      }
     }
   }
 

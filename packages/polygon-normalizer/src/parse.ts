@@ -10,6 +10,7 @@
  */
 import { parseOptionTicker, type OptionTicker } from '@md/event-types';
 import { EventError, FrameError } from './errors.js';
+import { readTradeId } from './ids.js';
 
 /** Which socket the frame came from: decides how `T`/`Q` are read. `auto`: by the `O:` prefix of `sym`. */
 export type Cluster = 'stocks' | 'options' | 'auto';
@@ -30,6 +31,8 @@ export interface StockTradeMessage extends DataBase {
   s: number;
   x: number | null;
   c: number[] | null;
+  /** the vendor's trade id (`i`), exactly as written (leading zeros kept), or null when absent; part of the message id */
+  i: string | null;
 }
 export interface StockQuoteMessage extends DataBase {
   kind: 'stock_quote';
@@ -258,9 +261,12 @@ function readElement(el: unknown, index: number, cluster: Cluster, text: string,
         const c = conditions(o);
         const t = timestamp(o);
         const q = sequence(o, text);
-        out.messages.push(
-          tk ? { kind: 'option_trade', index, sym, ticker: tk, p, s, x, c, t, q } : { kind: 'stock_trade', index, sym, p, s, x, c, t, q },
-        );
+        if (tk) out.messages.push({ kind: 'option_trade', index, sym, ticker: tk, p, s, x, c, t, q });
+        else {
+          const id = readTradeId(o.i);
+          if ('reason' in id) throw new Reject('i', id.reason);
+          out.messages.push({ kind: 'stock_trade', index, sym, p, s, x, c, t, q, i: id.id });
+        }
       } else {
         const bp = num(o, 'bp', false);
         const ap = num(o, 'ap', false);

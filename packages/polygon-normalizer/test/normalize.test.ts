@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encodeToString, SUBJECTS, type OptionTrade, type StockQuote, type StockTrade } from '@md/event-types';
-import { msToNs, Normalizer, normalizeFrame, parseFrame, polygonMsgId, QuoteBook, type Cluster } from '@md/polygon-normalizer';
+import { decode, encodeToString, type OptionTrade, type StockQuote, type StockTrade } from '@md/event-types';
+import { msToNs, Normalizer, normalizeFrame, parseFrame, QuoteBook, stockQuoteMsgId, type Cluster } from '@md/polygon-normalizer';
 import { at, frames, haveFixtures } from './fixtures';
 
 const RECV = 1765898100512345678n;
@@ -14,7 +14,7 @@ describe('field by field', () => {
     expect(events).toHaveLength(1);
     const p = at(events, 0);
     expect(p.subject).toBe('market.stocks.trades');
-    expect(p.msgId).toBe('market.stocks.trades:SPY:1765898100141:9125017');
+    expect(p.msgId).toBe('market.stocks.trades:SPY:1765898100141:9125017:4:71675577324512');
     const e = p.event as StockTrade;
     expect(e).toStrictEqual({
       ts_event_ns: 1765898100141000000n,
@@ -76,7 +76,7 @@ describe('field by field', () => {
     expect(t.events).toStrictEqual([
       {
         subject: 'market.options.trades',
-        msgId: 'market.options.trades:O:SPY251216C00676000:1765898100112:1193224588',
+        msgId: 'market.options.trades:O:SPY251216C00676000:1765898100112:302:2.23:5:209:0',
         event: {
           ts_event_ns: 1765898100112000000n,
           ts_recv_ns: RECV + 1n,
@@ -119,13 +119,13 @@ describe('field by field', () => {
       null,
       null,
     ]);
-    expect(events[0]?.msgId).toBe('market.options.trades:O:SPXW251216P06800000:1765898100112:-');
+    expect(events[0]?.msgId).toBe('market.options.trades:O:SPXW251216P06800000:1765898100112:302:12.5:1:-:0');
   });
 
   it('ms -> ns is exact bigint arithmetic', () => {
     expect(msToNs(1765898100141)).toBe(1765898100141000000n);
     expect(msToNs(9_999_999_999_999)).toBe(9_999_999_999_999_000_000n);
-    expect(polygonMsgId(SUBJECTS.stockQuotes, 'BRK.B', 1, null)).toBe('market.stocks.quotes:BRK.B:1:-');
+    expect(stockQuoteMsgId('BRK.B', 1, null)).toBe('market.stocks.quotes:BRK.B:1:-');
   });
 
   it('message ids come from vendor fields only: two normalizers on the same frames agree whatever the clock', () => {
@@ -134,7 +134,11 @@ describe('field by field', () => {
     const a = normalizeFrame(line, { receivedAtNs: 1n, normalizer: new Normalizer({ source: 'massive_ws' }) }).events.map((p) => p.msgId);
     const b = normalizeFrame(line, { receivedAtNs: 2n, normalizer: new Normalizer({ source: 'polygon_ws' }) }).events.map((p) => p.msgId);
     expect(a).toEqual(b);
-    expect(new Set(a).size).toBe(2); // identical-looking prints stay distinct through q
+    expect(new Set(a).size).toBe(2); // identical prints of one ms stay distinct through their ordinal
+    expect(a).toEqual([
+      'market.options.trades:O:SPY251216P00675000:1765898100455:323:1.42:40:233:0',
+      'market.options.trades:O:SPY251216P00675000:1765898100455:323:1.42:40:233:1',
+    ]);
   });
 });
 

@@ -1,0 +1,1 @@
+export const BRONZE_READER_PLACEHOLDER = true;
