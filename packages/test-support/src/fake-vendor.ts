@@ -2,11 +2,12 @@
  * A fake Polygon/Massive WebSocket server for tests and benchmarks: a real `ws` WebSocketServer on
  * loopback speaking the protocol of docs/polygon-ws.md (connected, auth success/failure, per-item
  * subscribe acks), with fault injection (drop connections, refuse auth, max_connections, stop answering
- * pings, send raw frames). Used by the session tests of @md/polygon-normalizer, the engine tests of
+ * pings, send raw frames), and a player that sends a `Tape` live to the subscribers (`play`). Used by the session tests of @md/polygon-normalizer, the engine tests of
  * @md/live-engine, the live-ingestor's process and fault tests and tools/bench/live-*.ts.
  */
 import { WebSocketServer, WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
+import { itemOf, msOf, type Tape, type TapeEvent } from './tape.js';
 
 /** the key the fake accepts unless told otherwise */
 export const FAKE_API_KEY = 'fake-key-0123456789abcdef';
@@ -53,10 +54,121 @@ export class FakeConnection {
   }
 }
 
+export interface PlayOptions {
+  /** play only this market's events (default: every event, routed by symbol: `O:` -> options, else stocks) */
+  market?: 'stocks' | 'options';
+  /** a frame per connection every this many ms (default 20) */
+  frameMs?: number;
+  /** the tape clock in Unix ms (default Date.now): events with sip ms <= clock() are due */
+  clock?: () => number;
+  /** called at every tick before the due events are sent (drop connections here) */
+  onTick?: (p: TapePlayer, nowMs: number) => void;
+}
+
+/** the market an event is played on */
+export function marketOf(e: { sym: string }): 'stocks' | 'options' {
+  return e.sym.startsWith('O:') ? 'options' : 'stocks';
+}
+
+/**
+ * Plays a tape to the authenticated connections of a FakeVendor: every `frameMs`, the events that fell due
+ * (sip ms <= clock()) go, in one frame per connection, to each connection subscribed to their item
+ * (`T.SYM`, `Q.SYM`, or `T.*` / `Q.*`). An event that falls due while no connection holds its item is
+ * `missed`: it is never sent later (the vendor does not replay).
+ */
+export class TapePlayer {
+  /** events sent: `total` counts an event once per connection that got it; `byConn` by connection id */
+  readonly sent = { total: 0, byConn: new Map<number, number>() };
+  /** events that reached at least one connection, in tape order */
+  readonly delivered: TapeEvent[] = [];
+  /** events that fell due while nobody subscribed them, in tape order */
+  readonly missedEvents: TapeEvent[] = [];
+  /** frames sent */
+  frames = 0;
+  /** resolves when the tape's end has been reached (or stop() was called) */
+  readonly done: Promise<void>;
+  onTick: ((p: TapePlayer, nowMs: number) => void) | undefined;
+  private pos = 0;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private resolveDone!: () => void;
+  private readonly events: readonly TapeEvent[];
+  private stopped = false;
+
+  constructor(
+    private readonly fv: FakeVendor,
+    readonly tape: Tape,
+    private readonly opts: PlayOptions = {},
+  ) {
+    this.events = opts.market ? tape.events.filter((e) => marketOf(e) === opts.market) : tape.events;
+    this.onTick = opts.onTick;
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.timer = setInterval(() => this.tick(), opts.frameMs ?? 20);
+  }
+
+  get missed(): number {
+    return this.missedEvents.length;
+  }
+
+  /** how many of the played events are already due */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** the events this player plays (the tape, or one market of it) */
+  get played(): readonly TapeEvent[] {
+    return this.events;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.resolveDone();
+  }
+
+  /** one step (the timer calls it; tests may too) */
+  tick(): void {
+    if (this.stopped) return;
+    const now = (this.opts.clock ?? Date.now)();
+    this.onTick?.(this, now);
+    if (this.stopped) return;
+    const batches = new Map<FakeConnection, string[]>();
+    const live = { stocks: this.fv.live('stocks'), options: this.fv.live('options') };
+    while (this.pos < this.events.length) {
+      const e = this.events[this.pos] as TapeEvent;
+      if (msOf(e) > now) break;
+      this.pos++;
+      const item = itemOf(e);
+      const wild = `${e.kind}.*`;
+      let got = 0;
+      for (const c of live[marketOf(e)]) {
+        if (!c.subs.has(item) && !c.subs.has(wild)) continue;
+        let b = batches.get(c);
+        if (!b) batches.set(c, (b = []));
+        b.push(this.tape.wsElement(e));
+        got++;
+      }
+      if (got) {
+        this.delivered.push(e);
+        this.sent.total += got;
+      } else this.missedEvents.push(e);
+    }
+    for (const [c, b] of batches) {
+      c.send(`[${b.join(',')}]`);
+      this.frames++;
+      this.sent.byConn.set(c.id, (this.sent.byConn.get(c.id) ?? 0) + b.length);
+    }
+    if (this.pos >= this.events.length) this.stop();
+  }
+}
+
 export class FakeVendor {
   readonly messages: ClientMessage[] = [];
   readonly connections: FakeConnection[] = [];
   authAttempts = 0;
+  /** per market, the most authenticated connections that were open at the same time */
+  readonly maxConcurrent: Record<string, number> = {};
+  private readonly players: TapePlayer[] = [];
   private readonly t0 = Date.now();
   private nextId = 1;
   private listeners: (() => void)[] = [];
@@ -86,6 +198,18 @@ export class FakeVendor {
   /** open, authenticated connections of a market */
   live(market: string): FakeConnection[] {
     return this.connections.filter((c) => c.market === market && c.authenticated && c.ws.readyState === WebSocket.OPEN);
+  }
+
+  /** the number of authenticated, open connections of a market right now */
+  connectionsOpen(market: string): number {
+    return this.live(market).length;
+  }
+
+  /** Play a tape live to the subscribers (see TapePlayer); close() stops every player. */
+  play(tape: Tape, opts: PlayOptions = {}): TapePlayer {
+    const p = new TapePlayer(this, tape, opts);
+    this.players.push(p);
+    return p;
   }
 
   /** Send a frame to every authenticated connection of a market; returns how many got it. */
@@ -126,6 +250,7 @@ export class FakeVendor {
   }
 
   async close(): Promise<void> {
+    for (const p of this.players) p.stop();
     for (const c of this.connections) c.ws.terminate();
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
@@ -170,6 +295,8 @@ export class FakeVendor {
       } else {
         c.authenticated = true;
         c.send(JSON.stringify([st('auth_success', 'authenticated')]));
+        const open = this.live(c.market).length;
+        if (open > (this.maxConcurrent[c.market] ?? 0)) this.maxConcurrent[c.market] = open;
         const max = this.opts.maxConnectionsPerMarket;
         if (max !== undefined && this.live(c.market).length > max) {
           c.send(JSON.stringify([st('max_connections', 'Maximum number of websocket connections exceeded. ')]));
