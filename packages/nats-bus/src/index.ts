@@ -1,7 +1,8 @@
 /**
  * @md/nats-bus: NATS connection, MARKET_DATA stream provisioning, the JetStream publisher (ack and batch
- * modes), a stdout sink, a consumer helper, stored-message lookup, and openAppBus (all of that for an app,
- * with a local nats-server when none answers). The local server helpers for tests are on `@md/nats-bus/testing`.
+ * modes), a stdout sink, a consumer helper, stored-message lookup and read-back, a leadership lease on a KV
+ * bucket, and openAppBus (all of that for an app, with a local nats-server when none answers). The local
+ * server helpers for tests are on `@md/nats-bus/testing`.
  */
 export {
   BusConnectError,
@@ -35,7 +36,16 @@ export {
 export { JetStreamPublisher, type EventSink, type PublisherOptions, type SinkStats } from './publisher.js';
 export { StdoutSink } from './stdout-sink.js';
 export { consumeEvents, subjectMatches, type ConsumedEvent, type ConsumeOptions, type EventConsumer } from './consumer.js';
-export { lastMessageOn, type StoredMessage } from './stored.js';
+export { lastMessageOn, storedMessagesSince, type StoredMessage, type StoredSinceOptions } from './stored.js';
+export {
+  DEFAULT_LEASE_BUCKET,
+  DEFAULT_LEASE_TTL_MS,
+  Lease,
+  LeaseError,
+  type LeaseLogLevel,
+  type LeaseOptions,
+  type LeaseStats,
+} from './lease.js';
 export { openAppBus, type AppBus, type AppBusLogLevel, type AppBusOptions } from './app-bus.js';
 export { isNatsReachable } from './server.js';
 export type { NatsConnection } from '@nats-io/transport-node';

@@ -37,7 +37,7 @@ describe('lastMessageOn', () => {
     await pub.close();
 
     const t = await lastMessageOn(nc, STREAM_NAME, SUBJECTS.futuresTrades);
-    expect(t).toEqual({ subject: SUBJECTS.futuresTrades, seq: 5, msgId: 'trade-4', data: fakeBody(4) });
+    expect(t).toEqual({ subject: SUBJECTS.futuresTrades, seq: 5, msgId: 'trade-4', data: fakeBody(4), timeMs: expect.any(Number) });
     const b = await lastMessageOn(nc, STREAM_NAME, SUBJECTS.futuresMbp10);
     expect(b).toMatchObject({ subject: SUBJECTS.futuresMbp10, seq: 7, msgId: 'book-1' });
     expect(Buffer.from(b!.data).equals(Buffer.from(fakeBody(101)))).toBe(true);
