@@ -4,6 +4,8 @@
  * CLI's behaviour. Hosts and session flow: docs/polygon-ws.md.
  */
 import type { DropPolicy } from '@md/polygon-normalizer';
+import type { RestFactory, RestSource } from './backfill.js';
+import type { GapAnnouncement } from './gaps.js';
 
 /** real-time or 15-minute delayed host */
 export type Feed = 'realtime' | 'delayed';
@@ -64,10 +66,48 @@ export interface LiveEngineConfig {
   maxConnectionsCooldownMs: number;
   /** what stop() gives the sink's close() (JetStreamPublisher: time to wait for the last acks) */
   shutdownTimeoutMs: number;
+  /** the vendor's REST history API (backfill): https://api.massive.com / https://api.polygon.io by vendor */
+  restUrl: string;
+  /** fill gaps from REST (false: gaps are only announced, unfilled) */
+  backfill: boolean;
+  /** a window reaches back at most this far from its end; the older part is announced unfilled (backfill_max) */
+  backfillMaxMs: number;
+  /** a window ends this long after the first live event after the reconnect (the two copies overlap) */
+  backfillOverlapMs: number;
+  /** REST is asked this long after a window's end (REST never has the future; it lags the socket a little) */
+  backfillDelayMs: number;
+  /** limit of one REST request (headers and body) */
+  restTimeoutMs: number;
+  /** REST requests in flight at most (windows filled at once) */
+  restConcurrency: number;
+}
+
+/** The stream's resume point of one subject (the app builds it on @md/nats-bus lastMessageOn / storedMessagesSince). */
+export interface ResumePoint {
+  /** the newest vendor time stored on the subject, Unix ns */
+  tsEventNs: bigint;
+  /** when that message was stored, Unix ms (informative) */
+  timeMs?: number;
+  /** the message ids stored at that vendor millisecond (REST rows with these ids are left out) */
+  ids: readonly string[];
+  /** market.stocks.trades: the underlying's price of that event (starts the strike manager's copy); else absent */
+  price?: number | null;
+}
+
+/** Hooks of the engine beyond its configuration (functions, objects): what the app wires. */
+export interface LiveEngineHooks {
+  /** every gap announcement (the app publishes it on LIVE_GAPS_SUBJECT as gapJson(g)); default: logged only */
+  announce?: (g: GapAnnouncement) => void;
+  /** the stream's resume point per live subject; given, each session's start is a gap (reason restart) from there */
+  resumePoint?: (subject: string) => Promise<ResumePoint | null> | ResumePoint | null;
+  /** the REST source: a factory (one source per window) or one instance; default a RestClient on restUrl */
+  rest?: RestFactory | RestSource;
+  /** false: stop() leaves the sink open (hot standby: the app closes it at the end); default true */
+  closeSinkOnStop?: boolean;
 }
 
 /** What `new LiveEngine()` / `liveConfig()` take: an API key, anything else overrides LIVE_DEFAULTS. */
-export interface LiveEngineOptions extends Partial<LiveEngineConfig> {
+export interface LiveEngineOptions extends Partial<LiveEngineConfig>, LiveEngineHooks {
   apiKey: string;
   /** picks the hosts when stocksUrl / optionsUrl are not given (default LIVE_DEFAULTS.feed) */
   feed?: Feed;
@@ -104,6 +144,18 @@ export const LIVE_DEFAULTS = Object.freeze({
   stableResetMs: 60_000,
   maxConnectionsCooldownMs: 60_000,
   shutdownTimeoutMs: 15_000,
+  backfill: true,
+  backfillMaxMs: 900_000,
+  backfillOverlapMs: 1000,
+  backfillDelayMs: 1000,
+  restTimeoutMs: 10_000,
+  restConcurrency: 2,
+});
+
+/** The REST hosts by vendor (what restUrl defaults to). */
+export const REST_URLS: Readonly<Record<Vendor, string>> = Object.freeze({
+  massive: 'https://api.massive.com',
+  polygon: 'https://api.polygon.io',
 });
 
 /** A configuration the engine cannot run (the CLI checks its flags before, naming them). */
@@ -125,6 +177,15 @@ export function sourceForUrl(url: string): LiveSource {
 /** the option root of an underlying when none is given: BRK.B -> BRKB (option tickers have no dots) */
 export function defaultOptionRoot(underlying: string): string {
   return underlying.replace(/\./g, '');
+}
+
+function nonNegative(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new LiveConfigError(`${name} must be an integer >= 0, got ${v}`);
+  return v;
+}
+function positive(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 1) throw new LiveConfigError(`${name} must be an integer >= 1, got ${v}`);
+  return v;
 }
 
 /** LIVE_DEFAULTS with `options` over them, and the derived fields filled in. */
@@ -165,5 +226,13 @@ export function liveConfig(options: LiveEngineOptions): LiveEngineConfig {
     stableResetMs: o.stableResetMs ?? D.stableResetMs,
     maxConnectionsCooldownMs: o.maxConnectionsCooldownMs ?? D.maxConnectionsCooldownMs,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? D.shutdownTimeoutMs,
+    // the vendor given, else the one the WebSocket host names (a *.polygon.io host: polygon)
+    restUrl: o.restUrl ?? REST_URLS[o.vendor ?? (sourceForUrl(stocksUrl) === 'polygon_ws' ? 'polygon' : D.vendor)],
+    backfill: o.backfill ?? D.backfill,
+    backfillMaxMs: nonNegative('backfillMaxMs', o.backfillMaxMs ?? D.backfillMaxMs),
+    backfillOverlapMs: nonNegative('backfillOverlapMs', o.backfillOverlapMs ?? D.backfillOverlapMs),
+    backfillDelayMs: nonNegative('backfillDelayMs', o.backfillDelayMs ?? D.backfillDelayMs),
+    restTimeoutMs: positive('restTimeoutMs', o.restTimeoutMs ?? D.restTimeoutMs),
+    restConcurrency: positive('restConcurrency', o.restConcurrency ?? D.restConcurrency),
   };
 }

@@ -1,13 +1,15 @@
 /**
  * @md/live-engine: the live path as a library. Two Polygon/Massive WebSocket sessions (stocks, options),
  * parse + normalize on arrival, the 0DTE strike manager, a bounded queue and one pump into an EventSink of
- * the caller's, with exactly the live-ingestor CLI's defaults (LIVE_DEFAULTS). The CLI is this plus flags,
- * NATS and signals.
+ * the caller's, with exactly the live-ingestor CLI's defaults (LIVE_DEFAULTS); gaps (drops, overflows, starts)
+ * found, filled from the vendor's REST history and announced; a hot-standby controller (LiveHa) on a lease.
+ * The CLI is this plus flags, NATS and signals.
  */
-export { LiveEngine, nowNs, stderrLogger, type LiveEngineResult } from './engine.js';
+export { LiveEngine, nowNs, stderrLogger, restSourceOf, describeRestError, type LiveEngineResult } from './engine.js';
 export {
   LIVE_DEFAULTS,
   LIVE_HOSTS,
+  REST_URLS,
   LiveConfigError,
   liveConfig,
   sourceForUrl,
@@ -17,6 +19,25 @@ export {
   type Feed,
   type Vendor,
   type LiveSource,
+  type LiveEngineHooks,
+  type ResumePoint,
 } from './config.js';
+export {
+  gapJson,
+  GapKeeper,
+  GapLedger,
+  LiveIds,
+  windowFromNs,
+  windowToNs,
+  type GapAnnouncement,
+  type GapKeeperOptions,
+  type GapReason,
+  type GapStatus,
+  type ItemWindow,
+  type SessionName,
+} from './gaps.js';
+export { BackfillLane, BackfillRunner, type BackfillRunnerOptions, type RestFactory, type RestRow, type RestSource } from './backfill.js';
+export { ItemTracker, itemOfEvent, subjectOfItem, symbolOfItem, eventMs, type ItemState } from './tracker.js';
+export { LiveHa, type LeaseLike, type LeaseHandlers, type LiveHaOptions } from './ha.js';
 export { newCounters, type IngestCounters } from './stats.js';
 export type { Logger, LogLevel } from '@md/polygon-normalizer/session';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOptionRoot, LIVE_DEFAULTS, LIVE_HOSTS, liveConfig, LiveConfigError, sourceForUrl } from '@md/live-engine';
+import { defaultOptionRoot, LIVE_DEFAULTS, LIVE_HOSTS, liveConfig, LiveConfigError, REST_URLS, sourceForUrl } from '@md/live-engine';
 
 describe('liveConfig: LIVE_DEFAULTS under the options, derived fields filled in', () => {
   it('only a key: real-time Massive hosts, massive_ws, SPY, both sessions, the CLI timings', () => {
@@ -31,6 +31,13 @@ describe('liveConfig: LIVE_DEFAULTS under the options, derived fields filled in'
       stableResetMs: 60_000,
       maxConnectionsCooldownMs: 60_000,
       shutdownTimeoutMs: 15_000,
+      restUrl: 'https://api.massive.com',
+      backfill: true,
+      backfillMaxMs: 900_000,
+      backfillOverlapMs: 1000,
+      backfillDelayMs: 1000,
+      restTimeoutMs: 10_000,
+      restConcurrency: 2,
     });
     // every number of the result comes from LIVE_DEFAULTS (defined once)
     for (const [k, v] of Object.entries(LIVE_DEFAULTS)) if (k !== 'feed' && k !== 'vendor') expect(c[k as keyof typeof c], k).toEqual(v);
@@ -54,6 +61,16 @@ describe('liveConfig: LIVE_DEFAULTS under the options, derived fields filled in'
     ]);
     expect(sourceForUrl('wss://socket.polygon.io/stocks')).toBe('polygon_ws');
     expect(sourceForUrl('not a url')).toBe('massive_ws');
+  });
+
+  it('the REST URL follows the vendor (or a *.polygon.io WebSocket host) unless given; backfill numbers are checked', () => {
+    expect(liveConfig({ apiKey: 'k', vendor: 'polygon' }).restUrl).toBe('https://api.polygon.io');
+    expect(liveConfig({ apiKey: 'k', host: 'business.polygon.io' }).restUrl).toBe(REST_URLS.polygon);
+    expect(liveConfig({ apiKey: 'k', host: 'business.massive.com' }).restUrl).toBe('https://api.massive.com');
+    expect(liveConfig({ apiKey: 'k', restUrl: 'http://127.0.0.1:9' }).restUrl).toBe('http://127.0.0.1:9');
+    expect(liveConfig({ apiKey: 'k', backfill: false, backfillMaxMs: 0 })).toMatchObject({ backfill: false, backfillMaxMs: 0 });
+    expect(() => liveConfig({ apiKey: 'k', restConcurrency: 0 })).toThrow(/restConcurrency must be an integer >= 1, got 0/);
+    expect(() => liveConfig({ apiKey: 'k', backfillOverlapMs: -1 })).toThrow(/backfillOverlapMs must be an integer >= 0/);
   });
 
   it('the option root follows the underlying unless given; undefined options keep the default', () => {

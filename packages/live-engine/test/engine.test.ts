@@ -89,7 +89,7 @@ describe.skipIf(!haveFixtures)('live engine against a fake vendor and a real nat
         expect(recv >= t0 && recv <= t1, `ts_recv_ns ${recv} within the test's wall clock`).toBe(true);
       });
     }
-    const opt = got.find((e) => e.msgId === 'market.options.trades:O:SPY251216C00676000:1765898100112:1193224588')!;
+    const opt = got.find((e) => e.msgId === 'market.options.trades:O:SPY251216C00676000:1765898100112:302:2.23:5:209:0')!;
     expect(opt.event).toMatchObject({
       source: 'massive_ws',
       underlying: 'SPY',
@@ -366,7 +366,9 @@ describe('a sink of your own, the stats line', () => {
     const logs = new LogCapture();
     const ing = track(new LiveEngine({ apiKey: KEY, stocksUrl: fv.url('stocks'), ...STOCKS_ONLY }, sink, logs.log));
     expect(ing.config).toMatchObject({ underlying: 'SPY', queueSize: 100_000, statsIntervalMs: 10_000, stocksSource: 'massive_ws' });
-    expect(ing.statsLine()).toMatch(/ lag_ms_p50=- lag_ms_p99=- lag_ms_max=0\.0 lag_n=0$/);
+    expect(ing.statsLine()).toMatch(
+      / lag_ms_p50=- lag_ms_p99=- lag_ms_max=0\.0 lag_n=0 gaps=0 gaps_filled=0 gaps_unfilled=0 backfilled=0 rest_requests=0 rest_429=0$/,
+    );
     ing.start();
     await fv.waitFor(() => fv.subscriptions('stocks').size === 2, 10_000, 'subscription');
     const now = Date.now();

@@ -20,7 +20,15 @@ export class BoundedQueue<T> {
   /** the largest length seen */
   highWater = 0;
 
-  constructor(capacity: number, policy: DropPolicy = 'drop-newest') {
+  /**
+   * @param onDrop called (synchronously) with every item lost to the policy: the refused one under
+   * drop-newest, the evicted one under drop-oldest
+   */
+  constructor(
+    capacity: number,
+    policy: DropPolicy = 'drop-newest',
+    private readonly onDrop?: (item: T) => void,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue capacity must be a positive integer, got ${capacity}`);
     if (policy !== 'drop-newest' && policy !== 'drop-oldest')
       throw new RangeError(`drop policy must be drop-newest or drop-oldest, got ${String(policy)}`);
@@ -43,11 +51,16 @@ export class BoundedQueue<T> {
     let ok = true;
     if (this.len === this.capacity) {
       this.dropped++;
-      if (this.policy === 'drop-newest') return false;
+      if (this.policy === 'drop-newest') {
+        this.onDrop?.(item);
+        return false;
+      }
+      const evicted = this.buf[this.head] as T;
       this.buf[this.head] = undefined;
       this.head = (this.head + 1) % this.capacity;
       this.len--;
       ok = false;
+      this.onDrop?.(evicted);
     }
     this.buf[(this.head + this.len) % this.capacity] = item;
     this.len++;

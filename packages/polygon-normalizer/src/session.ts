@@ -51,7 +51,16 @@ export interface SessionOptions {
   maxConnectionsCooldownMs: number;
   /** items per subscribe/unsubscribe message; default 200 */
   chunkSize?: number;
+  /**
+   * Streaming state changes (synchronous): `lost` when a streaming connection is lost (once per outage, with
+   * the wall-clock ms of the loss), `streaming` when auth_success came and the desired set was sent
+   * (the first connection too). Not called after close() / closeNow() or a fatal error.
+   */
+  onState?: (state: SessionState, atMs: number) => void;
 }
+
+/** what SessionOptions.onState reports */
+export type SessionState = 'lost' | 'streaming';
 
 export interface SessionStats {
   connects: number;
@@ -224,6 +233,14 @@ export class VendorSession {
     clearTimeout(t);
   }
 
+  /** Drop the socket at once (no close handshake) and stop reconnecting: a standby that lost its lease. */
+  closeNow(): void {
+    const ws = this.ws;
+    this.stopTimers();
+    this.state = 'stopped';
+    if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  }
+
   // ---- internals ----
 
   private connect(): void {
@@ -333,12 +350,13 @@ export class VendorSession {
         this.state = 'streaming';
         this.o.log(
           'info',
-          `${this.name}: authenticated at ${this.o.url}${this.lostAt !== null ? ` (reconnected: data gap from ${new Date(this.lostAt).toISOString()}, ${Date.now() - this.lostAt} ms; backfill from REST if completeness matters)` : ''}; subscribing ${this.desired.size} item(s)`,
+          `${this.name}: authenticated at ${this.o.url}${this.lostAt !== null ? ` (reconnected: data gap from ${new Date(this.lostAt).toISOString()}, ${Date.now() - this.lostAt} ms)` : ''}; subscribing ${this.desired.size} item(s)`,
         );
         this.lostAt = null;
         this.authenticatedOnce = true;
         this.firstRound = this.desired.size > 0 ? { sent: this.desired.size, acked: 0, refused: 0, message: '' } : null;
         this.sendItems('subscribe', [...this.desired]);
+        this.o.onState?.('streaming', Date.now());
         // reset the backoff only after a stable stretch (not on auth_success: max_connections may follow)
         this.stableTimer = setTimeout(() => {
           this.attempt = 0;
@@ -440,7 +458,10 @@ export class VendorSession {
     this.closeWaiters = [];
     for (const w of waiters) w();
     if (this.state === 'stopped') return;
-    if (this.authenticatedOnce && this.lostAt === null) this.lostAt = Date.now();
+    if (this.authenticatedOnce && this.lostAt === null) {
+      this.lostAt = Date.now();
+      this.o.onState?.('lost', this.lostAt);
+    }
     const hint = code === 1009 ? ` (a frame exceeded --max-payload ${this.o.maxPayload} bytes)` : '';
     this.attempt++;
     const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));
