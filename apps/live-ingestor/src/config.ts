@@ -3,8 +3,15 @@ import { ConfigError, defineOptions, helpText, LOG_LEVELS, MAX_TIMER_MS, opt, pa
 import { parseOptions, type Env, type InferOptions, type LogLevel } from '@md/app-kit';
 import { LIVE_DEFAULTS as D, LiveConfigError, liveConfig, type LiveEngineConfig } from '@md/live-engine';
 import { DEFAULT_NATS_URL } from '@md/nats-bus';
+import { defaultRestUrl } from '@md/polygon-normalizer/rest';
+import { hostname } from 'node:os';
 
 export { ConfigError };
+
+/** --backfill-max default, seconds: 15 minutes */
+const BACKFILL_MAX_S = 900;
+/** --ha-ttl default: 5 s */
+export const HA_TTL_MS = 5000;
 
 /** the largest --queue-size (the queue preallocates its ring: 10M slots are ~80 MB) */
 export const MAX_QUEUE_SIZE = 10_000_000;
@@ -27,6 +34,13 @@ function seconds(
   const max = Math.floor(MAX_TIMER_MS / 1000);
   const parse = (t: string, n: string) => Math.round(parseNumber(t, n, { min: 0, max, unit: 'seconds' }) * 1000);
   return opt.custom({ ...spec, parse, default: ms, defaultText: String(ms / 1000), placeholder: 'S' });
+}
+/** an http:// or https:// URL (no trailing slash kept) */
+function httpUrl(t: string, n: string): string {
+  const protocol = URL.canParse(t) ? new URL(t).protocol : fail(`${n} must be a full http:// or https:// URL, got ${JSON.stringify(t)}`);
+  return protocol === 'http:' || protocol === 'https:'
+    ? t.replace(/\/+$/, '')
+    : fail(`${n} must be an http:// or https:// URL, got ${protocol}`);
 }
 /** MD_LOG_LEVEL / --log-level: a level; LIVE_DEBUG (the older name): 1 = debug, 0 = info */
 const logLevel = (t: string, n: string): LogLevel =>
@@ -85,6 +99,19 @@ export const OPTIONS = defineOptions({
   stableResetMs: seconds(D.stableResetMs, { flag: 'stable-reset', help: 'streaming this long resets the reconnect backoff' }),
   maxConnectionsCooldownMs: seconds(D.maxConnectionsCooldownMs, { flag: 'max-connections-cooldown', help: 'wait after a max_connections status' }),
   shutdownTimeoutMs: seconds(D.shutdownTimeoutMs, { flag: 'shutdown-timeout', env: 'MD_SHUTDOWN_TIMEOUT_S', help: 'wait at most S seconds for outstanding acks when stopping' }),
+  restUrl: opt.custom({ env: 'MASSIVE_REST_URL', parse: httpUrl, default: (v) => defaultRestUrl(v.vendor as 'massive' | 'polygon'), label: '--rest-url / MASSIVE_REST_URL',
+    placeholder: 'URL', defaultText: 'by --vendor: https://api.massive.com or https://api.polygon.io', help: 'the vendor REST API (v3 trades and quotes) the backfill reads' }),
+  backfill: opt.boolean({ env: 'LIVE_BACKFILL', default: true, show: 'both', defaultText: 'on', label: '--backfill / LIVE_BACKFILL',
+    help: 'fill every gap (drop, restart, queue overflow) from the REST API; --no-backfill: only announce it' }),
+  backfillMaxMs: opt.duration({ flag: 'backfill-max', env: 'LIVE_BACKFILL_MAX', unit: 's', as: 'ms', default: BACKFILL_MAX_S, label: '--backfill-max',
+    placeholder: 'S|DURATION', defaultText: '15min', help: 'the oldest hole filled (seconds or 90s, 15min, 1h); older ones are announced, not filled' }),
+  ha: opt.boolean({ env: 'LIVE_HA', label: '--ha / LIVE_HA', help: 'hot standby: only the holder of a NATS KV lease opens vendor sockets' }),
+  haTtlMs: seconds(HA_TTL_MS, { flag: 'ha-ttl', env: 'LIVE_HA_TTL', label: '--ha-ttl', check: (ms) => (ms >= 300 ? undefined : 'must be >= 0.3'),
+    help: 'lease time to live (refreshed at a third of it); a standby takes over within it' }),
+  haKey: opt.custom({ parse: matching(/^[-_=A-Za-z0-9]+(\.[-_=A-Za-z0-9]+)*$/, 'a KV key (tokens of letters, digits, - _ = joined by dots)'),
+    default: (v) => `live-ingestor.${String(v.vendor)}.${String(v.feed)}`, placeholder: 'KEY', defaultText: 'live-ingestor.VENDOR.FEED', help: 'the lease name: instances with one key share one vendor connection' }),
+  instanceId: opt.custom({ parse: matching(/^[-_.=A-Za-z0-9]{1,128}$/, 'letters, digits, - _ . = (at most 128)'), default: () => `${hostname()}-${process.pid}`,
+    placeholder: 'ID', defaultText: 'HOSTNAME-PID', help: 'this instance in the lease and the logs' }),
   logLevel: opt.custom({ env: ['MD_LOG_LEVEL', 'LIVE_DEBUG'], parse: logLevel, default: 'info', placeholder: LOG_LEVELS.join('|'),
     help: 'the lowest level logged (on stderr); LIVE_DEBUG=1 means debug' }),
 });
@@ -120,6 +147,7 @@ export function parseConfig(argv: readonly string[], env: Env): LiveConfig | 'he
     fail(
       "the options session centres its strikes on the stocks session's underlying trades: run both sessions, or give --initial-price / --focus-strike",
     );
+  if (v.ha && v.sink !== 'nats') fail('--ha needs --sink nats: the lease is a key in a NATS KV bucket');
   let engine: LiveEngineConfig; // the engine's own checks; the URLs, sources and option root it derives
   try {
     engine = liveConfig({ ...v, sessions, stocksSource: v.source, optionsSource: v.source });

@@ -4,9 +4,11 @@
  * place where secrets are redacted. Logs go to stderr.
  */
 import { ConfigError, createLogger, runMain } from '@md/app-kit';
-import { LiveEngine } from '@md/live-engine';
-import { openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
+import { LIVE_GAPS_SUBJECT } from '@md/event-types';
+import { gapJson, LiveEngine, LiveHa, type GapAnnouncement, type LiveEngineOptions } from '@md/live-engine';
+import { Lease, openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
 import { HELP, parseConfig } from './config.js';
+import { resumePointOf } from './resume.js';
 
 /** what the engine calls: JetStreamPublisher.close takes the shutdown timeout (StdoutSink ignores it) */
 type Sink = EventSink & { close(timeoutMs?: number): Promise<void> };
@@ -33,14 +35,33 @@ void runMain(
         return sink!.stats;
       },
     };
-    let engine: LiveEngine;
+    // gap announcements (docs/gap-free-live.md): core NATS JSON on md.live.gaps, ns bounds as exact integers; with
+    // the stdout sink, logged (stdout carries only events)
+    let bus: AppBus | null = null;
+    const announce = (g: GapAnnouncement) => {
+      if (bus) bus.nc.publish(LIVE_GAPS_SUBJECT, gapJson(g));
+      else log.info(`${LIVE_GAPS_SUBJECT} ${gapJson(g)}`);
+    };
+    // every start (a restart, a deploy, a standby taking over) is a gap from the stream's resume point
+    const hooks: Partial<LiveEngineOptions> = {
+      announce,
+      resumePoint: cfg.sink === 'nats' ? (subject) => resumePointOf(bus!.nc, subject) : undefined,
+      // hot standby: one sink for every term as leader, closed once at the end
+      closeSinkOnStop: !cfg.ha,
+    };
+    const engines: LiveEngine[] = [];
+    const newEngine = () => {
+      const e = new LiveEngine({ ...cfg, ...hooks }, out, (level, m) => log.log(level, m));
+      engines.push(e);
+      return e;
+    };
+    let first: LiveEngine;
     try {
-      engine = new LiveEngine(cfg, out, (level, m) => log.log(level, m));
+      first = newEngine();
     } catch (e) {
       throw new ConfigError(message(e));
     }
 
-    let bus: AppBus | null = null;
     if (cfg.sink === 'nats') {
       try {
         bus = await openAppBus({
@@ -71,9 +92,54 @@ void runMain(
 
     // the first SIGINT / SIGTERM (or EPIPE on stdout): close the sockets, publish what is queued, wait for the acks
     // (the engine gives the sink the shutdown timeout; runMain exits 1 if all of it takes 5 s longer)
-    ctx.onStop((reason) => engine.stop(reason, 0));
-    ctx.setShutdownTimeout(cfg.shutdownTimeoutMs + 5000, 1);
     let ended = false;
+    let stop: (reason: string, code: number) => Promise<void>;
+    let done: Promise<{ code: number; reason: string }>;
+    if (cfg.ha && bus) {
+      // hot standby: only the holder of the lease runs an engine (vendor sockets open); a lost lease closes them at once
+      let spare: LiveEngine | null = first;
+      const h = new LiveHa({
+        makeEngine: () => {
+          const e = spare ?? newEngine();
+          spare = null;
+          return e;
+        },
+        log: (level, m) => log.log(level, m),
+      });
+      let lease: Lease;
+      try {
+        lease = await Lease.open(bus.nc, {
+          key: cfg.haKey,
+          holder: cfg.instanceId,
+          ttlMs: cfg.haTtlMs,
+          log: (level, m) => log.log(level, m),
+          ...h.handlers,
+        });
+      } catch (e) {
+        log.error(`--ha: ${message(e)}`);
+        await bus.close();
+        return 1;
+      }
+      log.info(`--ha: instance ${cfg.instanceId} standing by for the lease ${lease.bucket}/${lease.key} (ttl ${cfg.haTtlMs} ms)`);
+      let forced: { code: number; reason: string } | null = null;
+      stop = async (reason, code) => {
+        if (code !== 0) forced ??= { code, reason };
+        await h.stop(reason);
+      };
+      done = h.done.then(async (r) => {
+        // the sink, shared by every term, closed once (what is queued is published, acks awaited)
+        await out.close(cfg.shutdownTimeoutMs).catch((e: unknown) => log.error(`sink: ${message(e)}`));
+        return forced ?? r;
+      });
+      ctx.setShutdownTimeout(2 * cfg.shutdownTimeoutMs + 5000, 1);
+      h.run(lease);
+    } else {
+      stop = (reason, code) => first.stop(reason, code);
+      done = first.done;
+      ctx.setShutdownTimeout(cfg.shutdownTimeoutMs + 5000, 1);
+      first.start();
+    }
+    ctx.onStop((reason) => stop(reason, 0));
     // @md/nats-bus closes the connection for good (e.g. authentication refused twice after a reconnect): every
     // event would fail from now on, so stop (publishing what can be, then exit 1) instead of going on
     const nats = bus;
@@ -81,16 +147,16 @@ void runMain(
       if (ended || ctx.stopReason !== undefined) return;
       const why = nats.redact(err?.message ?? 'closed by the client');
       log.error(`nats: the connection is closed for good (${why}): stopping`);
-      void engine.stop(`NATS connection closed: ${why}`, 1);
+      void stop(`NATS connection closed: ${why}`, 1);
     });
-    engine.start();
-    let { code, reason } = await engine.done;
+    let { code, reason } = await done;
     ended = true;
     await bus?.close();
 
     if (bus) {
-      const failed = Math.max(engine.counters.publishErrors, out.stats.failed);
-      const lost = `${failed} event(s) failed to publish (publish_errors=${engine.counters.publishErrors}, failed=${out.stats.failed})`;
+      const publishErrors = engines.reduce((n, e) => n + e.counters.publishErrors, 0);
+      const failed = Math.max(publishErrors, out.stats.failed);
+      const lost = `${failed} event(s) failed to publish (publish_errors=${publishErrors}, failed=${out.stats.failed})`;
       if (failed > 0) [code, reason] = code === 0 ? [4, `${reason}: ${lost}`] : [code, `${reason}; ${lost}`];
     }
     if (code !== 0) ctx.stderr.write(`live-ingestor: ${log.redact(bus ? bus.redact(reason) : reason)}\n`);
