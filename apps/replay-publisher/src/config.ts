@@ -57,19 +57,32 @@ const W = D.publishWindow;
  * (NATS_*, MD_*) are the live-ingestor's; `label`: the name an error message uses (as before the table). */
 // prettier-ignore
 export const OPTIONS = defineOptions({
-  dataRoot: opt.string({ env: 'REPLAY_DATA_ROOT', default: null, placeholder: 'DIR', defaultText: 'none: the sample session', help: 'the DBN data root' }),
-  dates: opt.list({ flag: 'date', env: 'REPLAY_DATE', item: (t, n) => parseDate(n, t), default: [], label: '--date / REPLAY_DATE', placeholder: 'YYYY-MM-DD[,...]',
-    defaultText: 'the latest available date', help: 'date(s) to replay (YYYYMMDD works too; several need --continuous)' }),
+  dataRoot: opt.string({ env: 'REPLAY_DATA_ROOT', default: null, placeholder: 'DIR', defaultText: './dbn-data when it exists (else the workspace root\'s dbn-data)',
+    help: 'the DBN data root' }),
+  bronzeRoot: opt.string({ env: 'REPLAY_BRONZE_ROOT', default: null, placeholder: 'DIR', defaultText: 'none',
+    help: 'a Bronze Parquet lake (the folder holding bronze/): stock trades and quotes, option trades, futures' }),
+  sample: opt.boolean({ env: 'REPLAY_SAMPLE', help: 'replay the synthetic sample session (source "sim"), also into a configured NATS_URL / --nats-url' }),
+  dates: opt.list({ flag: 'date', env: 'REPLAY_DATE', item: (t, n) => (t.toLowerCase() === 'latest' ? 'latest' : parseDate(n, t)), default: [], label: '--date / REPLAY_DATE',
+    placeholder: 'YYYY-MM-DD[,...]|latest', defaultText: 'every available date, in ascending order',
+    help: 'date(s) to replay (YYYYMMDD works too; several need --continuous); latest: the latest available date only' }),
   continuous: opt.boolean({ env: 'REPLAY_CONTINUOUS', help: 'every available date in order (or the --date list), one clock' }),
+  session: opt.enum({ env: 'REPLAY_SESSION', choices: ['full', 'rth', 'premarket'], default: D.session, label: '--session',
+    help: 'where each date starts: full = the whole UTC day; rth = 09:30 New York; premarket = 04:00 New York (daylight saving applied)' }),
   start: opt.custom({ env: 'REPLAY_START', parse: time, default: null, label: '--start', placeholder: 'T',
     help: 'replay [start, end) of each date on ts_event: HH:MM[:SS[.fff]] UTC, an ISO instant (2020-12-28T14:30:00Z) or integer Unix nanoseconds' }),
   end: opt.custom({ env: 'REPLAY_END', parse: time, default: null, label: '--end', placeholder: 'T', help: 'the end of that window (the same forms)' }),
-  speed: opt.number({ env: 'REPLAY_SPEED', min: 0, default: (v) => (v.dataRoot === null ? D.sampleSpeed : D.speed), label: '--speed / REPLAY_SPEED',
-    defaultText: `${D.speed} with a data root, ${D.sampleSpeed} for the sample session`, help: '1 = real time, 10 = ten times faster, 0 = as fast as possible' }),
+  speed: opt.number({ env: 'REPLAY_SPEED', min: 0, default: null, label: '--speed / REPLAY_SPEED',
+    defaultText: `${D.speed} with data, ${D.sampleSpeed} for the sample session`, help: '1 = real time, 10 = ten times faster, 0 = as fast as possible' }),
   maxGapMs: opt.duration({ flag: 'max-gap', env: 'REPLAY_MAX_GAP', unit: 's', as: 'ms', default: formatDuration(BigInt(D.maxGapMs) * 1_000_000n), label: '--max-gap',
     placeholder: 'S', help: 'cap an idle gap between events at S seconds of wall time (0 = no cap; 250ms, 1s, ... work too)' }),
-  options: opt.boolean({ env: 'REPLAY_INCLUDE_OPTIONS', default: D.include.options, show: 'both', defaultText: 'when the date has an options file',
-    help: 'include OPRA option trades' }),
+  options: opt.boolean({ aliases: ['include-options'], env: 'REPLAY_INCLUDE_OPTIONS', default: D.include.options, show: 'flag',
+    help: 'include option trades (DBN OPRA files or Bronze); a date without them replays without them' }),
+  optionsSource: opt.enum({ flag: 'options-source', env: 'REPLAY_OPTIONS_SOURCE', choices: ['auto', 'dbn', 'bronze'], default: 'auto', label: '--options-source',
+    help: 'where option trades come from when both exist (auto: the DBN options file when the date has one, else Bronze)' }),
+  bronzeFutures: opt.boolean({ flag: 'bronze-futures', env: 'REPLAY_USE_BRONZE_FUTURES', help: 'futures trades and MBP-10 from the Bronze lake instead of DBN' }),
+  futuresSymbol: opt.string({ env: 'REPLAY_FUTURES_SYMBOL', default: 'ES', label: '--futures-symbol', help: 'the Bronze futures partition (symbol=ES/); rows keep their contract (ESZ5)' }),
+  stockTrades: opt.boolean({ default: 'auto', show: 'no-flag', defaultText: 'when the Bronze lake has them', help: 'leave out the Bronze stock trades' }),
+  stockQuotes: opt.boolean({ default: 'auto', show: 'no-flag', defaultText: 'when the Bronze lake has them', help: 'leave out the Bronze stock quotes' }),
   trades: opt.boolean({ default: D.include.trades, show: 'no-flag', help: 'leave out the futures trades' }),
   mbp10: opt.boolean({ default: D.include.mbp10, show: 'no-flag', help: 'leave out the MBP-10 books' }),
   order: opt.enum({ env: 'REPLAY_ORDER', choices: ['ts_event', 'ts_recv'], default: D.order, label: '--order',
@@ -100,18 +113,24 @@ export const OPTIONS = defineOptions({
 });
 
 export const HELP = helpText(OPTIONS, {
-  title: 'replay-publisher: Databento DBN files -> canonical events -> NATS JetStream, at a chosen speed',
+  title: 'replay-publisher: Databento DBN files and a Bronze Parquet lake -> canonical events -> NATS JetStream, at a chosen speed',
   usage: 'replay-publisher [options]            (npx nx serve replay-publisher, npx replay-publisher)',
   intro: `Data root layout (REPLAY_DATA_ROOT / --data-root):
   trades/glbx-mdp3-YYYYMMDD.trades.dbn[.zst]     -> market.futures.trades
   MBP-10/glbx-mdp3-YYYYMMDD.mbp-10.dbn[.zst]     -> market.futures.mbp10
-  options/opra-pillar-YYYYMMDD.trades.dbn[.zst]  -> market.options.trades
-Without a data root, a deterministic sample session is generated once into a cache directory (--sample-dir)
-and replayed; without a reachable NATS server (and no NATS_URL / --nats-url given), a local nats-server is
-started on a free loopback port and stopped at the end.
+  options/opra-pillar-YYYYMMDD.trades.dbn[.zst]  -> market.options.trades  (with --include-options)
+Default data root: ./dbn-data (else the workspace root's dbn-data). Bronze lake (REPLAY_BRONZE_ROOT / --bronze-root):
+  bronze/stocks/{trades,quotes}/symbol=SPY/, bronze/options/trades/underlying=SPY/,
+  bronze/futures/{trades,mbp10}/symbol=ES/, each .../date=YYYY-MM-DD/hour=HH/part-*.parquet (UTC)
+With no data at all, a deterministic synthetic sample session (source "sim") is generated once into a cache
+directory (--sample-dir) and replayed, but never into a configured NATS_URL / --nats-url without --sample;
+without a reachable NATS server (and no URL given), a local nats-server is started on a free loopback port and
+stopped at the end. Every available date is replayed in ascending order (--date latest: the latest only); a
+date missing a kind of file replays what it has, with one warning.
 
 Events of a replay are published in non-decreasing ts_event order across subjects (a bounded reorder
-window absorbs the small steps back inside a file); ties: trades, then options, then MBP-10.`,
+window absorbs the small steps back inside a file); ties: futures trades, stock trades, option trades,
+stock quotes, MBP-10.`,
   sections: [{ title: 'Options (flags override the environment variable in brackets; "also": a documented alias):' }],
   outro: `NATS credentials/TLS: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS, NATS_TLS_CA/CERT/KEY.
 
@@ -120,7 +139,13 @@ configuration (nothing connected or published), 1 other error (NATS unreachable,
 130 a second SIGINT/SIGTERM (exited without waiting).`,
 });
 
-export type ReplayConfig = InferOptions<typeof OPTIONS> & {
+export type ReplayConfig = Omit<InferOptions<typeof OPTIONS>, 'dates'> & {
+  /** the --date list ('latest' taken out: see `latest`) */
+  dates: string[];
+  /** --date latest: the latest available date only */
+  latest: boolean;
+  /** NATS_URL / --nats-url was given (the sample session is never published there without --sample) */
+  natsUrlExplicit: boolean;
   shutdownTimeoutMs: number;
   /** the publish mode / window were given (otherwise a replicated stream switches to ack mode and its window) */
   modeExplicit: boolean;
@@ -132,14 +157,31 @@ export function parseConfig(argv: readonly string[], env: Env): ReplayConfig | '
   const p = parseOptions(OPTIONS, { argv, env });
   if (p === 'help') return 'help';
   const { values: v, given } = p;
-  const c = { ...v, shutdownTimeoutMs: Math.round(v.shutdownTimeoutS * 1000), modeExplicit: !!given.mode, windowExplicit: !!given.window };
+  const c = {
+    ...v,
+    dates: v.dates.filter((d) => d !== 'latest'),
+    latest: v.dates.includes('latest'),
+    shutdownTimeoutMs: Math.round(v.shutdownTimeoutS * 1000),
+    modeExplicit: !!given.mode,
+    windowExplicit: !!given.window,
+    natsUrlExplicit: !!given.natsUrl,
+  };
   const fail = (m: string) => {
     throw new ConfigError(m);
   };
-  if (c.dates.length > 1 && !c.continuous) fail('several --date values need --continuous');
+  const latest = v.dates.includes('latest');
+  if (latest && v.dates.length > 1) fail('--date latest cannot be combined with other dates');
+  if (latest && c.continuous) fail('--date latest and --continuous: pick one (latest replays one date)');
+  if (v.dates.length > 1 && !c.continuous) fail('several --date values need --continuous');
+  if (c.sample && c.dataRoot !== null)
+    fail('--sample and --data-root / REPLAY_DATA_ROOT: pick one (the sample session is its own data root)');
+  if (c.sample && c.bronzeRoot !== null) fail('--sample and --bronze-root / REPLAY_BRONZE_ROOT: pick one');
+  if (given.optionsSource && c.options === false)
+    fail('--options-source needs option trades: add --include-options (REPLAY_INCLUDE_OPTIONS=true)');
   if (c.start && c.end && c.start.kind === c.end.kind && c.end.ns <= c.start.ns)
     fail(`--end (${c.end.text}) must be after --start (${c.start.text})`);
-  if (!c.trades && !c.mbp10 && c.options === false) fail('nothing to replay: --no-trades, --no-mbp10 and --no-options together');
+  if (!c.trades && !c.mbp10 && c.options === false && (c.bronzeRoot === null || (!c.stockTrades && !c.stockQuotes)))
+    fail('nothing to replay: --no-trades and --no-mbp10 without --include-options (or Bronze stock tables)');
   if (c.resume && c.sink !== 'nats') fail('--resume needs --sink nats (it reads where the stream stopped)');
   return c;
 }

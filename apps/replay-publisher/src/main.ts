@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { createLogger, runMain } from '@md/app-kit';
 import { REPLAY_STATUS_SUBJECT } from '@md/event-types';
 import { openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
-import { checkDataRootDir, DataRootSource, ensureSampleSession, findResumePointFor, planReplay } from '@md/replay-engine';
+import { ConfigError } from '@md/app-kit';
+import { ensureSampleSession, findResumePointFor, planReplay, REPLAY_DEFAULTS, sourceForRoots } from '@md/replay-engine';
 import { isoNs, jsonWithBigints, progressBar, progressLine, statsForJson, statsTable } from '@md/replay-engine';
 import { Replayer, ReplayPlanError, type Position, type ReplayStats } from '@md/replay-engine';
 import { busOptions, HELP, parseConfig } from './config.js';
+import { defaultDataRoot } from './roots.js';
 
 /** the progress bar's current text: a log line first ends it */
 let bar = '';
@@ -33,15 +35,44 @@ void runMain(
     log.level = cfg.logLevel;
     log.addSecret(ctx.env.NATS_PASSWORD, ctx.env.NATS_TOKEN, ctx.env.NATS_NKEY_SEED); // URL credentials and seeds: by pattern
 
-    // ---- data: the given root, or the cached sample session; configuration errors (exit 2) before anything connects ----
-    let root = cfg.dataRoot ?? '';
-    if (cfg.dataRoot === null) {
+    // ---- data: the given roots, ./dbn-data, or the cached sample session; configuration errors (exit 2) before anything connects ----
+    let root = cfg.dataRoot;
+    let sample = cfg.sample;
+    if (root === null && !sample) {
+      root = defaultDataRoot(process.cwd());
+      if (root !== null) log.info(`data root: ${root} (the default: a dbn-data folder; --data-root / REPLAY_DATA_ROOT to choose another)`);
+      else if (cfg.bronzeRoot === null) {
+        if (cfg.sink === 'nats' && cfg.natsUrlExplicit)
+          throw new ConfigError(
+            'no data: no --data-root / REPLAY_DATA_ROOT, no ./dbn-data and no --bronze-root / REPLAY_BRONZE_ROOT; the synthetic sample ' +
+              'session is not published into the configured NATS server (NATS_URL / --nats-url) unless --sample is given: ' +
+              'pass --sample to publish it there, or give a data root',
+          );
+        sample = true;
+      }
+    }
+    if (sample) {
       root = (await ensureSampleSession(cfg.sampleDir, engineLog)).root;
-      log.info(`no data root given (REPLAY_DATA_ROOT / --data-root): replaying the sample session ${root}`);
-    } else checkDataRootDir(root);
-    const source = new DataRootSource(root, (m) => log.warn(m));
-    const plan = await planReplay(cfg, source, root);
+      log.info(
+        `${cfg.sample ? '--sample' : 'no data root (REPLAY_DATA_ROOT / --data-root, ./dbn-data) and no Bronze root'}: ` +
+          `replaying the synthetic sample session ${root} (source "sim")`,
+      );
+    }
+    const dataName = [root, cfg.bronzeRoot].filter((x) => x !== null).join(' + ');
+    const source = sourceForRoots(
+      {
+        dataRoot: root,
+        bronzeRoot: cfg.bronzeRoot,
+        optionsSource: cfg.optionsSource,
+        bronzeFutures: cfg.bronzeFutures,
+        futuresSymbol: cfg.futuresSymbol,
+        ...(sample ? { eventSource: 'sim' as const } : {}),
+      },
+      (m) => log.warn(m),
+    );
+    const plan = await planReplay(cfg, source, dataName);
     for (const w of plan.warnings) log.warn(w);
+    const speed = cfg.speed ?? (sample ? REPLAY_DEFAULTS.sampleSpeed : REPLAY_DEFAULTS.speed);
 
     // ---- sink: the bus (connect, maybe a local server, MARKET_DATA, publish mode), resume point; or stdout ----
     let bus: AppBus | null = null;
@@ -66,7 +97,7 @@ void runMain(
 
     // ---- progress: a line every N events, or on a terminal a bar redrawn 5 times a second ----
     const tty = cfg.progressBar === true || (cfg.progressBar === 'auto' && process.stderr.isTTY === true);
-    const { speed, maxGapMs, reorderWindowNs, order, shutdownTimeoutMs } = cfg;
+    const { maxGapMs, reorderWindowNs, order, shutdownTimeoutMs } = cfg;
     const onProgress = (s: ReplayStats, wallMs: number, pos: Position) => log.info(progressLine(s, wallMs, pos));
     const tuning = { speed, maxGapMs, reorderWindowNs, order, progressEvery: tty ? 0 : cfg.progressEvery, shutdownTimeoutMs, onProgress };
     const replayer = new Replayer({ ...tuning, source, sink, resumeAfterMsgId: resumeAfter, log: engineLog });
@@ -85,7 +116,16 @@ void runMain(
     const status = async (type: string, extra: Record<string, unknown> = {}) => {
       if (!bus || !cfg.status) return;
       try {
-        const body = { type, ...base, data_root: root, resume_after: resumeAfter, at: new Date().toISOString(), ...extra };
+        const body = {
+          type,
+          ...base,
+          data_root: root,
+          bronze_root: cfg.bronzeRoot,
+          session: cfg.session,
+          resume_after: resumeAfter,
+          at: new Date().toISOString(),
+          ...extra,
+        };
         bus.nc.publish(REPLAY_STATUS_SUBJECT, jsonWithBigints(body));
         await bus.nc.flush();
       } catch (e) {
@@ -99,7 +139,7 @@ void runMain(
     const epipe = () => ctx.stopReason === 'EPIPE';
     const speedText = speed === 0 ? '0 (as fast as possible)' : `${speed}x`;
     log.info(
-      `replaying ${plan.dates.join(', ')} from ${root} at speed ${speedText}, order ${order}, reorder window ${Number(reorderWindowNs / 1000n) / 1000} ms, ` +
+      `replaying ${plan.dates.length > 4 ? `${plan.dates.length} dates, ${plan.dates[0]} .. ${plan.dates[plan.dates.length - 1]}` : plan.dates.join(', ')} from ${dataName}${cfg.session !== 'full' ? ` (session ${cfg.session})` : ''} at speed ${speedText}, order ${order}, reorder window ${Number(reorderWindowNs / 1000n) / 1000} ms, ` +
         `sink ${cfg.sink}${bus ? ` (${bus.mode} mode)` : ''}`,
     );
     await status('started');
@@ -108,7 +148,7 @@ void runMain(
       const [first, ...more] = plan.dates; // a plan has at least one date
       const one = !cfg.continuous && more.length === 0 && first !== undefined;
       stats = await (one
-        ? replayer.replayDate(first, plan.start(first), plan.end(first), plan.kinds)
+        ? replayer.replayDate(first, plan.start(first), plan.end(first), plan.perDate[first] ?? plan.kinds)
         : replayer.replayContinuous(plan.dates, plan.kinds, plan));
     } catch (e) {
       if (epipe()) return 0;

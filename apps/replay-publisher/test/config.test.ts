@@ -13,14 +13,35 @@ import {
 const cfg = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env) as ReplayConfig;
 
 describe('config', () => {
-  it('defaults: sample session at speed 0, batch mode, ts_event order, options auto, 100 ms reorder window', () => {
+  it('defaults: speed decided by the data (null), batch mode, ts_event order, options off, every date, full session, 100 ms reorder window', () => {
     const c = cfg([]);
+    expect([
+      c.dates,
+      c.latest,
+      c.session,
+      c.bronzeRoot,
+      c.optionsSource,
+      c.bronzeFutures,
+      c.futuresSymbol,
+      c.sample,
+      c.natsUrlExplicit,
+    ]).toEqual([[], false, 'full', null, 'auto', false, 'ES', false, false]);
+    expect([cfg(['--date', 'latest']).latest, cfg(['--date', 'latest']).dates, cfg(['--nats-url', 'nats://x:1']).natsUrlExplicit]).toEqual([
+      true,
+      [],
+      true,
+    ]);
+    expect([
+      cfg(['--include-options']).options,
+      cfg([], { REPLAY_INCLUDE_OPTIONS: 'true' }).options,
+      cfg([], { REPLAY_USE_BRONZE_FUTURES: 'true', REPLAY_FUTURES_SYMBOL: 'NQ' }),
+    ]).toMatchObject([true, true, { bronzeFutures: true, futuresSymbol: 'NQ' }]);
     expect([c.dataRoot, c.speed, c.mode, c.order, c.options, c.trades, c.mbp10, c.sink, c.natsUrl, c.autoServer, c.resume]).toEqual([
       null,
-      0,
+      null,
       'batch',
       'ts_event',
-      'auto',
+      false,
       true,
       true,
       'nats',
@@ -40,8 +61,8 @@ describe('config', () => {
       cfg(['--replicas', '3']).replicas,
     ]).toEqual([false, false, undefined, true, 3]);
     expect(() => cfg(['--replicas', '0'])).toThrow(/--replicas must be an integer >= 1/);
-    // with a data root the default speed is real time
-    expect(cfg(['--data-root', '/d']).speed).toBe(1);
+    // the default speed is decided once the data is known (main.ts: real time with data, 0 for the sample)
+    expect([cfg(['--data-root', '/d']).speed, cfg(['--speed', '2']).speed]).toEqual([null, 2]);
   });
 
   it('environment sets, flags override', () => {

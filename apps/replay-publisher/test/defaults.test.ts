@@ -14,16 +14,18 @@ describe('defaults', () => {
   it("parseConfig's defaults are REPLAY_DEFAULTS", () => {
     const c = parseConfig(['--data-root', '/data'], {}) as ReplayConfig;
     expect({
-      speed: c.speed,
+      speed: c.speed ?? REPLAY_DEFAULTS.speed, // null: main.ts takes REPLAY_DEFAULTS.speed with data, sampleSpeed for the sample
+      session: c.session,
       maxGapMs: c.maxGapMs,
       reorderWindowNs: c.reorderWindowNs,
       order: c.order,
-      include: { trades: c.trades, mbp10: c.mbp10, options: c.options },
+      include: { trades: c.trades, mbp10: c.mbp10, options: c.options, stockTrades: c.stockTrades, stockQuotes: c.stockQuotes },
       progressEvery: c.progressEvery,
       shutdownTimeoutMs: c.shutdownTimeoutMs,
       window: c.window,
     }).toEqual({
       speed: REPLAY_DEFAULTS.speed,
+      session: REPLAY_DEFAULTS.session,
       maxGapMs: REPLAY_DEFAULTS.maxGapMs,
       reorderWindowNs: REPLAY_DEFAULTS.reorderWindowNs,
       order: REPLAY_DEFAULTS.order,
@@ -32,14 +34,13 @@ describe('defaults', () => {
       shutdownTimeoutMs: REPLAY_DEFAULTS.shutdownTimeoutMs,
       window: REPLAY_DEFAULTS.publishWindow.batch,
     });
-    expect((parseConfig([], {}) as ReplayConfig).speed).toBe(REPLAY_DEFAULTS.sampleSpeed);
     expect((parseConfig(['--mode', 'ack'], {}) as ReplayConfig).window).toBe(REPLAY_DEFAULTS.publishWindow.ack);
   });
 
   it('a library replay (speed 0, nothing else) of a generated data root = the CLI (--sink stdout --speed 0): same lines, ts_event order', async () => {
     const root = tempDir('replay-defaults-');
     const g = await generateSampleSession({ root, seed: 21, trades: 4000, mbp10: 2000, options: 300 });
-    const total = g.counts.trades + g.counts.mbp10 + g.counts.options;
+    const total = g.counts.trades + g.counts.mbp10; // option trades: off unless asked, in both
     const cli = run(['--data-root', root, '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
     const out = new PassThrough();
     let text = '';

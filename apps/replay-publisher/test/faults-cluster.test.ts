@@ -43,7 +43,7 @@ beforeAll(async () => {
   const options = Math.floor(EVENTS * 0.025);
   const mbp10 = Math.floor(EVENTS * 0.2);
   date = (await generateSampleSession({ root, seed: 707, trades: EVENTS - options - mbp10, mbp10, options })).date;
-  const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
+  const r = run(['--data-root', root, '--include-options', '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
   expect(await r.exit, r.out.stderr).toBe(0);
   expected = r.out.stdout.trimEnd().split('\n');
   expect(expected.length).toBe(EVENTS);
@@ -116,7 +116,7 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
           }
         },
       });
-      const stats = await replayer.replayDate(date);
+      const stats = await replayer.replayDate(date, null, null, { trades: true, mbp10: true, options: true }); // as --include-options
       await sink.close();
       expect(killedAt).toBeGreaterThan(0);
       expect(stats.events).toBe(EVENTS);
@@ -149,7 +149,7 @@ describe('3-node cluster, R3 stream, stream leader killed mid-replay', () => {
     try {
       const made = await settle(() => ensureStream(nc, { replicas: 3 }));
       expect(made.info.config.num_replicas).toBe(3);
-      const r = run(['--data-root', root, '--speed', '0', '--progress-every', '2000'], { NATS_URL: cl.url });
+      const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '2000'], { NATS_URL: cl.url });
       await until(() => /progress events=([1-9]\d)000 /.test(r.out.stderr) || r.p.exitCode !== null, 120_000, '10,000 events published');
       expect(r.p.exitCode, r.out.stderr.slice(-2000)).toBeNull();
       const info = await settle(async () => (await jetstreamManager(nc)).streams.info('MARKET_DATA'));

@@ -52,7 +52,34 @@ const CASES: Case[] = [
   {
     name: 'nothing to replay',
     args: ['--no-trades', '--no-mbp10', '--no-options'],
-    message: /nothing to replay: --no-trades, --no-mbp10 and --no-options together/,
+    message: /nothing to replay: --no-trades and --no-mbp10 without --include-options/,
+  },
+  {
+    name: '--date latest with a date',
+    args: ['--date', 'latest,2025-01-02'],
+    message: /--date latest cannot be combined with other dates/,
+  },
+  {
+    name: '--date latest with --continuous',
+    args: ['--date', 'latest', '--continuous'],
+    message: /--date latest and --continuous: pick one/,
+  },
+  flag('--session', 'lunch', /--session must be one of full, rth, premarket, got "lunch"/),
+  flag('--options-source', 'csv', /--options-source must be one of auto, dbn, bronze, got "csv"/),
+  {
+    name: '--options-source without options',
+    args: ['--options-source', 'bronze'],
+    message: /--options-source needs option trades: add --include-options/,
+  },
+  {
+    name: '--sample with --data-root',
+    args: ['--sample', '--data-root', '/tmp'],
+    message: /--sample and --data-root \/ REPLAY_DATA_ROOT: pick one/,
+  },
+  {
+    name: '--bronze-root missing',
+    args: ['--bronze-root', '/nonexistent/md-bronze'],
+    message: /Bronze root \/nonexistent\/md-bronze does not exist/,
   },
   {
     name: '--local-server with --no-local-server',
@@ -88,6 +115,8 @@ const CASES: Case[] = [
   envv('REPLAY_PROGRESS_EVERY', 'often', /--progress-every must be an integer >= 0, got "often"/),
   envv('REPLAY_CONTINUOUS', 'maybe', /REPLAY_CONTINUOUS.*"maybe"/),
   envv('REPLAY_INCLUDE_OPTIONS', 'maybe', /REPLAY_INCLUDE_OPTIONS.*"maybe"/),
+  envv('REPLAY_USE_BRONZE_FUTURES', 'yes please', /REPLAY_USE_BRONZE_FUTURES.*"yes please"/),
+  envv('REPLAY_SESSION', 'night', /--session must be one of full, rth, premarket, got "night"/),
   envv('REPLAY_LOCAL_SERVER', 'maybe', /REPLAY_LOCAL_SERVER.*"maybe"/),
   {
     name: 'REPLAY_DATA_ROOT missing',

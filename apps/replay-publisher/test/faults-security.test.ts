@@ -62,7 +62,7 @@ describe('replay-publisher and NATS authentication', () => {
         const statuses: string[] = [];
         const sub = nc.subscribe('md.replay.status', { callback: (_e, m) => void statuses.push(m.string()) });
         await nc.flush();
-        const r = run(['--data-root', root, '--speed', '0', '--mode', 'ack', '--progress-every', '100'], env);
+        const r = run(['--data-root', root, '--include-options', '--speed', '0', '--mode', 'ack', '--progress-every', '100'], env);
         expect(await r.exit, r.out.stderr).toBe(0);
         printed.push(r.out.stdout, r.out.stderr);
         const after = Number((await ensureStream(nc)).info.state.messages);
@@ -119,7 +119,7 @@ describe('replay-publisher and NATS authentication', () => {
       const { env, server, message } = mk();
       const r0 = refusals(server);
       const t0 = Date.now();
-      const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], env);
+      const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '0'], env);
       expect(await r.exit).toBe(1);
       const ms = Date.now() - t0;
       printed.push(r.out.stdout, r.out.stderr);
@@ -137,7 +137,7 @@ describe('replay-publisher and NATS authentication', () => {
   // was a KNOWN BUG (@md/nats-bus did not use credentials written into NATS_URL): connectBus now takes them
   // out of the URLs and passes them as user/password (or token) options
   it('the right password inside NATS_URL (nats://alice:<password>@host) authenticates', async () => {
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], {
+    const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '0'], {
       NATS_URL: userSrv.url.replace('nats://', `nats://alice:${PASSWORD}@`),
     });
     const code = await r.exit;
@@ -149,7 +149,7 @@ describe('replay-publisher and NATS authentication', () => {
   // was a KNOWN BUG (a NATS_URL without the scheme, alice:password@host:port, printed the password in the
   // connect error); fixed the same way. Its output is still kept out of `printed`.
   it('a password in a NATS_URL without scheme is redacted from the error', async () => {
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '0'], {
+    const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '0'], {
       NATS_URL: `alice:${WRONG_PASSWORD}@127.0.0.1:${userSrv.port}`,
     });
     expect(await r.exit).toBe(1);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const options = Math.floor(EVENTS * 0.025);
   const mbp10 = Math.floor(EVENTS * 0.2);
   await generateSampleSession({ root, seed: 606, trades: EVENTS - options - mbp10, mbp10, options });
-  const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
+  const r = run(['--data-root', root, '--include-options', '--sink', 'stdout', '--speed', '0', '--progress-every', '0']);
   expect(await r.exit, r.out.stderr).toBe(0);
   expected = r.out.stdout.trimEnd().split('\n');
   expect(expected.length).toBe(EVENTS);
@@ -59,7 +59,7 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
   it('SIGKILL mid-replay, restarted on the same store 3 s later: the replay carries on by itself; every event once, in order', async () => {
     server = await startNatsServer();
     const srv = server;
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '5000'], { NATS_URL: srv.url });
+    const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '5000'], { NATS_URL: srv.url });
     await until(() => /progress events=([3-9]\d|1\d\d)000 /.test(r.out.stderr), 120_000, '30,000 events published');
     const atKill = Number([...r.out.stderr.matchAll(/progress events=(\d+) /g)].pop()?.[1] ?? NaN);
     srv.kill('SIGKILL');
@@ -104,7 +104,7 @@ describe(`NATS server faults during a replay of ${EVENTS} events`, () => {
     const nc0 = await connectBus({ servers: srv.url });
     await ensureStream(nc0);
     await nc0.close();
-    const r = run(['--data-root', root, '--speed', '0', '--progress-every', '5000'], { NATS_URL: srv.url });
+    const r = run(['--data-root', root, '--include-options', '--speed', '0', '--progress-every', '5000'], { NATS_URL: srv.url });
     await until(() => /progress events=([3-9]\d|1\d\d)000 /.test(r.out.stderr), 120_000, '30,000 events published');
     const progressLines = () => (r.out.stderr.match(/progress events=\d+/g) ?? []).length;
     await srv.freeze(); // every thread stopped: nothing is answered from here until SIGCONT

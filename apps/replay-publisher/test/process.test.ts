@@ -149,9 +149,12 @@ describe('replay-publisher process: NATS', () => {
     const statuses: string[] = [];
     const sub = bus.nc.subscribe('md.replay.status', { callback: (_e, m) => void statuses.push(m.string()) });
     await bus.nc.flush();
-    const r = run(['--data-root', root, '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'], {
-      NATS_URL: bus.server.url,
-    });
+    const r = run(
+      ['--data-root', root, '--include-options', '--speed', '1', '--max-gap', '0.01', '--mode', 'ack', '--progress-every', '100'],
+      {
+        NATS_URL: bus.server.url,
+      },
+    );
     await until(() => /progress events=200 /.test(r.out.stderr), 30_000, '200 events');
     r.p.kill('SIGTERM');
     expect(await r.exit).toBe(0);
@@ -178,14 +181,18 @@ describe('replay-publisher process: NATS', () => {
 
   it('SIGKILL mid-way, then --resume: every event stored exactly once, in order', async () => {
     await bus.purge();
-    const first = run(['--data-root', root, '--speed', '0', '--mode', 'batch', '--progress-every', '5000'], { NATS_URL: bus.server.url });
+    const first = run(['--data-root', root, '--include-options', '--speed', '0', '--mode', 'batch', '--progress-every', '5000'], {
+      NATS_URL: bus.server.url,
+    });
     await until(() => /progress events=(2\d|[3-9]\d)000 /.test(first.out.stderr), 60_000, '20,000 events');
     first.p.kill('SIGKILL');
     await first.exit;
     const stored = await bus.count();
     expect(stored).toBeGreaterThan(0);
     expect(stored).toBeLessThan(total);
-    const second = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
+    const second = run(['--data-root', root, '--include-options', '--speed', '0', '--resume', '--progress-every', '0'], {
+      NATS_URL: bus.server.url,
+    });
     expect(await second.exit, second.out.stderr).toBe(0);
     expect(second.out.stderr).toMatch(/resume: the stream holds this replay up to market\.\S+ seq \d+/);
     const skipped = Number(group(/skipped \(--resume\)\s+([\d,]+)/, second.out.stdout).replace(/,/g, ''));
@@ -196,7 +203,9 @@ describe('replay-publisher process: NATS', () => {
     const back = firstStepBack(all.map((m) => m.tsEvent));
     if (back >= 0) throw new Error(`out of order at stream seq ${at(all, back).seq}`);
     // a third run with --resume finds everything there and publishes nothing
-    const third = run(['--data-root', root, '--speed', '0', '--resume', '--progress-every', '0'], { NATS_URL: bus.server.url });
+    const third = run(['--data-root', root, '--include-options', '--speed', '0', '--resume', '--progress-every', '0'], {
+      NATS_URL: bus.server.url,
+    });
     expect(await third.exit).toBe(0);
     expect(third.out.stdout).toMatch(/replay complete: 0 events/);
     expect(await bus.count()).toBe(total);
@@ -208,13 +217,18 @@ describe('replay-publisher process: NATS', () => {
     await generateSampleSession({ root: sampleRoot, seed: SAMPLE_SEED, trades: 3000, mbp10: 1500, options: 100 });
     writeFileSync(join(sampleRoot, '.complete'), '{}');
     // nothing answers at the URL, and the local-server fallback is allowed
-    const r = run(['--progress-every', '0'], { REPLAY_SAMPLE_DIR: cache, NATS_URL: 'nats://127.0.0.1:1', REPLAY_LOCAL_SERVER: 'true' });
+    // a configured NATS_URL: the sample goes there only with --sample
+    const r = run(['--sample', '--progress-every', '0'], {
+      REPLAY_SAMPLE_DIR: cache,
+      NATS_URL: 'nats://127.0.0.1:1',
+      REPLAY_LOCAL_SERVER: 'true',
+    });
     expect(await r.exit, r.out.stderr).toBe(0);
-    expect(r.out.stderr).toMatch(/replaying the sample session .*sample-v1-seed/);
+    expect(r.out.stderr).toMatch(/--sample: replaying the synthetic sample session .*sample-v1-seed.* \(source "sim"\)/);
     expect(r.out.stderr).not.toMatch(/generating the sample session/);
     expect(r.out.stderr).toMatch(/no NATS server at nats:\/\/127\.0\.0\.1:1: starting a local nats-server/);
     expect(r.out.stderr).toMatch(/nats: nats:\/\/127\.0\.0\.1:\d+, stream MARKET_DATA created/);
-    expect(r.out.stdout).toMatch(/replay complete: 4600 events/);
+    expect(r.out.stdout).toMatch(/replay complete: 4500 events/); // 3000 trades + 1500 books; options off unless asked
     const pid = Number(/local nats-server nats:\/\/127\.0\.0\.1:\d+ \(pid (\d+)/.exec(r.out.stderr)![1]);
     expect(() => process.kill(pid, 0)).toThrow(); // stopped
   });

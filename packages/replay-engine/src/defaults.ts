@@ -7,13 +7,22 @@
 /** merge key: ts_event (the contract's order on the wire) or ts_recv (Databento's file order) */
 export type ReplayOrder = 'ts_event' | 'ts_recv';
 
-/** which event kinds a replay reads */
+/**
+ * which event kinds a replay reads: true = asked for (a date without it replays without it, with a warning),
+ * 'auto' = when the date has it (silently), false = never
+ */
 export interface IncludeKinds {
-  trades: boolean;
-  mbp10: boolean;
-  /** 'auto': when the date has an options file */
+  trades: boolean | 'auto';
+  mbp10: boolean | 'auto';
+  /** option trades: off unless asked (the default of the system this replaces); 'auto': when the date has them */
   options: boolean | 'auto';
+  /** stock trades / quotes (a Bronze lake's stocks tables): 'auto' = when the Bronze root has them for the date */
+  stockTrades?: boolean | 'auto';
+  stockQuotes?: boolean | 'auto';
 }
+
+/** where a date's replay starts: the whole UTC day, 09:30 New York (regular session) or 04:00 New York */
+export type ReplaySession = 'full' | 'rth' | 'premarket';
 
 export interface ReplayDefaults {
   /** 1 = real time (the CLI's default with a data root); 0 = as fast as possible */
@@ -28,7 +37,10 @@ export interface ReplayDefaults {
    */
   readonly reorderWindowNs: bigint;
   readonly order: ReplayOrder;
-  readonly include: Readonly<IncludeKinds>;
+  readonly include: Readonly<Required<IncludeKinds>>;
+  /** no dates given: 'all' = every available date in ascending order ('latest': the latest only) */
+  readonly dates: 'all' | 'latest';
+  readonly session: ReplaySession;
   /** onProgress every N published events (0 = never) */
   readonly progressEvery: number;
   /** when stopped: wait at most this long for the sink's outstanding confirmations */
@@ -46,7 +58,9 @@ export const REPLAY_DEFAULTS: ReplayDefaults = Object.freeze({
   maxGapMs: 5000,
   reorderWindowNs: 100_000_000n,
   order: 'ts_event',
-  include: Object.freeze({ trades: true, mbp10: true, options: 'auto' }),
+  include: Object.freeze({ trades: true, mbp10: true, options: false, stockTrades: 'auto', stockQuotes: 'auto' }),
+  dates: 'all',
+  session: 'full',
   progressEvery: 10_000,
   shutdownTimeoutMs: 30_000,
   publishWindow: Object.freeze({ batch: 2048, ack: 1024 }),

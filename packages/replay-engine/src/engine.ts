@@ -3,15 +3,56 @@
  * defaults (REPLAY_DEFAULTS) for everything not given. The replay-publisher CLI is this plus option parsing,
  * the NATS connection, resume, progress display and status messages.
  */
+import { existsSync, statSync } from 'node:fs';
+import type { EventSource } from '@md/event-types';
 import type { EventSink } from '@md/nats-bus';
 import type { ReplayClock } from '@md/stream-merge';
+import { BronzeSource, CombinedSource } from './bronze-source.js';
+import { ReplayPlanError } from './errors.js';
 import { checkDataRootDir, planReplay, type ReplayPlan, type ReplayPlanOptions } from './plan.js';
 import { Replayer, type ReplayTuning } from './replayer.js';
 import { DataRootSource, type ReplaySource } from './source.js';
 import type { Position, ReplayStats } from './stats.js';
 
-/** where the events come from: a DBN data root directory, or a source of your own */
-export type ReplayInput = { dataRoot: string; source?: never } | { source: ReplaySource; dataRoot?: never };
+/** a DBN data root and/or a Bronze lake, and which of them gives what */
+export interface RootsInput {
+  /** the DBN data root */
+  dataRoot?: string | null;
+  /** the Bronze Parquet lake (the folder holding `bronze/`, or `bronze/` itself) */
+  bronzeRoot?: string | null;
+  /** option trades: 'dbn', 'bronze', or 'auto' (default: DBN when the date has a DBN options file, else Bronze) */
+  optionsSource?: 'dbn' | 'bronze' | 'auto';
+  /** futures trades and MBP-10 from Bronze instead of DBN (the old REPLAY_USE_BRONZE_FUTURES) */
+  bronzeFutures?: boolean;
+  /** the Bronze futures partition (`symbol=ES`, the old REPLAY_FUTURES_SYMBOL) */
+  futuresSymbol?: string;
+  /** the `source` of DBN events (default: the mapping's 'replay'; 'sim' for the generated sample session) */
+  eventSource?: EventSource;
+}
+
+/** where the events come from: a DBN data root and/or a Bronze lake, or a source of your own */
+export type ReplayInput = (RootsInput & { source?: never }) | { source: ReplaySource; dataRoot?: never; bronzeRoot?: never };
+
+/**
+ * The ReplaySource of a DBN data root and/or a Bronze lake (checked: ReplayPlanError when a root is missing):
+ * DataRootSource alone, or a CombinedSource with a BronzeSource.
+ */
+export function sourceForRoots(o: RootsInput, warn?: (msg: string) => void): ReplaySource {
+  const dataRoot = o.dataRoot ?? null;
+  const bronzeRoot = o.bronzeRoot ?? null;
+  if (dataRoot === null && bronzeRoot === null) throw new ReplayPlanError('DATA_ROOT_NOT_FOUND', 'no data root and no Bronze root given');
+  if (dataRoot !== null) checkDataRootDir(dataRoot);
+  const dbn = dataRoot !== null ? new DataRootSource(dataRoot, warn, o.eventSource ? { eventSource: o.eventSource } : {}) : null;
+  if (bronzeRoot === null) return dbn as DataRootSource;
+  if (!existsSync(bronzeRoot) || !statSync(bronzeRoot).isDirectory())
+    throw new ReplayPlanError('BRONZE_ROOT_NOT_FOUND', `Bronze root ${bronzeRoot} does not exist or is not a directory`);
+  const bronze = new BronzeSource({
+    root: bronzeRoot,
+    ...(o.futuresSymbol ? { futuresSymbol: o.futuresSymbol } : {}),
+    ...(warn ? { onWarning: warn } : {}),
+  });
+  return new CombinedSource({ dbn, bronze, options: o.optionsSource ?? 'auto', futures: o.bronzeFutures ? 'bronze' : 'dbn' });
+}
 
 export type ReplayOptions = ReplayInput &
   ReplayPlanOptions &
@@ -24,12 +65,18 @@ export class ReplayEngine {
   readonly source: ReplaySource;
   private readonly replayer: Replayer;
   private planned: Promise<ReplayPlan> | null = null;
+  private rootError: unknown = null;
 
   constructor(private readonly o: ReplayOptions) {
     if (o.source) this.source = o.source;
     else {
       const log = o.log;
-      this.source = new DataRootSource(o.dataRoot, log ? (m) => log(`warning: ${m}`) : undefined);
+      try {
+        this.source = sourceForRoots(o, log ? (m) => log(`warning: ${m}`) : undefined);
+      } catch (e) {
+        this.rootError = e; // raised by plan() / run(), as every other planning error
+        this.source = { availableDates: async () => [], has: async () => false, fileNames: async () => [], batches: () => [] as never };
+      }
     }
     this.replayer = new Replayer({ ...o, source: this.source });
   }
@@ -37,8 +84,9 @@ export class ReplayEngine {
   /** the dates and kinds this replay reads (ReplayPlanError when there is nothing to replay); computed once */
   plan(): Promise<ReplayPlan> {
     this.planned ??= (async () => {
-      if (this.o.dataRoot !== undefined) checkDataRootDir(this.o.dataRoot);
-      return planReplay(this.o, this.source, this.o.dataRoot ?? 'the source');
+      if (this.rootError) throw this.rootError;
+      const names = [this.o.dataRoot, this.o.bronzeRoot].filter((x): x is string => typeof x === 'string');
+      return planReplay(this.o, this.source, names.length ? names.join(' + ') : 'the source');
     })();
     return this.planned;
   }
@@ -49,8 +97,8 @@ export class ReplayEngine {
     for (const w of plan.warnings) this.o.log?.(`warning: ${w}`);
     const [first, ...more] = plan.dates;
     if (first !== undefined && !this.o.continuous && more.length === 0)
-      return this.replayer.replayDate(first, plan.start(first), plan.end(first), plan.kinds);
-    return this.replayer.replayContinuous(plan.dates, plan.kinds, { start: plan.start, end: plan.end });
+      return this.replayer.replayDate(first, plan.start(first), plan.end(first), plan.perDate[first] ?? plan.kinds);
+    return this.replayer.replayContinuous(plan.dates, plan.kinds, plan);
   }
 
   /** stop reading: run() resolves after the event being handed over, once the sink confirmed what it holds */
@@ -71,8 +119,8 @@ export class ReplayEngine {
 
 /**
  * Replay a data root into a sink with the CLI's defaults:
- * `await replay({ dataRoot: '/data/databento', sink })` publishes the latest date, every kind, in ts_event order
- * (100 ms reorder window) at real time.
+ * `await replay({ dataRoot: '/data/databento', sink })` publishes every date in ascending order, futures trades and
+ * MBP-10 (option trades with `options: true`), in ts_event order (100 ms reorder window) at real time.
  */
 export function replay(o: ReplayOptions): Promise<ReplayStats> {
   return new ReplayEngine(o).run();

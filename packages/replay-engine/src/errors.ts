@@ -14,6 +14,10 @@ export type ReplayPlanErrorCode =
   | 'NO_DBN_FILES'
   | 'DATE_NOT_FOUND'
   | 'NO_OPTIONS_FILE'
+  /** a metadata.json beside the files disagrees with them (dataset, schema) or is not JSON */
+  | 'METADATA_MISMATCH'
+  /** the Bronze root is missing or not a directory */
+  | 'BRONZE_ROOT_NOT_FOUND'
   | 'NOTHING_TO_REPLAY'
   | 'EMPTY_TIME_WINDOW';
 

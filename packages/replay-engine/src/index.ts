@@ -3,8 +3,8 @@
  * them into an EventSink; resume after an interrupted run; the statistics and their report. The defaults
  * (REPLAY_DEFAULTS) are the replay-publisher CLI's. See docs/architecture.md and docs/event-contract.md.
  */
-export { REPLAY_DEFAULTS, type IncludeKinds, type ReplayDefaults, type ReplayOrder } from './defaults.js';
-export { replay, ReplayEngine, type ReplayInput, type ReplayOptions } from './engine.js';
+export { REPLAY_DEFAULTS, type IncludeKinds, type ReplayDefaults, type ReplayOrder, type ReplaySession } from './defaults.js';
+export { replay, ReplayEngine, sourceForRoots, type ReplayInput, type ReplayOptions, type RootsInput } from './engine.js';
 export {
   ReplayError,
   ReplayPlanError,
@@ -14,11 +14,19 @@ export {
   type ReplayPlanErrorCode,
 } from './errors.js';
 export { dateOfMsgId, describeEvent } from './msg-id.js';
-export { checkDataRootDir, LAYOUT_HINT, planReplay, type ReplayPlan, type ReplayPlanOptions } from './plan.js';
+export { checkDataRootDir, includeKinds, LAYOUT_HINT, planReplay, type ReplayPlan, type ReplayPlanOptions } from './plan.js';
 export { Replayer, type ReplayerOptions, type ReplayTuning } from './replayer.js';
 export { findResumePoint, findResumePointFor, SUBJECT_OF_KIND, type ResumePoint } from './resume.js';
 export { defaultSampleCacheDir, ensureSampleSession, readSampleInfo, SAMPLE_SEED } from './sample.js';
-export { DataRootSource, type ReplaySource } from './source.js';
+export {
+  BRONZE_TABLE_OF_KIND,
+  BronzeSource,
+  CombinedSource,
+  parseBronzeMsgId,
+  type BronzeSourceOptions,
+  type CombinedSourceOptions,
+} from './bronze-source.js';
+export { DataRootSource, type DataRootSourceOptions, type ReplaySource } from './source.js';
 export {
   emptyStats,
   finishStats,
@@ -35,4 +43,4 @@ export {
   type ReplayKind,
   type ReplayStats,
 } from './stats.js';
-export { DAY_NS, dayStartNs, resolveTime, type TimeSpec } from './time.js';
+export { DAY_NS, dayStartNs, newYorkOffsetMinutes, newYorkTimeNs, resolveTime, sessionStartNs, type TimeSpec } from './time.js';

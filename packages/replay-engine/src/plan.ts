@@ -3,21 +3,25 @@
  * makes a replay impossible is a ReplayPlanError here, before anything connects, reads an event or publishes.
  */
 import { existsSync, statSync } from 'node:fs';
-import { REPLAY_DEFAULTS, type IncludeKinds } from './defaults.js';
+import { REPLAY_DEFAULTS, type IncludeKinds, type ReplaySession } from './defaults.js';
 import { ReplayPlanError } from './errors.js';
 import type { ReplaySource } from './source.js';
-import { KINDS, type ReplayKind } from './stats.js';
-import { resolveTime, type TimeSpec } from './time.js';
+import { isoNs, KINDS, type ReplayKind } from './stats.js';
+import { resolveTime, sessionStartNs, type TimeSpec } from './time.js';
 
-/** what to replay; every field left out takes REPLAY_DEFAULTS (the latest date, every kind, the whole day) */
+/** what to replay; every field left out takes REPLAY_DEFAULTS (every date, futures trades + MBP-10, the whole day) */
 export interface ReplayPlanOptions extends Partial<IncludeKinds> {
-  /** dates to replay (YYYY-MM-DD); empty: the latest available date (or every date with `continuous`) */
+  /** dates to replay (YYYY-MM-DD); empty: every available date in ascending order (`latest`: the latest only) */
   dates?: readonly string[];
+  /** no dates given: only the latest available date (the behaviour before the seed's defaults) */
+  latest?: boolean;
   /** every available date in order, one clock throughout */
   continuous?: boolean;
   /** replay [start, end) of each date on ts_event */
   start?: TimeSpec | null;
   end?: TimeSpec | null;
+  /** where each date starts: 'full' (the whole day), 'rth' (09:30 New York), 'premarket' (04:00 New York) */
+  session?: ReplaySession;
 }
 
 export interface ReplayPlan {
@@ -45,16 +49,43 @@ function lastOf<T>(xs: readonly T[]): T {
   return x;
 }
 
-export async function planReplay(opts: ReplayPlanOptions, source: ReplaySource, rootName: string): Promise<ReplayPlan> {
-  const kinds: IncludeKinds = {
-    trades: opts.trades ?? REPLAY_DEFAULTS.include.trades,
-    mbp10: opts.mbp10 ?? REPLAY_DEFAULTS.include.mbp10,
-    options: opts.options ?? REPLAY_DEFAULTS.include.options,
+const KIND_TEXT: Record<ReplayKind, string> = {
+  trades: 'trades',
+  stockTrades: 'stock trades',
+  options: 'options',
+  stockQuotes: 'stock quotes',
+  mbp10: 'mbp10',
+};
+
+/** the included kinds, every one left out taking REPLAY_DEFAULTS */
+export function includeKinds(opts: Partial<IncludeKinds>): Required<IncludeKinds> {
+  const d = REPLAY_DEFAULTS.include;
+  return {
+    trades: opts.trades ?? d.trades,
+    mbp10: opts.mbp10 ?? d.mbp10,
+    options: opts.options ?? d.options,
+    stockTrades: opts.stockTrades ?? d.stockTrades,
+    stockQuotes: opts.stockQuotes ?? d.stockQuotes,
   };
-  const byKind: Record<ReplayKind, Set<string>> = { trades: new Set(), options: new Set(), mbp10: new Set() };
+}
+
+export async function planReplay(opts: ReplayPlanOptions, source: ReplaySource, rootName: string): Promise<ReplayPlan> {
+  const kinds = includeKinds(opts);
+  await source.check?.();
+  const byKind: Record<ReplayKind, Set<string>> = {
+    trades: new Set(),
+    stockTrades: new Set(),
+    options: new Set(),
+    stockQuotes: new Set(),
+    mbp10: new Set(),
+  };
   for (const k of KINDS) for (const d of await source.availableDates(k)) byKind[k].add(d);
   const all = [...new Set(KINDS.flatMap((k) => [...byKind[k]]))].sort();
-  if (all.length === 0) throw new ReplayPlanError('NO_DBN_FILES', `data root ${rootName} has no DBN files (${LAYOUT_HINT})`);
+  if (all.length === 0)
+    throw new ReplayPlanError(
+      'NO_DBN_FILES',
+      `data root ${rootName} has no DBN files (${LAYOUT_HINT})${source.bronzeHint ? ' and no Bronze data of the included tables' : ''}`,
+    );
 
   const usable = (d: string) => KINDS.filter((k) => kinds[k] !== false && byKind[k].has(d));
   const wantedDates = opts.dates ?? [];
@@ -68,44 +99,62 @@ export async function planReplay(opts: ReplayPlanOptions, source: ReplaySource, 
         );
       }
     }
-    dates = [...wantedDates].sort();
-  } else if (opts.continuous) {
-    dates = all.filter((d) => usable(d).length > 0);
+    dates = [...new Set(wantedDates)].sort();
   } else {
     const candidates = all.filter((d) => usable(d).length > 0);
-    dates = [lastOf(candidates.length ? candidates : all)];
+    const latest = opts.latest ?? (opts.continuous ? false : REPLAY_DEFAULTS.dates === 'latest');
+    dates = latest ? [lastOf(candidates.length ? candidates : all)] : candidates.length ? candidates : [lastOf(all)];
+  }
+  if (kinds.options === true && !dates.some((d) => byKind.options.has(d))) {
+    const d = dates[0] ?? '';
+    throw new ReplayPlanError(
+      'NO_OPTIONS_FILE',
+      `--options: no options file for ${dates.length > 1 ? `any of ${dates[0]} .. ${lastOf(dates)}` : d} under ${rootName} ` +
+        `(options/opra-pillar-${d.replace(/-/g, '')}.trades.dbn[.zst]${source.bronzeHint ? `, or ${source.bronzeHint('options', d)}` : ''})`,
+    );
   }
   const warnings: string[] = [];
   const perDate: Record<string, ReplayKind[]> = {};
   for (const d of dates) {
-    if (kinds.options === true && !byKind.options.has(d))
-      throw new ReplayPlanError(
-        'NO_OPTIONS_FILE',
-        `--options: no options file for ${d} under ${rootName} (options/opra-pillar-${d.replace(/-/g, '')}.trades.dbn[.zst])`,
-      );
     const ks = usable(d);
     if (ks.length === 0)
       throw new ReplayPlanError(
         'NOTHING_TO_REPLAY',
-        `nothing to replay for ${d} under ${rootName}: no file of the included kinds (${KINDS.filter((k) => kinds[k] !== false).join(', ')})`,
+        `nothing to replay for ${d} under ${rootName}: no file of the included kinds (${KINDS.filter((k) => kinds[k] !== false)
+          .map((k) => KIND_TEXT[k])
+          .join(', ')})`,
       );
-    for (const k of ['trades', 'mbp10'] as const)
-      if (kinds[k] === true && !byKind[k].has(d)) warnings.push(`${d}: no ${k} file: replaying without it`);
+    // a date missing a kind that was asked for replays what it has: one warning per date
+    const missing = KINDS.filter((k) => kinds[k] === true && !byKind[k].has(d)).map((k) => KIND_TEXT[k]);
+    if (missing.length) warnings.push(`${d}: no ${missing.join(', no ')} file: replaying without it`);
     perDate[d] = ks;
   }
-  const start = opts.start ?? null;
+  const session = opts.session ?? REPLAY_DEFAULTS.session;
+  const given = opts.start ?? null;
   const end = opts.end ?? null;
-  if (start && end) {
+  /** --start, or the session start, whichever is later */
+  const startOf = (d: string): bigint | null => {
+    const a = given ? resolveTime(given, d) : null;
+    const b = sessionStartNs(d, session);
+    if (a === null) return b;
+    if (b === null) return a;
+    return a > b ? a : b;
+  };
+  if (end) {
     for (const d of dates) {
-      if (resolveTime(end, d) <= resolveTime(start, d))
-        throw new ReplayPlanError('EMPTY_TIME_WINDOW', `--end (${end.text}) is not after --start (${start.text}) on ${d}`);
+      const s = startOf(d);
+      if (s !== null && resolveTime(end, d) <= s)
+        throw new ReplayPlanError(
+          'EMPTY_TIME_WINDOW',
+          `--end (${end.text}) is not after ${given && (session === 'full' || startOf(d) === resolveTime(given, d)) ? `--start (${given.text})` : `the ${session} session start (${isoNs(s)})`} on ${d}`,
+        );
     }
   }
   return {
     dates,
     kinds,
     perDate,
-    start: (d) => (start ? resolveTime(start, d) : null),
+    start: startOf,
     end: (d) => (end ? resolveTime(end, d) : null),
     warnings,
   };

@@ -39,7 +39,9 @@ export interface ReplayerOptions extends ReplayTuning {
 
 const SUBJECT_KIND: Record<string, ReplayKind> = {
   'market.futures.trades': 'trades',
+  'market.stocks.trades': 'stockTrades',
   'market.options.trades': 'options',
+  'market.stocks.quotes': 'stockQuotes',
   'market.futures.mbp10': 'mbp10',
 };
 
@@ -97,25 +99,39 @@ export class Replayer {
     date: string,
     start?: bigint | null,
     end?: bigint | null,
-    kinds: IncludeKinds = REPLAY_DEFAULTS.include,
+    kinds: IncludeKinds | readonly ReplayKind[] = REPLAY_DEFAULTS.include,
   ): Promise<ReplayStats> {
-    return this.run([{ date, start: start ?? null, end: end ?? null }], kinds);
+    return this.run([{ date, start: start ?? null, end: end ?? null, kinds: Array.isArray(kinds) ? kinds : null }], kinds);
   }
 
   /** The seed's replay_continuous(dates?): every available date (or the given ones) in order, one clock throughout. */
   async replayContinuous(
     dates?: string[] | null,
     kinds: IncludeKinds = REPLAY_DEFAULTS.include,
-    window: { start?: (date: string) => bigint | null; end?: (date: string) => bigint | null } = {},
+    window: {
+      start?: (date: string) => bigint | null;
+      end?: (date: string) => bigint | null;
+      /** the kinds to read per date (a plan's perDate): what each date has, so a missing kind is never read */
+      perDate?: Readonly<Record<string, readonly ReplayKind[]>>;
+    } = {},
   ): Promise<ReplayStats> {
     const list = dates && dates.length ? [...dates].sort() : await this.o.source.availableDates();
     return this.run(
-      list.map((date) => ({ date, start: window.start?.(date) ?? null, end: window.end?.(date) ?? null })),
+      list.map((date) => ({
+        date,
+        start: window.start?.(date) ?? null,
+        end: window.end?.(date) ?? null,
+        kinds: window.perDate?.[date] ?? null,
+      })),
       kinds,
     );
   }
 
-  private async run(days: { date: string; start: bigint | null; end: bigint | null }[], kinds: IncludeKinds): Promise<ReplayStats> {
+  private async run(
+    days: { date: string; start: bigint | null; end: bigint | null; kinds: readonly ReplayKind[] | null }[],
+    kindsArg: IncludeKinds | readonly ReplayKind[],
+  ): Promise<ReplayStats> {
+    const kinds: Partial<IncludeKinds> = Array.isArray(kindsArg) ? {} : (kindsArg as IncludeKinds);
     const o = this.o;
     const stats = emptyStats();
     const t0 = performance.now();
@@ -131,7 +147,7 @@ export class Replayer {
     const every = o.progressEvery ?? REPLAY_DEFAULTS.progressEvery;
     const reorderWindowNs = o.reorderWindowNs ?? REPLAY_DEFAULTS.reorderWindowNs;
     let resumeId = o.resumeAfterMsgId ?? null;
-    const resumeDate = resumeId ? dateOfMsgId(resumeId) : null;
+    const resumeDate = resumeId ? (o.source.dateOfMsgId ? o.source.dateOfMsgId(resumeId) : dateOfMsgId(resumeId)) : null;
     const sink = o.sink;
     let minTs: bigint | null = null;
     let maxTs: bigint | null = null;
@@ -142,12 +158,21 @@ export class Replayer {
         o.log?.(`resume: ${day.date} is before the resume point (${resumeDate}): skipped`);
         continue;
       }
+      // the kinds this date has: a date missing one replays the others (a plan's perDate, or asked of the source)
       const included: ReplayKind[] = [];
-      for (const k of KINDS) {
-        const want = kinds[k];
-        if (want === false) continue;
-        if (want === 'auto' && !(await o.source.has(k, day.date))) continue;
-        included.push(k);
+      if (day.kinds) included.push(...KINDS.filter((k) => day.kinds?.includes(k)));
+      else {
+        const missing: ReplayKind[] = [];
+        for (const k of KINDS) {
+          const want = kinds[k] ?? REPLAY_DEFAULTS.include[k];
+          if (want === false) continue;
+          if (!(await o.source.has(k, day.date))) {
+            if (want === true) missing.push(k);
+            continue;
+          }
+          included.push(k);
+        }
+        if (missing.length) o.log?.(`warning: ${day.date}: no ${missing.join(', no ')} file: replaying without it`);
       }
       stats.dates.push(day.date);
       if (included.length === 0) continue;

@@ -27,8 +27,10 @@ export interface ResumePoint {
 /** the subject each replayed kind is published on */
 export const SUBJECT_OF_KIND: Readonly<Record<ReplayKind, string>> = Object.freeze({
   trades: SUBJECTS.futuresTrades,
-  mbp10: SUBJECTS.futuresMbp10,
+  stockTrades: SUBJECTS.stockTrades,
   options: SUBJECTS.optionTrades,
+  stockQuotes: SUBJECTS.stockQuotes,
+  mbp10: SUBJECTS.futuresMbp10,
 });
 
 /**
@@ -39,15 +41,19 @@ export async function findResumePoint(
   nc: NatsConnection,
   stream: string,
   subjects: string[],
-  files: string[],
+  files: string[] | ((msgId: string) => boolean | Promise<boolean>),
 ): Promise<ResumePoint | null> {
-  const names = new Set(files);
+  const names = Array.isArray(files) ? new Set(files) : null;
+  const ours = async (id: string): Promise<boolean> => {
+    if (!Array.isArray(files)) return files(id);
+    const f = parseDbnMsgId(id)?.file;
+    return f !== undefined && !!names?.has(f);
+  };
   let best: ResumePoint | null = null;
   for (const subject of subjects) {
     const m = await lastMessageOn(nc, stream, subject);
     if (!m || !m.msgId) continue;
-    const f = parseDbnMsgId(m.msgId)?.file;
-    if (f === undefined || !names.has(f)) continue;
+    if (!(await ours(m.msgId))) continue;
     if (!best || m.seq > best.seq) best = { msgId: m.msgId, seq: m.seq, subject: m.subject };
   }
   return best;
@@ -61,6 +67,7 @@ export async function findResumePointFor(
   source: ReplaySource,
 ): Promise<ResumePoint | null> {
   const subjects = [...new Set(Object.values(plan.perDate).flat())].map((k) => SUBJECT_OF_KIND[k]);
+  if (source.ownsMsgId) return findResumePoint(nc, stream, subjects, (id) => source.ownsMsgId!(id, plan.dates));
   const files = (await Promise.all(plan.dates.map((d) => source.fileNames(d)))).flat();
   return findResumePoint(nc, stream, subjects, files);
 }

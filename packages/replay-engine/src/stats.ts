@@ -1,9 +1,16 @@
 /** ReplayStats, the progress line / bar, the final table, and bigint-safe JSON for the status messages. */
 import type { SinkStats } from '@md/nats-bus';
 
-export type ReplayKind = 'trades' | 'options' | 'mbp10';
-/** tie order of the merge (input priority): trades, then options, then MBP-10 */
-export const KINDS: readonly ReplayKind[] = ['trades', 'options', 'mbp10'];
+/**
+ * What a replay reads: futures trades, stock trades, option trades, stock quotes, MBP-10 books (the stock kinds
+ * come from a Bronze lake only; the others from DBN files or Bronze).
+ */
+export type ReplayKind = 'trades' | 'stockTrades' | 'options' | 'stockQuotes' | 'mbp10';
+/**
+ * tie order of the merge (input priority): trades before quotes and books, as in the system this replaces
+ * (futures trades, option trades, MBP-10): futures trades, stock trades, option trades, stock quotes, MBP-10
+ */
+export const KINDS: readonly ReplayKind[] = ['trades', 'stockTrades', 'options', 'stockQuotes', 'mbp10'];
 
 export interface ReplayStats {
   /** events handed to the sink */
@@ -40,7 +47,7 @@ export interface ReplayStats {
 export function emptyStats(): ReplayStats {
   return {
     events: 0,
-    perKind: { trades: 0, options: 0, mbp10: 0 },
+    perKind: { trades: 0, stockTrades: 0, options: 0, stockQuotes: 0, mbp10: 0 },
     skipped: 0,
     invalid: 0,
     late: 0,
@@ -110,6 +117,8 @@ export function progressLine(s: ReplayStats, wallMs: number, pos: Position): str
   const speed = wallMs > 0 ? Number(span / 1000n) / 1000 / wallMs : 0;
   return (
     `progress events=${s.events} trades=${s.perKind.trades} options=${s.perKind.options} mbp10=${s.perKind.mbp10}` +
+    (s.perKind.stockTrades ? ` stock_trades=${s.perKind.stockTrades}` : '') +
+    (s.perKind.stockQuotes ? ` stock_quotes=${s.perKind.stockQuotes}` : '') +
     (s.skipped ? ` skipped=${s.skipped}` : '') +
     ` rate=${fmtInt(rate)}/s speed=${speed.toFixed(1)}x at=${timeOfDay(pos.nowNs)} (${pct(pos).toFixed(1)}% of ${isoNs(pos.fromNs).slice(0, 10)})`
   );
@@ -132,6 +141,8 @@ export function statsTable(s: ReplayStats): string {
     ['  option trades', fmtInt(s.perKind.options)],
     ['  MBP-10 books', fmtInt(s.perKind.mbp10)],
   ];
+  if (s.perKind.stockTrades || s.perKind.stockQuotes)
+    rows.push(['  stock trades', fmtInt(s.perKind.stockTrades)], ['  stock quotes', fmtInt(s.perKind.stockQuotes)]);
   if (s.skipped) rows.push(['skipped (--resume)', fmtInt(s.skipped)]);
   if (s.invalid) rows.push(['invalid (codec refused, not published)', fmtInt(s.invalid)]);
   rows.push(
@@ -181,7 +192,14 @@ export function jsonWithBigints(value: unknown): string {
 export function statsForJson(s: ReplayStats): Record<string, unknown> {
   return {
     events: s.events,
-    per_kind: { ...s.perKind },
+    per_kind: {
+      trades: s.perKind.trades,
+      options: s.perKind.options,
+      mbp10: s.perKind.mbp10,
+      ...(s.perKind.stockTrades || s.perKind.stockQuotes
+        ? { stock_trades: s.perKind.stockTrades, stock_quotes: s.perKind.stockQuotes }
+        : {}),
+    },
     skipped: s.skipped,
     invalid: s.invalid,
     late: s.late,

@@ -12,14 +12,16 @@ import { planReplay, replay, REPLAY_DEFAULTS, ReplayEngine, ReplayPlanError, typ
 import { firstStepBack, MemorySource, tempDir, tsEvent, writeCompactSession } from './helpers';
 
 describe('REPLAY_DEFAULTS', () => {
-  it("are the CLI's: real time, 5 s gap cap, 100 ms reorder window, ts_event order, every kind (options when present)", () => {
+  it("are the CLI's: real time, 5 s gap cap, 100 ms reorder window, ts_event order, every date, options only when asked", () => {
     expect(REPLAY_DEFAULTS).toEqual({
       speed: 1,
       sampleSpeed: 0,
       maxGapMs: 5000,
       reorderWindowNs: 100_000_000n,
       order: 'ts_event',
-      include: { trades: true, mbp10: true, options: 'auto' },
+      include: { trades: true, mbp10: true, options: false, stockTrades: 'auto', stockQuotes: 'auto' },
+      dates: 'all',
+      session: 'full',
       progressEvery: 10_000,
       shutdownTimeoutMs: 30_000,
       publishWindow: { batch: 2048, ack: 1024 },
@@ -38,7 +40,7 @@ describe('replay() with no options', () => {
     const stats = await replay({ dataRoot: root, sink });
     const wall = performance.now() - t0;
     expect(stats.events).toBe(events);
-    expect(stats.perKind).toEqual({ trades: events / 2, options: 0, mbp10: events / 2 });
+    expect(stats.perKind).toEqual({ trades: events / 2, stockTrades: 0, options: 0, stockQuotes: 0, mbp10: events / 2 });
     expect(stats.late).toBe(0);
     expect(firstStepBack(sink.events.map(tsEvent))).toBe(-1);
     expect(new Set(sink.events.map((p) => p.subject))).toEqual(new Set([SUBJECTS.futuresTrades, SUBJECTS.futuresMbp10]));
@@ -71,8 +73,10 @@ describe('replay() with no options', () => {
     const root = tempDir('replay-sample-');
     const g = await generateSampleSession({ root, seed: 3, trades: 3000, mbp10: 1500, options: 200 });
     const sink = new MemorySink();
-    const stats = await new ReplayEngine({ dataRoot: root, sink, speed: 0 }).run();
+    const stats = await new ReplayEngine({ dataRoot: root, sink, speed: 0, options: true }).run();
     expect(stats.events).toBe(g.counts.trades + g.counts.mbp10 + g.counts.options);
+    const without = await replay({ dataRoot: root, sink: new MemorySink(), speed: 0 }); // options off unless asked
+    expect([without.events, without.perKind.options]).toEqual([g.counts.trades + g.counts.mbp10, 0]);
     expect(stats.perKind.options).toBe(g.counts.options);
     expect(stats.dates).toEqual([g.date]);
     expect(firstStepBack(sink.events.map(tsEvent))).toBe(-1);

@@ -24,8 +24,13 @@ export class MemorySource implements ReplaySource {
   async fileNames(date: string): Promise<string[]> {
     return Object.keys(this.data[date] ?? {}).map((k) => `${k}-${date.replace(/-/g, '')}.dbn`);
   }
-  async *batches(kind: ReplayKind, date: string): AsyncIterable<Publishable[]> {
-    for (const b of this.data[date]?.[kind] ?? []) yield b;
+  /** the batches, each filtered to [start, end) on ts_event like a file source */
+  async *batches(kind: ReplayKind, date: string, range: { start?: bigint; end?: bigint } = {}): AsyncIterable<Publishable[]> {
+    const inRange = (p: Publishable) => {
+      const t = (p.event as { ts_event_ns: bigint }).ts_event_ns;
+      return (range.start === undefined || t >= range.start) && (range.end === undefined || t < range.end);
+    };
+    for (const b of this.data[date]?.[kind] ?? []) yield b.filter(inRange);
   }
 }
 
@@ -43,7 +48,17 @@ const TICK = 250_000_000n; // 0.25 in DBN fixed point (1e-9)
  */
 export async function writeCompactSession(
   root: string,
-  o: { date?: string; events?: number; spanMs?: number; maxLagMs?: number; seed?: number } = {},
+  o: {
+    date?: string;
+    events?: number;
+    spanMs?: number;
+    maxLagMs?: number;
+    seed?: number;
+    /** first ts_recv (default 14:30 UTC of the date) */
+    t0Ns?: bigint;
+    /** which files to write (default both) */
+    kinds?: readonly ('trades' | 'mbp10')[];
+  } = {},
 ): Promise<{ date: string; events: number }> {
   const date = o.date ?? '2024-03-15';
   const n = o.events ?? 200;
@@ -53,7 +68,8 @@ export async function writeCompactSession(
   const compact = date.replace(/-/g, '');
   const day0 = dayStartNs(date);
   const next = new Date(Number(day0 / 1_000_000n) + 86_400_000).toISOString().slice(0, 10);
-  const t0 = day0 + 14n * 3_600_000_000_000n + 30n * 60_000_000_000n; // 14:30 UTC
+  const t0 = o.t0Ns ?? day0 + 14n * 3_600_000_000_000n + 30n * 60_000_000_000n; // 14:30 UTC
+  const write = new Set(o.kinds ?? ['trades', 'mbp10']);
   const meta = (schema: string): DbnMetadataInput => ({
     dataset: 'GLBX.MDP3',
     schema,
@@ -80,9 +96,9 @@ export async function writeCompactSession(
     ts_event: ts,
   });
   const px = (ticks: number) => BigInt(ticks) * TICK;
-  const tEnc = new DbnEncoder(join(root, 'trades', `glbx-mdp3-${compact}.trades.dbn`), meta('trades'));
+  const tEnc = write.has('trades') ? new DbnEncoder(join(root, 'trades', `glbx-mdp3-${compact}.trades.dbn`), meta('trades')) : null;
   let seq = 1000;
-  for (const t of times()) {
+  for (const t of tEnc ? times() : []) {
     const rec: TradeMsg = {
       rtype: 0x00,
       hd: hd(t.event, 0x00, 12),
@@ -96,11 +112,11 @@ export async function writeCompactSession(
       ts_in_delta: 20_000,
       sequence: seq++,
     };
-    await tEnc.write(rec);
+    await tEnc?.write(rec);
   }
-  await tEnc.close();
-  const mEnc = new DbnEncoder(join(root, 'MBP-10', `glbx-mdp3-${compact}.mbp-10.dbn`), meta('mbp-10'));
-  for (const t of times()) {
+  await tEnc?.close();
+  const mEnc = write.has('mbp10') ? new DbnEncoder(join(root, 'MBP-10', `glbx-mdp3-${compact}.mbp-10.dbn`), meta('mbp-10')) : null;
+  for (const t of mEnc ? times() : []) {
     const bid = 20_000 + Math.floor(r() * 8);
     const levels: BidAskPair[] = Array.from({ length: 10 }, (_, l) => ({
       bid_px: px(bid - l),
@@ -124,10 +140,10 @@ export async function writeCompactSession(
       sequence: seq++,
       levels,
     };
-    await mEnc.write(rec);
+    await mEnc?.write(rec);
   }
-  await mEnc.close();
-  return { date, events: 2 * n };
+  await mEnc?.close();
+  return { date, events: write.size * n };
 }
 
 /** ts_event_ns of a published event */

@@ -119,7 +119,7 @@ describe.skipIf(!haveDbnFixtures)('DBN fixtures -> JetStream', () => {
     expect(expected).toHaveLength(4);
     const { stats } = await replay(root, '2020-12-28', 'ack');
     expect(stats.events).toBe(4);
-    expect(stats.perKind).toEqual({ trades: 2, options: 0, mbp10: 2 });
+    expect(stats.perKind).toEqual({ trades: 2, stockTrades: 0, options: 0, stockQuotes: 0, mbp10: 2 });
     checkStored(await readAll(bus.nc, 4), expected);
     const again = await replay(root, '2020-12-28', 'ack');
     expect(again.pub.stats.duplicates).toBe(4);

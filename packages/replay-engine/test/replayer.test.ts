@@ -84,7 +84,7 @@ describe('Replayer (memory source and sink)', () => {
     const times = sink.events.map(ts);
     expect([...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(times);
     expect(s.events).toBe(7);
-    expect(s.perKind).toEqual({ trades: 2, options: 1, mbp10: 4 });
+    expect(s.perKind).toEqual({ trades: 2, stockTrades: 0, options: 1, stockQuotes: 0, mbp10: 4 });
     expect(s.late).toBe(0);
     expect(s.firstEventNs).toBe(T0 + 5n);
     expect(s.lastEventNs).toBe(T0 + 20_000_000n);

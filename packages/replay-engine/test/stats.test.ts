@@ -42,7 +42,7 @@ describe('stats', () => {
   it('progress line, bar and table carry the counters and the position in the day', () => {
     const s = emptyStats();
     s.events = 20_000;
-    s.perKind = { trades: 5000, options: 10, mbp10: 14_990 };
+    s.perKind = { trades: 5000, stockTrades: 0, options: 10, stockQuotes: 0, mbp10: 14_990 };
     s.firstEventNs = 1_609_113_600_000_000_000n; // 2020-12-28T00:00Z
     const pos = {
       nowNs: 1_609_113_600_000_000_000n + 43_200_000_000_000n,
