@@ -344,7 +344,11 @@ describe('bad input: fuzzed WebSocket frames into a running ingestor', () => {
     }
     await msgs.close();
     const goodIds = [...ids.keys()].filter(
-      (id) => /^market\.stocks\.(trades|quotes):SPY:\d+:\d+$/.test(id) && Number(id.split(':').pop()) < goodSeq,
+      // market.stocks.trades:SPY:t:q:x:i, market.stocks.quotes:SPY:t:q (docs/gap-free-live.md section 1)
+      (id) => {
+        const m = /^market\.stocks\.(?:trades|quotes):SPY:\d+:(\d+)(?::[^:]*:[^:]*)?$/.exec(id);
+        return m !== null && Number(m[1]) < goodSeq;
+      },
     );
     replacementStored = [...ids.keys()].filter((id) => id.includes('\ufffd')).length;
     expect(goodIds.length).toBe(expected.good);

@@ -114,7 +114,12 @@ describe('gap-free live: REST faults during a backfill', () => {
         expect(g!.subject).toBe(h.subject);
         expect(h.before && h.after, 'a hole at the very start or end of the tape').toBeTruthy();
         expect(g!.fromNs, `gap ${g!.gapId}: from_ns`).toBe(msFloorNs(h.before!));
-        expect(g!.toNs, `gap ${g!.gapId}: to_ns`).toBe(msFloorNs(h.after!) + BigInt(LIVE_DEFAULTS.backfillOverlapMs + 1) * 1_000_000n);
+        // the window ends at the session's first live event after the reconnect (whichever item it was on)
+        const lastMissing = h.events.at(-1)!.sipNs;
+        let firstLive = h.after!;
+        for (const [id, e] of w.expected.ids)
+          if (e.sipNs > lastMissing && e.sipNs < firstLive.sipNs && stored.copies.has(id)) firstLive = e;
+        expect(g!.toNs, `gap ${g!.gapId}: to_ns`).toBe(msFloorNs(firstLive) + BigInt(LIVE_DEFAULTS.backfillOverlapMs + 1) * 1_000_000n);
       }
       // live goes on: the tape's last second is stored
       const lastSecond = [...w.expected.ids].filter(([, e]) => e.sipNs >= w.tape.lastNs - 1_000_000_000n);
