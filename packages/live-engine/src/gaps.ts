@@ -301,27 +301,33 @@ export class GapKeeper {
     }
   }
 
+  /** the window of an item's overflow: the interval of its dropped events, only their ids republished */
+  private overflowWindow(item: string, f: Overflow, quotes: boolean, seedQuote: Overflow['seedQuote'], readyAtMs: number): ItemWindow {
+    return {
+      gapId: this.o.newGapId(),
+      session: f.session,
+      reason: 'overflow',
+      subject: f.subject,
+      item,
+      symbol: symbolOfItem(item),
+      fromMs: f.minT,
+      toMs: f.maxT,
+      skip: new Set(),
+      live: null,
+      only: f.ids,
+      quotes,
+      seedQuote,
+      readyAtMs,
+    };
+  }
+
   /** the queue's length after the pump took an event: back under half full closes the overflow windows */
   queueLevel(length: number, capacity: number): void {
     if (this.overflow.size === 0 || length >= capacity / 2) return;
     const now = this.o.now();
     for (const [item, f] of this.overflow) {
-      this.open({
-        gapId: this.o.newGapId(),
-        session: f.session,
-        reason: 'overflow',
-        subject: f.subject,
-        item,
-        symbol: symbolOfItem(item),
-        fromMs: f.minT,
-        toMs: f.maxT,
-        skip: new Set(),
-        live: null,
-        only: f.ids,
-        quotes: f.session === 'options' && this.o.holdsQuotes(symbolOfItem(item)),
-        seedQuote: f.seedQuote,
-        readyAtMs: Math.max(now, f.maxT + this.o.delayMs),
-      });
+      const quotes = f.session === 'options' && this.o.holdsQuotes(symbolOfItem(item));
+      this.open(this.overflowWindow(item, f, quotes, f.seedQuote, Math.max(now, f.maxT + this.o.delayMs)));
     }
     this.overflow.clear();
     this.droppedIds = 0;
@@ -389,22 +395,7 @@ export class GapKeeper {
     }
     this.outages.clear();
     for (const [item, f] of this.overflow) {
-      const w: ItemWindow = {
-        gapId: this.o.newGapId(),
-        session: f.session,
-        reason: 'overflow',
-        subject: f.subject,
-        item,
-        symbol: symbolOfItem(item),
-        fromMs: f.minT,
-        toMs: f.maxT,
-        skip: new Set(),
-        live: null,
-        only: f.ids,
-        quotes: false,
-        seedQuote: null,
-        readyAtMs: now,
-      };
+      const w = this.overflowWindow(item, f, false, null, now);
       this.o.ledger.open(w);
       this.o.ledger.fail(w, why, 0, 0);
     }
