@@ -410,7 +410,7 @@ describe.skipIf(!haveOpenssl)('the vendor WebSocket verifies TLS certificates', 
     r.p.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     expect(r.out.stderr).toMatch(
-      /stocks: socket error: (self[- ]signed certificate|unable to verify|unable to get local issuer certificate)/i,
+      /stocks: could not connect to wss:\/\/\S+: TLS handshake failed: .*(self[- ]signed certificate|unable to verify|unable to get local issuer certificate)/i,
     );
     expect(fv.authAttempts).toBe(auth0);
     expect(fv.connections.length).toBe(conns); // the TLS handshake failed: nothing reached the vendor

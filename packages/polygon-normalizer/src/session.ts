@@ -182,6 +182,8 @@ export class VendorSession {
   private frameNo = 0;
   private closeWaiters: (() => void)[] = [];
   private authenticatedOnce = false;
+  /** why the current socket failed before it opened (DNS, refused, TLS, HTTP status): said once, in onClose */
+  private connectError: (Error & { code?: string }) | null = null;
   /** the first subscription round after auth: if the server refuses every item as "not authorized", the plan lacks the feed */
   private firstRound: FirstRound | null = null;
   /** wall-clock ms when the streaming connection was lost (null while streaming or before the first) */
@@ -256,6 +258,7 @@ export class VendorSession {
       skipUTF8Validation: true,
     });
     this.ws = ws;
+    this.connectError = null;
     this.step(`connect to ${this.o.url}`);
     ws.on('open', () => {
       if (this.ws !== ws) return;
@@ -276,6 +279,8 @@ export class VendorSession {
           'error',
           `${this.name}: a frame exceeded --max-payload ${this.o.maxPayload} bytes (${err.message}): the socket is closed (1009) and reconnected`,
         );
+      } else if (ws.readyState === WebSocket.CONNECTING || this.state === 'connecting') {
+        this.connectError = err; // said once, as what it is, when the socket closes (it never opened)
       } else this.o.log('warn', `${this.name}: socket error: ${err.message}`);
     });
     ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason.toString()));
@@ -470,9 +475,13 @@ export class VendorSession {
     delay = Math.min(delay, MAX_DELAY_MS); // a larger delay would fire after 1 ms
     this.state = 'waiting';
     this.stats.reconnects++;
+    const failed = this.connectError;
+    this.connectError = null;
     this.o.log(
       'warn',
-      `${this.name}: connection closed (code ${code}${reason ? ` "${reason}"` : ''})${hint}; reconnect #${this.attempt} in ${delay} ms`,
+      failed
+        ? `${this.name}: could not connect to ${this.o.url}: ${describeConnectError(failed)}; reconnect #${this.attempt} in ${delay} ms`
+        : `${this.name}: connection closed (code ${code}${reason ? ` "${reason}"` : ''})${hint}; reconnect #${this.attempt} in ${delay} ms`,
     );
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
@@ -501,4 +510,19 @@ export class VendorSession {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
+}
+
+/** A socket that never opened, said as what it was: DNS, refused, unreachable, TLS, an HTTP status instead of the upgrade. */
+export function describeConnectError(err: Error & { code?: string; hostname?: string; address?: string; port?: number }): string {
+  const code = err.code ?? '';
+  const where = err.address ? `${err.address}${err.port ? `:${err.port}` : ''}` : '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME')
+    return `DNS lookup of ${err.hostname ?? 'the host'} failed (${code}${code === 'EAI_AGAIN' ? ': temporary' : ''})`;
+  if (code === 'ECONNREFUSED') return `connection refused${where ? ` by ${where}` : ''} (ECONNREFUSED)`;
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET')
+    return `${code === 'ECONNRESET' ? 'connection reset' : code === 'ETIMEDOUT' ? 'connect timed out' : 'host unreachable'}${where ? ` (${where})` : ''} (${code})`;
+  if (/certificate|self[- ]signed|SSL|TLS|ERR_TLS|CERT_/i.test(`${code} ${err.message}`)) return `TLS handshake failed: ${err.message}`;
+  const http = /^Unexpected server response: (\d+)/.exec(err.message);
+  if (http) return `the server answered HTTP ${http[1]} instead of upgrading to a WebSocket`;
+  return err.message || code || 'unknown error';
 }

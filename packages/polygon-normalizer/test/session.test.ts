@@ -3,9 +3,17 @@
  * server on loopback. The engine-level behaviour (counters, strikes, sinks) is tested in @md/live-engine.
  */
 import { isUtf8 } from 'node:buffer';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameError, type ParsedFrame } from '@md/polygon-normalizer';
-import { AuthError, firstInvalidUtf8Offset, VendorSession, type SessionOptions } from '@md/polygon-normalizer/session';
+import {
+  AuthError,
+  describeConnectError,
+  firstInvalidUtf8Offset,
+  VendorSession,
+  type SessionOptions,
+} from '@md/polygon-normalizer/session';
 import { rng, until } from '@md/test-support';
 import { FAKE_API_KEY, FakeVendor, type FakeVendorOptions } from '@md/test-support/fake-vendor';
 
@@ -171,5 +179,75 @@ describe('VendorSession', () => {
     s.start(); // stopped for good: start() does nothing
     await new Promise((r) => setTimeout(r, 100));
     expect(fv.connections).toHaveLength(1);
+  });
+});
+
+describe('a socket that never opened is reported as what it was, once per attempt', () => {
+  const freePort = async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return port;
+  };
+  const attempts = (logs: string[]) => logs.filter((l) => /reconnect #\d+ in/.test(l));
+
+  it('connection refused: one line per attempt naming it, no "socket error" and no "connection closed (code 1006)"', async () => {
+    const fv = await fake();
+    const port = await freePort();
+    const { s, logs } = session(fv, { url: `ws://127.0.0.1:${port}/stocks` });
+    s.start();
+    await until(() => attempts(logs).length >= 3, 10_000, 'three attempts');
+    s.close();
+    for (const l of attempts(logs))
+      expect(l).toMatch(
+        new RegExp(
+          `^warn stocks: could not connect to ws://127\\.0\\.0\\.1:${port}/stocks: connection refused by 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); reconnect #\\d+ in \\d+ ms$`,
+        ),
+      );
+    expect(logs.join('\n')).not.toMatch(/socket error|code 1006/);
+    expect(logs.filter((l) => l.includes('ECONNREFUSED')).length).toBe(attempts(logs).length);
+  });
+
+  it('an HTTP status instead of the upgrade (401): said as such', async () => {
+    const fv = await fake();
+    const http = createServer((_req, res) => res.writeHead(401).end('unauthorized'));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => http.close(() => r(undefined))));
+    const port = (http.address() as AddressInfo).port;
+    const { s, logs } = session(fv, { url: `ws://127.0.0.1:${port}/stocks` });
+    s.start();
+    await until(() => attempts(logs).length >= 2, 10_000, 'two attempts');
+    s.close();
+    expect(attempts(logs)[0]).toContain('the server answered HTTP 401 instead of upgrading to a WebSocket; reconnect #1 in');
+    expect(logs.join('\n')).not.toMatch(/socket error|code 1006/);
+  });
+
+  it('a host that does not resolve: the DNS failure, once per attempt', async () => {
+    const fv = await fake();
+    const { s, logs } = session(fv, { url: 'ws://socket.nonexistent.invalid/stocks' }); // .invalid never resolves (RFC 6761)
+    s.start();
+    await until(() => attempts(logs).length >= 2, 30_000, 'two attempts');
+    s.close();
+    for (const l of attempts(logs))
+      expect(l).toMatch(
+        /^warn stocks: could not connect to ws:\/\/socket\.nonexistent\.invalid\/stocks: DNS lookup of socket\.nonexistent\.invalid failed \((ENOTFOUND|EAI_AGAIN: temporary)\); reconnect #\d+ in \d+ ms$/,
+      );
+    expect(logs.join('\n')).not.toMatch(/socket error|code 1006/);
+  }, 40_000);
+
+  it('describeConnectError names DNS failures, resets, TLS and falls back to the message', () => {
+    const e = (message: string, extra: Record<string, unknown>) => Object.assign(new Error(message), extra);
+    expect(
+      describeConnectError(e('getaddrinfo ENOTFOUND socket.example.invalid', { code: 'ENOTFOUND', hostname: 'socket.example.invalid' })),
+    ).toBe('DNS lookup of socket.example.invalid failed (ENOTFOUND)');
+    expect(describeConnectError(e('getaddrinfo EAI_AGAIN h', { code: 'EAI_AGAIN', hostname: 'h' }))).toBe(
+      'DNS lookup of h failed (EAI_AGAIN: temporary)',
+    );
+    expect(describeConnectError(e('read ECONNRESET', { code: 'ECONNRESET' }))).toBe('connection reset (ECONNRESET)');
+    expect(describeConnectError(e('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }))).toBe(
+      'TLS handshake failed: self-signed certificate',
+    );
+    expect(describeConnectError(e('Opening handshake has timed out', {}))).toBe('Opening handshake has timed out');
   });
 });
