@@ -21,6 +21,7 @@ describe('dbn docs', () => {
     expect(docs).toHaveLength(Object.keys(DBN_OPTIONS).length); // nothing hidden
     const missing = docs.flatMap((d) => d.forms.filter((form) => !DBN_HELP.includes(form)).map((f) => `${d.key}: ${f}`));
     expect(missing).toEqual([]);
-    expect(DBN_HELP).toMatch(/^Usage: dbn <command> FILE \[options\]\n\nCommands:\n {2}metadata FILE/);
+    expect(DBN_HELP).toMatch(/^Usage: dbn FILE\.\.\. \[-J\|-C\|-T\] \[options\]\n {7}dbn <command> FILE \[options\]\n\n/);
+    expect(DBN_HELP).toMatch(/\nCommands:\n {2}metadata FILE/);
   });
 });

@@ -207,7 +207,7 @@ describe('dbn on generated data and bad input', () => {
     }
     const h = await dbn('--help');
     expect(h.code).toBe(0);
-    expect(h.stdout).toMatch(/^Usage: dbn <command> FILE/);
+    expect(h.stdout).toMatch(/^Usage: dbn FILE\.\.\. \[-J\|-C\|-T\] \[options\]\n {7}dbn <command> FILE/);
     expect(h.stdout).toBe(DBN_HELP); // the help comes from the option table
     const typo = await dbn('json', 'x', '--limt', '3');
     expect(typo.code).toBe(2);
