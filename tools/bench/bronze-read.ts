@@ -1,33 +1,39 @@
 /**
  * Benchmark: @md/bronze-reader over a generated Bronze option-trades day (default 5,000,000 rows over 3 UTC
  * hours, one file per hour as a backfill writes them, ZSTD level 3, pyarrow's default row groups of at most
- * 1,048,576 rows; generated once into os.tmpdir() with a fixed seed and reused). The day is written by pyarrow
- * (the old system's writer: pages of at most 20,000 rows) when python3 has it, else (or with
- * --writer hyparquet-writer) by hyparquet-writer, whose pages hold up to a whole row group of dictionary
- * indices (the reader holds one decoded page per column, so that file needs far more memory). Each case runs in a child
- * process of its own, so its peak RSS (VmHWM from /proc/self/status, and process.memoryUsage().rss sampled
+ * 1,048,576 rows; generated once into os.tmpdir() with a fixed seed and reused; see bronze-day.ts). Written by
+ * pyarrow (the old system's writer: pages of at most 20,000 rows) when python3 has it, else (or with
+ * --writer hyparquet-writer) by the shared test writer, whose pages are cut by --page-size bytes only (default
+ * 1 MiB: up to 262,144 rows a page; 80000 is close to pyarrow's page sizes). Each case runs in a child process
+ * of its own, so its peak RSS (VmHWM from /proc/self/status at exit, and process.memoryUsage().rss sampled
  * every 50 ms) is its own:
  *
  *   hyparquet objects : baseline: plain hyparquet `parquetReadObjects` of the same columns, row group by row
  *                       group (rowStart/rowEnd), no mapping
  *   readBronze        : discovery + row groups + validation + mapping to OptionTrade + message ids + merge
  *   readBronze+encode : the same, each event also encoded to its JSON body (what the replay publishes)
- *   readBronze --max-old-space-size=128 : readBronze in a process with a smaller V8 old-space limit (the live
- *                       heap is ~20 MB; most of the default peak is garbage V8 lets pile up before a full GC)
+ *   replay stdout     : the replay-publisher process replaying the day (options from Bronze, --speed 0,
+ *                       --sink stdout into /dev/null), run as its bin runs it (node --max-semi-space-size=4);
+ *                       rows/s = its events / its wall time. Needs `npx nx build replay-publisher`.
+ *   readBronze --max-old-space-size=128 : with --heap-limit-case (a smaller V8 old-space limit)
+ *   <case>@compare    : with --compare DIST, the same case with @md/bronze-reader resolved to another build
+ *                       (DIST = its dist/index.js, e.g. the previous commit's), for before/after in one run
  *
  * Medians of --runs runs (default 3); ratio = case rows/s / baseline rows/s. Target: peak RSS < 200 MB.
  *
- * Run from the repo root after building the package:
- *   npx nx build bronze-reader && npx tsx tools/bench/bronze-read.ts [--rows 5000000] [--hours 3] [--runs 3] [--writer pyarrow|hyparquet-writer]
+ * Run from the repo root after building:
+ *   npx nx run-many -t build -p bronze-reader replay-publisher && npx tsx tools/bench/bronze-read.ts \
+ *     [--rows 5000000] [--hours 3] [--runs 3] [--writer pyarrow|hyparquet-writer] [--page-size 1048576] \
+ *     [--compare /path/to/other/dist/index.js] [--heap-limit-case]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listBronzeFiles } from '@md/bronze-reader';
+import { pathToFileURL } from 'node:url';
+import { listBronzeFiles, TABLE_SPECS } from '@md/bronze-reader';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
-import { rng } from '@md/test-support';
-import { BronzeFileWriter, bronzePath } from '../../packages/bronze-reader/test/write-bronze.ts';
+import { DATE, generate, havePyarrow, PYARROW_GEN, ROW_GROUP } from './bronze-day.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,149 +43,17 @@ function arg(name: string, def: string): string {
 const ROWS = Number(arg('rows', process.env.BENCH_ROWS ?? '5000000'));
 const HOURS = Number(arg('hours', '3'));
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS ?? '3'));
-const ROW_GROUP = 1_048_576;
+/** hyparquet-writer's target page size (bytes); 80,000 gives pages of 10,000-20,000 rows, close to pyarrow's */
+const PAGE_SIZE = Number(arg('page-size', '1048576'));
+/** another build of @md/bronze-reader (its dist/index.js) to compare with, e.g. the previous commit's */
+const COMPARE = arg('compare', '');
 const REPO = resolve(import.meta.dirname, '../..');
-const DATE = '2025-12-16';
-const T14 = 1_765_893_600_000_000_000n; // 2025-12-16T14:00:00Z
-const HOUR_NS = 3_600_000_000_000n;
-const COLUMNS = [
-  'ts_event_ns',
-  'ts_recv_ns',
-  'source',
-  'underlying',
-  'option_symbol',
-  'exp_date',
-  'strike',
-  'right',
-  'price',
-  'size',
-  'opt_bid',
-  'opt_ask',
-  'aggressor',
-  'conditions',
-  'seq',
-];
+const COLUMNS = TABLE_SPECS.option_trades.columns.map((c) => c.name);
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 // ---------------------------------------------------------------------------------------------
 // generation (in a child: its memory is not the reader's)
-
-/**
- * pyarrow, the old system's writer, when python3 has it: `ParquetWriter` with the options.trades.v1 schema,
- * ZSTD level 3, row groups of 1,048,576 rows and pyarrow's pages (at most 20,000 rows each).
- */
-const PYARROW_GEN = String.raw`
-import sys, os, random
-import pyarrow as pa, pyarrow.parquet as pq
-root, rows, hours = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-OPT = pa.schema([("ts_event_ns",pa.int64(),False),("ts_recv_ns",pa.int64(),False),
-  ("source",pa.string(),False),("underlying",pa.string(),False),("option_symbol",pa.string(),False),
-  ("exp_date",pa.date32(),False),("strike",pa.float64(),False),("right",pa.string(),False),
-  ("price",pa.float64(),False),("size",pa.int32(),False),("opt_bid",pa.float64()),("opt_ask",pa.float64()),
-  ("aggressor",pa.int8(),False),("conditions",pa.list_(pa.int16())),("seq",pa.int64())],
-  metadata={"schema_name":"options.trades.v1","tier":"bronze"})
-r = random.Random(7)
-contracts = [("O:SPY251216%s%08d" % (c, k * 1000), float(k), c) for k in range(600, 701) for c in "CP"]
-import datetime as dt
-exp = dt.date(2025, 12, 16)
-seq = 1_000_000
-T14 = 1_765_893_600_000_000_000
-H = 3_600_000_000_000
-for h in range(hours):
-    n_h = rows // hours + (1 if h < rows % hours else 0)
-    hour = "%02d" % (14 + h)
-    d = os.path.join(root, "bronze/options/trades/underlying=SPY/date=2025-12-16/hour=" + hour)
-    os.makedirs(d, exist_ok=True)
-    w = pq.ParquetWriter(os.path.join(d, "part-%s5959_000000.parquet" % hour), OPT, compression="zstd", compression_level=3)
-    step = H // (n_h + 1)
-    ts = T14 + h * H
-    done = 0
-    while done < n_h:
-        n = min(1_048_576, n_h - done)
-        cols = {k: [] for k in OPT.names}
-        for i in range(n):
-            ts += step + r.randint(-1, 1)
-            sym, strike, right = contracts[r.randrange(len(contracts))]
-            px = round(0.05 + r.random() * 12, 2)
-            q = r.random() < 0.1
-            cols["ts_event_ns"].append(ts); cols["ts_recv_ns"].append(ts + 350_000)
-            cols["source"].append("polygon_ws"); cols["underlying"].append("SPY"); cols["option_symbol"].append(sym)
-            cols["exp_date"].append(exp); cols["strike"].append(strike); cols["right"].append(right); cols["price"].append(px)
-            cols["size"].append(1 + r.randrange(20))
-            cols["opt_bid"].append(None if q else max(0.0, round(px - 0.02, 2))); cols["opt_ask"].append(None if q else round(px + 0.02, 2))
-            cols["aggressor"].append(r.randrange(3) - 1); cols["conditions"].append([209] if r.random() < 0.05 else None)
-            cols["seq"].append(seq); seq += 1
-        w.write_table(pa.table(cols, schema=OPT), row_group_size=1_048_576)
-        done += n
-    w.close()
-`;
-
-const havePyarrow = spawnSync('python3', ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0;
-
-function generate(root: string): void {
-  const r = rng(7);
-  const contracts: { sym: string; strike: number; right: 'C' | 'P' }[] = [];
-  for (let k = 600; k <= 700; k++) {
-    for (const right of ['C', 'P'] as const)
-      contracts.push({ sym: `O:SPY251216${right}${String(k * 1000).padStart(8, '0')}`, strike: k, right });
-  }
-  let seq = 1_000_000n;
-  for (let h = 0; h < HOURS; h++) {
-    const rowsHere = Math.floor(ROWS / HOURS) + (h < ROWS % HOURS ? 1 : 0);
-    const hour = String(14 + h).padStart(2, '0');
-    const w = new BronzeFileWriter(
-      bronzePath(root, 'option_trades', 'SPY', DATE, hour, `part-${hour}5959_000000.parquet`),
-      'option_trades',
-      {
-        rowGroupSize: ROW_GROUP,
-      },
-    );
-    const step = HOUR_NS / BigInt(rowsHere + 1);
-    let ts = T14 + BigInt(h) * HOUR_NS;
-    for (let done = 0; done < rowsHere;) {
-      const n = Math.min(ROW_GROUP, rowsHere - done);
-      const c = {
-        ts_event_ns: new BigInt64Array(n),
-        ts_recv_ns: new BigInt64Array(n),
-        source: new Array<string>(n).fill('polygon_ws'),
-        underlying: new Array<string>(n).fill('SPY'),
-        option_symbol: new Array<string>(n),
-        exp_date: new Array<number>(n).fill(20_438),
-        strike: new Float64Array(n),
-        right: new Array<string>(n),
-        price: new Float64Array(n),
-        size: new Int32Array(n),
-        opt_bid: new Array<number | null>(n),
-        opt_ask: new Array<number | null>(n),
-        aggressor: new Int32Array(n),
-        conditions: new Array<number[] | null>(n),
-        seq: new Array<bigint | null>(n),
-      };
-      for (let i = 0; i < n; i++) {
-        ts += step - 1n + BigInt(Math.floor(r() * 3)) - 1n + 1n;
-        const k = contracts[Math.floor(r() * contracts.length)] as (typeof contracts)[number];
-        const px = Math.round((0.05 + r() * 12) * 100) / 100;
-        c.ts_event_ns[i] = ts;
-        c.ts_recv_ns[i] = ts + 350_000n;
-        c.option_symbol[i] = k.sym;
-        c.strike[i] = k.strike;
-        c.right[i] = k.right;
-        c.price[i] = px;
-        c.size[i] = 1 + Math.floor(r() * 20);
-        const q = r() < 0.1;
-        c.opt_bid[i] = q ? null : Math.max(0, Math.round((px - 0.02) * 100) / 100);
-        c.opt_ask[i] = q ? null : Math.round((px + 0.02) * 100) / 100;
-        c.aggressor[i] = Math.floor(r() * 3) - 1;
-        c.conditions[i] = r() < 0.05 ? [209] : null;
-        c.seq[i] = seq++;
-      }
-      w.writeColumns(c);
-      done += n;
-    }
-    w.finish();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // one case, in a child
@@ -197,14 +71,11 @@ interface CaseResult {
  * imports the built @md/bronze-reader and hyparquet from the repository root.
  */
 const CASE_SCRIPT = String.raw`
-import { readFileSync } from 'node:fs';
 import { encodeToString } from '@md/event-types';
 import { listBronzeFiles, readBronze } from '@md/bronze-reader';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 const [name, root, date, columns] = JSON.parse(process.argv[1]);
-let sampled = process.memoryUsage().rss;
-const timer = setInterval(() => { sampled = Math.max(sampled, process.memoryUsage().rss); }, 50);
 const t = performance.now();
 let rows = 0;
 let check = 0n;
@@ -237,24 +108,79 @@ if (name === 'hyparquet objects') {
   if (encode && bytes === 0) throw new Error('nothing encoded');
 }
 const seconds = (performance.now() - t) / 1000;
-clearInterval(timer);
-sampled = Math.max(sampled, process.memoryUsage().rss);
-const vmHwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-console.log(JSON.stringify({ rows, seconds, vmHwm, sampledRss: sampled, checksum: check.toString(16) }));
+console.log(JSON.stringify({ rows, seconds, checksum: check.toString(16) }));
 `;
 
-/** a case name, optionally followed by V8 flags for its process: `readBronze --max-old-space-size=128` */
+/** preload of every case process: its VmHWM and sampled rss peak, written at exit to BENCH_MEM_OUT */
+const MEM_PRELOAD = `data:text/javascript,${encodeURIComponent(String.raw`
+import { readFileSync, writeFileSync } from 'node:fs';
+let sampled = 0;
+const sample = () => { sampled = Math.max(sampled, process.memoryUsage().rss); };
+setInterval(sample, 50).unref();
+process.on('exit', () => {
+  sample();
+  const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+  writeFileSync(process.env.BENCH_MEM_OUT, JSON.stringify({ vmHwm: hwm, sampledRss: sampled }));
+});`)}`;
+
+/** preload resolving `@md/bronze-reader` to another build (--compare) */
+function redirectPreload(dist: string): string {
+  const hook = `export async function resolve(s, c, next) { return s === '@md/bronze-reader' ? { url: ${JSON.stringify(
+    pathToFileURL(resolve(dist)).href,
+  )}, shortCircuit: true } : next(s, c); }`;
+  return `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`)}`;
+}
+
+/**
+ * The replay of the day by the replay-publisher process (as its bin runs it: node --max-semi-space-size=4),
+ * options from Bronze, --speed 0, --sink stdout into /dev/null.
+ */
+const REPLAY_ARGS = (root: string) => [
+  'apps/replay-publisher/dist/main.js',
+  ...['--bronze-root', root, '--date', DATE, '--include-options', '--options-source', 'bronze'],
+  ...['--no-stock-trades', '--no-stock-quotes', '--sink', 'stdout', '--speed', '0'],
+];
+
+/**
+ * A case: `name[@compare] [--v8-flag ...]`, e.g. `readBronze --max-old-space-size=128`; `@compare`: with
+ * @md/bronze-reader resolved to the --compare build.
+ */
 function runCase(label: string, root: string): CaseResult {
-  const [name, ...rest] = label.split(' --') as [string, ...string[]];
+  const [head, ...rest] = label.split(' --') as [string, ...string[]];
+  const [name, other] = head.split('@') as [string, string | undefined];
   const flags = rest.map((f) => `--${f}`);
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', CASE_SCRIPT, JSON.stringify([name, root, DATE, COLUMNS])], {
-    cwd: REPO,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`case ${label} exited ${r.status}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as CaseResult;
+  if (other !== undefined) flags.push('--import', redirectPreload(COMPARE));
+  const memOut = join(tmpdir(), `md-bronze-bench-mem-${process.pid}.json`);
+  rmSync(memOut, { force: true });
+  const env = { ...process.env, BENCH_MEM_OUT: memOut };
+  let out: { rows: number; seconds: number; checksum: string };
+  if (name === 'replay stdout') {
+    const devNull = openSync('/dev/null', 'w');
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', ...flags, '--import', MEM_PRELOAD, ...REPLAY_ARGS(root)], {
+      cwd: REPO,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', devNull, 'pipe'],
+    });
+    closeSync(devNull);
+    if (r.status !== 0) throw new Error(`case ${label} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    const events = /^\s+events\s+([\d,]+)$/m.exec(r.stderr)?.[1];
+    const wall = /^\s+wall time\s+([\d.]+) s$/m.exec(r.stderr)?.[1];
+    if (events === undefined || wall === undefined) throw new Error(`case ${label}: no summary in its stderr: ${r.stderr.slice(-2000)}`);
+    out = { rows: Number(events.replaceAll(',', '')), seconds: Number(wall), checksum: '' };
+  } else {
+    const r = spawnSync(
+      process.execPath,
+      [...flags, '--import', MEM_PRELOAD, '--input-type=module', '-e', CASE_SCRIPT, JSON.stringify([name, root, DATE, COLUMNS])],
+      { cwd: REPO, env, encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (r.status !== 0) throw new Error(`case ${label} exited ${r.status}`);
+    out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as typeof out;
+  }
+  const mem = JSON.parse(readFileSync(memOut, 'utf8')) as { vmHwm: number; sampledRss: number };
+  rmSync(memOut, { force: true });
+  return { ...out, ...mem };
 }
 
 function child(args: string[]): string {
@@ -274,10 +200,11 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   const gen = process.argv.indexOf('--generate');
-  if (gen >= 0) return generate(process.argv[gen + 1] as string);
+  if (gen >= 0) return generate(process.argv[gen + 1] as string, ROWS, HOURS, PAGE_SIZE);
 
   const writer = arg('writer', havePyarrow ? 'pyarrow' : 'hyparquet-writer');
-  const root = join(tmpdir(), `md-bronze-bench-${ROWS}-${HOURS}h-seed7-${writer}`);
+  const pages = writer === 'pyarrow' ? '' : `-pages${PAGE_SIZE}`;
+  const root = join(tmpdir(), `md-bronze-bench-${ROWS}-${HOURS}h-seed7-${writer}${pages}`);
   if (!existsSync(join(root, '.complete'))) {
     rmSync(root, { recursive: true, force: true });
     console.log(`generating ${fmt(ROWS)} option trades over ${HOURS} hours with ${writer} into ${root} (once) ...`);
@@ -285,7 +212,7 @@ async function main(): Promise<void> {
     if (writer === 'pyarrow') {
       const r = spawnSync('python3', ['-c', PYARROW_GEN, root, String(ROWS), String(HOURS)], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error(`pyarrow generator exited ${r.status}`);
-    } else child(['--generate', root, '--rows', String(ROWS), '--hours', String(HOURS)]);
+    } else child(['--generate', root, '--rows', String(ROWS), '--hours', String(HOURS), '--page-size', String(PAGE_SIZE)]);
     writeFileSync(join(root, '.complete'), '');
     console.log(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -294,7 +221,7 @@ async function main(): Promise<void> {
   let groups = 0;
   for (const f of files) groups += (await parquetMetadataAsync(await asyncBufferFromFile(f))).row_groups.length;
   console.log(
-    `${fmt(ROWS)} rows, ${files.length} files, ${groups} row groups (<= ${fmt(ROW_GROUP)} rows), ZSTD level 3, written by ${writer}`,
+    `${fmt(ROWS)} rows, ${files.length} files, ${groups} row groups (<= ${fmt(ROW_GROUP)} rows), ZSTD level 3, written by ${writer}${pages ? ` (pages of <= ${fmt(PAGE_SIZE)} bytes)` : ''}`,
   );
   console.log(
     `node ${process.version}, ${cpus()[0]?.model ?? '?'} x${cpus().length}, load ${loadavg()
@@ -302,7 +229,12 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
 
-  const cases = ['hyparquet objects', 'readBronze', 'readBronze+encode', 'readBronze --max-old-space-size=128'];
+  const cases = ['hyparquet objects', 'readBronze', 'readBronze+encode', 'replay stdout'];
+  if (process.argv.includes('--heap-limit-case')) cases.push('readBronze --max-old-space-size=128');
+  if (COMPARE !== '') {
+    if (!existsSync(COMPARE)) throw new Error(`--compare ${COMPARE}: no such file`);
+    cases.push('readBronze@compare', 'replay stdout@compare');
+  }
   const res = new Map<string, CaseResult[]>(cases.map((c) => [c, []]));
   for (let run = 0; run < RUNS; run++) {
     for (const c of cases) {
@@ -311,7 +243,7 @@ async function main(): Promise<void> {
       res.get(c)?.push(r);
     }
   }
-  const sums = new Set(cases.map((c) => res.get(c)?.[0]?.checksum));
+  const sums = new Set(cases.filter((c) => !c.startsWith('replay')).map((c) => res.get(c)?.[0]?.checksum));
   if (sums.size !== 1) throw new Error(`the cases read different rows: ${[...sums].join(' ')}`);
   const base = median((res.get(cases[0] as string) ?? []).map((r) => r.rows / r.seconds));
   console.log(`\nmedians of ${RUNS} runs, each case in a fresh process`);
@@ -329,8 +261,11 @@ async function main(): Promise<void> {
         )} ${(rate / base).toFixed(2).padStart(6)} ${mb(median(rs.map((r) => r.vmHwm))).padStart(17)} ${mb(median(rs.map((r) => r.sampledRss))).padStart(12)}`,
     );
   }
-  const peak = Math.max(...(res.get('readBronze') ?? []).map((r) => r.vmHwm));
-  console.log(`\nreadBronze peak RSS (max of runs): ${mb(peak)} (target < 200 MB): ${peak < 200 * 2 ** 20 ? 'ok' : 'OVER'}`);
+  console.log('');
+  for (const c of cases.filter((x) => x === 'readBronze' || x === 'replay stdout')) {
+    const peak = Math.max(...(res.get(c) ?? []).map((r) => r.vmHwm));
+    console.log(`${c} peak RSS (max of runs): ${mb(peak)} (target < 200 MB): ${peak < 200 * 2 ** 20 ? 'ok' : 'OVER'}`);
+  }
 }
 
 await main();

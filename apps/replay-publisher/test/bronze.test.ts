@@ -9,7 +9,7 @@ import { mapDbnFile } from '@md/dbn-reader';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { encode, SUBJECTS, type Publishable } from '@md/event-types';
 import { until } from '@md/test-support';
-import { writeBronzeLake } from '../../../packages/replay-engine/test/bronze-fixture';
+import { writeBronzeLake } from '@md/test-support/bronze';
 import { at, firstStepBack, group, killAll, readAll, run, startBus, tempDir, type Bus } from './helpers';
 
 afterEach(() => killAll());

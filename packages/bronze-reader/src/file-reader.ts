@@ -6,6 +6,7 @@ import { open, stat } from 'node:fs/promises';
 import type { EventSource, Publishable } from '@md/event-types';
 import { parquetMetadataAsync, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { BronzeError } from './errors.js';
+import { PagePool } from './page-decode.js';
 import { chunkRange, ColumnPages } from './pages.js';
 import type { Col, ColumnKind, TableSpec } from './tables.js';
 
@@ -78,28 +79,38 @@ const WINDOW = 1_024;
 
 const MAGIC = 0x31524150; // 'PAR1' little-endian
 
+interface FileBuffer extends AsyncBuffer {
+  /** reads bytes [start, start + target.length) into target */
+  readInto(target: Uint8Array, start: number): Promise<void>;
+}
+
 /** An AsyncBuffer over a local file that holds no descriptor between reads (an hour may have hundreds of files). */
-function fileBuffer(path: string, byteLength: number): AsyncBuffer {
+function fileBuffer(path: string, byteLength: number): FileBuffer {
+  const readInto = async (buf: Uint8Array, start: number): Promise<void> => {
+    const n = buf.byteLength;
+    const end = start + n;
+    if (n === 0) return;
+    const fh = await open(path, 'r');
+    try {
+      let off = 0;
+      while (off < n) {
+        const { bytesRead } = await fh.read(buf, off, n - off, start + off);
+        if (bytesRead === 0)
+          throw new BronzeError('truncated', path, `the file ended at byte ${start + off} while reading bytes ${start}..${end}`);
+        off += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+  };
   return {
     byteLength,
     async slice(start: number, end: number = byteLength): Promise<ArrayBuffer> {
-      const n = Math.max(0, end - start);
-      const buf = new Uint8Array(n);
-      if (n === 0) return buf.buffer;
-      const fh = await open(path, 'r');
-      try {
-        let off = 0;
-        while (off < n) {
-          const { bytesRead } = await fh.read(buf, off, n - off, start + off);
-          if (bytesRead === 0)
-            throw new BronzeError('truncated', path, `the file ended at byte ${start + off} while reading bytes ${start}..${end}`);
-          off += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
+      const buf = new Uint8Array(Math.max(0, end - start));
+      await readInto(buf, start);
       return buf.buffer;
     },
+    readInto,
   };
 }
 
@@ -118,7 +129,7 @@ function isNullType(e: SchemaElement): boolean {
   return t === 'UNKNOWN' || t === 'NULL';
 }
 
-async function openMetadata(path: string): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
+async function openMetadata(path: string): Promise<{ file: FileBuffer; metadata: FileMetaData }> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -215,6 +226,8 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
     .findIndex((e) => e.name === 'ts_event_ns');
   let lastTs: bigint | null = null;
   let warnedOrder = false;
+  // buffers of each column, reused from row group to row group
+  const pools = new Map<string, PagePool>(columns.map((c) => [c, new PagePool()]));
   let groupStart = 0;
   for (let g = 0; g < metadata.row_groups.length; g++) {
     const rg = metadata.row_groups[g];
@@ -245,7 +258,10 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
         );
       }
       try {
-        pages.set(c, new ColumnPages(await file.slice(s, e), tree, cc, n));
+        const pool = pools.get(c) as PagePool;
+        const bytes = pool.chunkBytes(e - s);
+        await file.readInto(bytes, s);
+        pages.set(c, new ColumnPages(bytes, tree, cc, n, pool));
       } catch (err) {
         if (err instanceof BronzeError) throw err;
         throw new BronzeError('corrupt', path, `cannot read the column chunk: ${(err as Error).message}`, {
@@ -273,6 +289,7 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
       }
       yield* mapWindow(cols, b - a, start + a);
     }
+    for (const p of pages.values()) p.close();
   }
 
   function* mapWindow(cols: Record<string, Col>, n: number, first: number): Generator<Publishable[], void, undefined> {
@@ -280,8 +297,10 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
     const sym = contract !== undefined ? (cols[spec.symbolColumn] as Col) : null;
     const map = spec.bind(cols, { source: ctx.source });
     let out: Publishable[] = [];
+    // reading ts[i] of a BigInt64Array makes a new bigint: only when there is something to filter on
+    const filtering = startNs !== undefined || endNs !== undefined || sym !== null;
     for (let i = 0; i < n; i++) {
-      const t = ts[i];
+      const t = filtering ? ts[i] : undefined;
       if (typeof t === 'bigint') {
         if ((startNs !== undefined && t < startNs) || (endNs !== undefined && t >= endNs) || (sym !== null && sym[i] !== contract)) {
           stats.filtered++;

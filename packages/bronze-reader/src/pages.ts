@@ -8,14 +8,15 @@ import { compressors } from 'hyparquet-compressors';
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath, isFlatColumn } from 'hyparquet/src/schema.js';
+import { columnShape, decodeFastPage, PagePool, type Decoder, type RowPage, type Shape } from './page-decode.js';
 import type { Col } from './tables.js';
 
-type Decoder = Parameters<typeof readPage>[2];
-
 interface Chunk {
-  /** row of the row group of data[0] */
+  /** row of the row group of the page's first row */
   start: number;
-  data: DecodedArray;
+  page: RowPage;
+  /** hyparquet's decoding of the page (nested columns: its last row may continue on the next page) */
+  data?: DecodedArray;
 }
 
 const PARSERS = { ...DEFAULT_PARSERS, dateFromDays: (d: number) => d };
@@ -35,17 +36,22 @@ export class ColumnPages {
   private readonly flat: boolean;
   /** an optional LIST at the top: pages hold each row wrapped once more (`[]` = null), as hyparquet's assembly unwraps */
   private readonly unwrap: boolean;
+  /** the compact decoding of page-decode.ts, when the column's shape allows it (else hyparquet's readPage) */
+  private readonly shape: Shape | null;
   private dictionary: DecodedArray | undefined;
   private readonly chunks: Chunk[] = [];
   /** rows decoded so far (the last one may be incomplete for a nested column until the next page) */
   private rows = 0;
   private done = false;
+  /** the window handed out last (reused: a window is mapped before the next one is asked for) */
+  private out: unknown[] = [];
 
   constructor(
-    bytes: ArrayBuffer,
+    bytes: Uint8Array,
     tree: SchemaTree,
     chunk: ColumnChunk,
     private readonly groupRows: number,
+    private readonly pool: PagePool = new PagePool(),
   ) {
     const m = chunk.meta_data;
     if (m === undefined) throw new Error('column chunk without metadata');
@@ -54,6 +60,7 @@ export class ColumnPages {
     if (element === undefined) throw new Error(`column ${m.path_in_schema.join('.')} is not in the schema`);
     this.flat = isFlatColumn(schemaPath);
     this.unwrap = !this.flat && schemaPath[1]?.element.repetition_type === 'OPTIONAL';
+    this.shape = columnShape(schemaPath);
     this.decoder = {
       pathInSchema: m.path_in_schema,
       type: m.type,
@@ -64,19 +71,19 @@ export class ColumnPages {
       compressors,
       utf8: true,
     };
-    this.reader = { view: new DataView(bytes), offset: 0 };
+    this.reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   }
 
   /** rows whose values are complete */
   private complete(): number {
-    return this.done || this.flat ? this.rows : Math.max(0, this.rows - 1);
+    return this.done || this.flat || this.shape !== null ? this.rows : Math.max(0, this.rows - 1);
   }
 
   /** decodes pages until rows [0, end) are complete (or the chunk is exhausted) */
   ensure(end: number): void {
     const r = this.reader;
     while (this.complete() < end && !this.done) {
-      if (r.offset >= r.view.byteLength - 1 || (this.flat && this.rows >= this.groupRows)) {
+      if (r.offset >= r.view.byteLength - 1 || ((this.flat || this.shape !== null) && this.rows >= this.groupRows)) {
         this.done = true;
         break;
       }
@@ -86,49 +93,62 @@ export class ColumnPages {
         if (data) this.dictionary = convert(data, this.decoder);
         continue;
       }
+      if (this.shape !== null) {
+        const bytes = new Uint8Array(r.view.buffer, r.view.byteOffset + r.offset, header.compressed_page_size);
+        const page = decodeFastPage(bytes, header, this.decoder, this.shape, this.dictionary, this.pool);
+        if (page !== null) {
+          r.offset += header.compressed_page_size;
+          if (page.rows > 0) this.chunks.push({ start: this.rows, page });
+          this.rows += page.rows;
+          continue;
+        }
+        if (!this.flat) throw new Error(`page encoding not supported for the nested column (page type ${header.type})`);
+      }
       const last = this.chunks[this.chunks.length - 1];
       // a nested column: hand the last row over, so a row continued on this page is completed in place
-      const tail = !this.flat && last !== undefined && last.data.length > 0 ? [(last.data as unknown[])[last.data.length - 1]] : undefined;
+      const lastData = last?.data;
+      const tail = !this.flat && lastData !== undefined && lastData.length > 0 ? [(lastData as unknown[])[lastData.length - 1]] : undefined;
       const res = readPage(r, header, this.decoder, this.dictionary, tail as DecodedArray | undefined, 0);
       const data = res.data;
       if (data === undefined || data.length === 0) continue;
       if (tail !== undefined) {
-        this.chunks.push({ start: this.rows - 1, data });
+        this.chunks.push({ start: this.rows - 1, data, page: arrayPage(data) });
         this.rows += data.length - 1;
       } else {
-        this.chunks.push({ start: this.rows, data });
+        this.chunks.push({ start: this.rows, data, page: arrayPage(data) });
         this.rows += data.length;
       }
     }
   }
 
-  /** the values of rows [a, b) (b <= complete rows), as one array; drops pages that end before a */
+  /** the values of rows [a, b) (b <= complete rows); drops pages that end before a. Valid until the next call. */
   window(a: number, b: number): Col {
-    const w = this.rawWindow(a, b);
-    if (!this.unwrap) return w;
-    const out = new Array<unknown>(w.length);
-    for (let i = 0; i < w.length; i++) {
-      const v = w[i] as unknown[] | null | undefined;
-      out[i] = Array.isArray(v) && v.length > 0 ? v[0] : null;
-    }
-    return out;
-  }
-
-  private rawWindow(a: number, b: number): Col {
     while (this.chunks.length > 1) {
       const c = this.chunks[0] as Chunk;
-      if (c.start + c.data.length <= a) this.chunks.shift();
-      else break;
+      if (c.start + c.page.rows <= a) {
+        this.chunks.shift();
+        c.page.release();
+      } else break;
     }
     const first = this.chunks[0];
-    if (first !== undefined && first.start <= a && first.start + first.data.length >= b)
-      return slice(first.data, a - first.start, b - first.start);
-    const out = new Array<unknown>(b - a);
+    // hyparquet's LIST rows come wrapped once more; the compact pages give the list itself
+    const unwrap = this.unwrap && this.shape === null;
+    if (!unwrap && first !== undefined && first.start <= a && first.start + first.page.rows >= b) {
+      const v = first.page.view(a - first.start, b - first.start);
+      if (v !== undefined) return v;
+    }
+    if (this.out.length < b - a) this.out = new Array<unknown>(b - a).fill(null);
+    const out = this.out;
     for (const c of this.chunks) {
-      const d = c.data as ArrayLike<unknown>;
       const lo = Math.max(a, c.start);
-      const hi = Math.min(b, c.start + d.length);
-      for (let r = lo; r < hi; r++) out[r - a] = d[r - c.start];
+      const hi = Math.min(b, c.start + c.page.rows);
+      if (lo < hi) c.page.fill(out, lo - c.start, hi - c.start, lo - a);
+    }
+    if (unwrap) {
+      for (let i = 0; i < b - a; i++) {
+        const v = out[i] as unknown[] | null | undefined;
+        out[i] = Array.isArray(v) && v.length > 0 ? v[0] : null;
+      }
     }
     return out;
   }
@@ -136,9 +156,22 @@ export class ColumnPages {
   available(): number {
     return this.complete();
   }
+
+  /** hands the buffers of the pages still held back to the pool (the row group is done) */
+  close(): void {
+    for (const c of this.chunks.splice(0)) c.page.release();
+  }
 }
 
-function slice(d: DecodedArray, s: number, e: number): Col {
-  if (s === 0 && e === d.length) return d as Col;
-  return Array.isArray(d) ? d.slice(s, e) : (d as Int32Array).subarray(s, e);
+/** a page decoded by hyparquet (a plain or typed array of the page's rows) */
+function arrayPage(d: DecodedArray): RowPage {
+  const data = d as ArrayLike<unknown>;
+  return {
+    rows: data.length,
+    fill(out, a, b, o) {
+      for (let r = a; r < b; r++) out[o++] = data[r];
+    },
+    view: (a, b) => (Array.isArray(d) ? undefined : (d as Int32Array).subarray(a, b)),
+    release: () => undefined,
+  };
 }

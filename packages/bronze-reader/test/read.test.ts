@@ -5,7 +5,13 @@ import { tempDir } from '@md/test-support/fixtures';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { BronzeError, listBronzeDates, listBronzeFiles, readBronze, type BronzeReadOptions, type InvalidRow } from '../src/index.ts';
-import { bronzePath, writeBronzeFile, type Row } from './write-bronze.ts';
+import { bronzePath, writeBronzeFile as writeFile, type BronzeTable, type Row, type WriteOptions } from '@md/test-support/bronze';
+import { compress } from 'zstd-napi';
+
+/** the shared test writer, ZSTD level 3 as pyarrow wrote the lake */
+const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(compress(b, { compressionLevel: 3 }));
+const writeBronzeFile = (path: string, table: BronzeTable, rows: readonly Row[], o: WriteOptions = {}): string =>
+  writeFile(path, table, rows, { zstd, ...o });
 
 const DATE = '2025-12-16';
 const T14 = 1_765_893_600_000_000_000n; // 2025-12-16T14:00:00Z

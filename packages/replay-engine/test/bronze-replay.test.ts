@@ -22,7 +22,7 @@ import {
   replay,
   ReplayEngine,
 } from '../src/index.js';
-import { writeBronzeLake } from './bronze-fixture';
+import { writeBronzeLake } from '@md/test-support/bronze';
 import { firstStepBack, readAll, startBus, tempDir, tsEvent, type Bus } from './helpers';
 
 const td = new TextDecoder();
