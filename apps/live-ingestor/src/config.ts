@@ -1,5 +1,16 @@
 /** The options: ONE table (@md/app-kit) -> parsing, validation, --help and the README table. Defaults: @md/live-engine's LIVE_DEFAULTS. */
-import { ConfigError, defineOptions, helpText, LOG_LEVELS, MAX_TIMER_MS, opt, parseBoolean, parseChoice, parseNumber } from '@md/app-kit';
+import {
+  ConfigError,
+  defineOptions,
+  opsOptions,
+  helpText,
+  LOG_LEVELS,
+  MAX_TIMER_MS,
+  opt,
+  parseBoolean,
+  parseChoice,
+  parseNumber,
+} from '@md/app-kit';
 import { parseOptions, type Env, type InferOptions, type LogLevel } from '@md/app-kit';
 import { LIVE_DEFAULTS as D, LiveConfigError, liveConfig, type LiveEngineConfig } from '@md/live-engine';
 import { DEFAULT_NATS_URL } from '@md/nats-bus';
@@ -114,6 +125,7 @@ export const OPTIONS = defineOptions({
     placeholder: 'ID', defaultText: 'HOSTNAME-PID', help: 'this instance in the lease and the logs' }),
   logLevel: opt.custom({ env: ['MD_LOG_LEVEL', 'LIVE_DEBUG'], parse: logLevel, default: 'info', placeholder: LOG_LEVELS.join('|'),
     help: 'the lowest level logged (on stderr); LIVE_DEBUG=1 means debug' }),
+  ...opsOptions(),
 });
 
 export const HELP = helpText(OPTIONS, {

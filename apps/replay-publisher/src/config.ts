@@ -1,5 +1,5 @@
 /** The options: ONE table (@md/app-kit) -> parsing, validation, --help and the README table. Defaults: REPLAY_DEFAULTS. Pure: no I/O. */
-import { ConfigError, defineOptions, formatDuration, helpText, LOG_LEVELS, MAX_TIMER_MS, opt } from '@md/app-kit';
+import { ConfigError, defineOptions, opsOptions, formatDuration, helpText, LOG_LEVELS, MAX_TIMER_MS, opt } from '@md/app-kit';
 import { parseDuration, parseOptions, type Env, type InferOptions } from '@md/app-kit';
 import { DEFAULT_NATS_URL, desiredStreamConfig, type AppBusOptions } from '@md/nats-bus';
 import { dayStartNs, REPLAY_DEFAULTS as D, resolveTime, type TimeSpec } from '@md/replay-engine';
@@ -110,6 +110,9 @@ export const OPTIONS = defineOptions({
   shutdownTimeoutS: opt.number({ flag: 'shutdown-timeout', env: 'MD_SHUTDOWN_TIMEOUT_S', min: 0, max: Math.floor(MAX_TIMER_MS / 1000), unit: 'seconds',
     default: D.shutdownTimeoutMs / 1000, placeholder: 'S', help: 'wait at most S seconds for outstanding acks when stopping' }),
   logLevel: opt.enum({ env: 'MD_LOG_LEVEL', choices: LOG_LEVELS, default: 'info', help: 'the lowest level logged (on stderr)' }),
+  ...opsOptions(),
+  metricsLingerS: opt.number({ flag: 'metrics-linger', env: 'MD_METRICS_LINGER_S', min: 0, max: 3600, unit: 'seconds', default: 0, placeholder: 'S',
+    label: '--metrics-linger', help: 'with --metrics-port: after the replay ends, keep the endpoint up S seconds (or until SIGINT/SIGTERM) for a last scrape' }),
 });
 
 export const HELP = helpText(OPTIONS, {
@@ -183,6 +186,7 @@ export function parseConfig(argv: readonly string[], env: Env): ReplayConfig | '
   if (!c.trades && !c.mbp10 && c.options === false && (c.bronzeRoot === null || (!c.stockTrades && !c.stockQuotes)))
     fail('nothing to replay: --no-trades and --no-mbp10 without --include-options (or Bronze stock tables)');
   if (c.resume && c.sink !== 'nats') fail('--resume needs --sink nats (it reads where the stream stopped)');
+  if (given.metricsLingerS && c.metricsPort === null) fail('--metrics-linger needs --metrics-port (MD_METRICS_PORT)');
   return c;
 }
 

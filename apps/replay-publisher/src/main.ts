@@ -4,7 +4,7 @@
  * final statistics table to stdout (stderr with --sink stdout).
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger, runMain } from '@md/app-kit';
+import { createLogger, EXIT_CODES, peekLogFormat, runMain } from '@md/app-kit';
 import { REPLAY_STATUS_SUBJECT } from '@md/event-types';
 import { openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
 import { ConfigError } from '@md/app-kit';
@@ -12,6 +12,7 @@ import { ensureSampleSession, findResumePointFor, planReplay, REPLAY_DEFAULTS, s
 import { isoNs, jsonWithBigints, progressBar, progressLine, statsForJson, statsTable } from '@md/replay-engine';
 import { Replayer, ReplayPlanError, type Position, type ReplayStats } from '@md/replay-engine';
 import { busOptions, HELP, parseConfig } from './config.js';
+import { ReplayMetrics, startTally } from './metrics.js';
 import { defaultDataRoot } from './roots.js';
 
 /** the progress bar's current text: a log line first ends it */
@@ -26,13 +27,31 @@ const engineLog = (m: string) => (m.startsWith('warning: ') ? log.warn(m.slice(9
 /** openAppBus's stream line without differences: said by the app's own `nats: <url>, stream ...` line */
 const PLAIN_STREAM_LINE = /^nats: stream \S+ \w+ \(\d+ replica\(s\)\)$/;
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
+/** once stopping: the longest wait for one more step that needs the server (a status message, the drain) */
+const STOP_STEP_MS = 300;
+/** true when `p` settles within `ms` (the timer never outlives it) */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  const ok = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([ok, new Promise<false>((r) => (t = setTimeout(() => r(false), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
 
 void runMain(
   'replay-publisher',
   async (ctx) => {
+    log.format = peekLogFormat(ctx.argv, ctx.env); // a configuration error is written in the asked format too
     const cfg = parseConfig(ctx.argv, ctx.env);
     if (cfg === 'help') return void process.stdout.write(HELP);
     log.level = cfg.logLevel;
+    log.format = cfg.logFormat;
+    const metrics = await ReplayMetrics.start(cfg, log); // --metrics-port: /metrics, /healthz, /readyz (a port in use: exit 2)
     log.addSecret(ctx.env.NATS_PASSWORD, ctx.env.NATS_TOKEN, ctx.env.NATS_NKEY_SEED); // URL credentials and seeds: by pattern
 
     // ---- data: the given roots, ./dbn-data, or the cached sample session; configuration errors (exit 2) before anything connects ----
@@ -93,10 +112,16 @@ void runMain(
         return 1;
       }
     }
-    const sink: EventSink = bus ? bus.publisher() : new StdoutSink(process.stdout);
+    const rawSink = bus
+      ? bus.publisher(metrics ? { onConfirm: metrics.publish.onConfirm, onConfirmEvent: metrics.publish.onConfirmEvent } : {})
+      : new StdoutSink(process.stdout);
+    const sink: EventSink = metrics ? metrics.wrap(rawSink as Parameters<ReplayMetrics['wrap']>[0]) : rawSink;
+    // the stream's state for this replay's subjects before the first publish: the summary's "stored new / already in the stream"
+    const tally = bus ? await startTally(bus, plan, () => sink.stats, log) : null;
+    if (bus) metrics?.bus(bus, tally);
 
     // ---- progress: a line every N events, or on a terminal a bar redrawn 5 times a second ----
-    const tty = cfg.progressBar === true || (cfg.progressBar === 'auto' && process.stderr.isTTY === true);
+    const tty = cfg.logFormat === 'text' && (cfg.progressBar === true || (cfg.progressBar === 'auto' && process.stderr.isTTY === true));
     const { maxGapMs, reorderWindowNs, order, shutdownTimeoutMs } = cfg;
     const onProgress = (s: ReplayStats, wallMs: number, pos: Position) => log.info(progressLine(s, wallMs, pos));
     const tuning = { speed, maxGapMs, reorderWindowNs, order, progressEvery: tty ? 0 : cfg.progressEvery, shutdownTimeoutMs, onProgress };
@@ -112,6 +137,8 @@ void runMain(
     barTimer?.unref();
 
     // ---- status messages (core NATS, outside market.>) ----
+    /** the replay's unconfirmed events once it returned (a publish() given up while waiting for room included) */
+    let unconfirmedAtStop = 0;
     const base = { replay_id: randomUUID(), dates: plan.dates, kinds: plan.perDate, speed, order, reorder_window_ns: reorderWindowNs };
     const status = async (type: string, extra: Record<string, unknown> = {}) => {
       if (!bus || !cfg.status) return;
@@ -127,21 +154,35 @@ void runMain(
           ...extra,
         };
         bus.nc.publish(REPLAY_STATUS_SUBJECT, jsonWithBigints(body));
-        await bus.nc.flush();
+        // stopping: the flush waits for the server, forever when it is down or frozen; with events unconfirmed it did
+        // not answer within the shutdown timeout already: the status goes out only if the connection still can
+        if (ctx.stopReason === undefined) await bus.nc.flush();
+        else if (sink.stats.failed + sink.stats.pending + unconfirmedAtStop > 0) return;
+        else if (!(await settlesWithin(bus.nc.flush(), STOP_STEP_MS)))
+          throw new Error(`the server did not answer within ${STOP_STEP_MS} ms`);
       } catch (e) {
         log.warn(`status message not sent: ${message(e)}`);
       }
     };
 
     // ---- stop: the first SIGINT / SIGTERM or EPIPE stops reading; then at most the shutdown timeout for the acks ----
+    // the replayer waits at most the shutdown timeout from the signal (reconnects included), then gives up what is
+    // unconfirmed (exit 4); the bus then closes in STOP_STEP_MS; runMain's backstop below is never reached unless a bug
     ctx.onStop(() => replayer.stop());
-    ctx.setShutdownTimeout(shutdownTimeoutMs + 10_000);
+    ctx.setShutdownTimeout(shutdownTimeoutMs + 900, EXIT_CODES.unconfirmed, () => {
+      const s = sink.stats;
+      return `${s.published - s.acked} event(s) unconfirmed (published ${s.published}, confirmed ${s.acked})`;
+    });
+    /** the sink's close and the bus's close, bounded once a stop was requested (the acks were waited for already) */
+    const closeSink = () => (sink as EventSink & { close(ms?: number): Promise<void> }).close(ctx.stopReason ? 1 : undefined);
+    const closeBus = (unconfirmed: number) => bus?.close(ctx.stopReason ? (unconfirmed > 0 ? 0 : STOP_STEP_MS) : undefined);
     const epipe = () => ctx.stopReason === 'EPIPE';
     const speedText = speed === 0 ? '0 (as fast as possible)' : `${speed}x`;
     log.info(
       `replaying ${plan.dates.length > 4 ? `${plan.dates.length} dates, ${plan.dates[0]} .. ${plan.dates[plan.dates.length - 1]}` : plan.dates.join(', ')} from ${dataName}${cfg.session !== 'full' ? ` (session ${cfg.session})` : ''} at speed ${speedText}, order ${order}, reorder window ${Number(reorderWindowNs / 1000n) / 1000} ms, ` +
         `sink ${cfg.sink}${bus ? ` (${bus.mode} mode)` : ''}`,
     );
+    metrics?.attach(replayer, plan, speed, ctx.signal);
     await status('started');
     let stats: ReplayStats;
     try {
@@ -154,22 +195,42 @@ void runMain(
       if (epipe()) return 0;
       log.error(message(e));
       await status('failed', { error: message(e) });
-      await sink.close().catch(() => undefined);
-      await bus?.close();
+      await closeSink().catch(() => undefined);
+      await closeBus(sink.stats.pending);
       return 1;
     } finally {
       clearInterval(barTimer);
       endBar();
     }
     if (epipe()) stats.error = undefined;
+    unconfirmedAtStop = stats.unconfirmed ?? 0;
     await status(stats.error ? 'failed' : stats.stopped ? 'stopped' : 'completed', { stats: statsForJson(stats) });
-    const closeError = await sink.close().catch((e: unknown) => (epipe() ? undefined : message(e)));
+    const closeError = await closeSink().catch((e: unknown) => (epipe() ? undefined : message(e)));
     if (closeError) log.error(closeError);
+    // stopping with events unconfirmed: the server is away, its state cannot be read (and the shutdown budget is short)
+    const away = ctx.stopReason !== undefined && sink.stats.pending + sink.stats.failed + unconfirmedAtStop > 0;
+    const stored = away
+      ? null
+      : await tally?.finish(ctx.stopReason ? 200 : 5000).catch((e: unknown) => void log.warn(`stored counts: ${message(e)}`));
+    if (stored) stats.stored = stored;
+    metrics?.finished(stats);
+    const unconfirmed = stats.unconfirmed ?? 0;
     const outcome = stats.stopped ? 'stopped' : stats.error ? 'failed' : 'complete';
     const table = `replay ${outcome}: ${stats.events} events, ${isoNs(stats.firstEventNs)} .. ${isoNs(stats.lastEventNs)}\n${statsTable(stats)}\n`;
-    (cfg.sink === 'stdout' ? process.stderr : process.stdout).write(table);
+    if (cfg.sink === 'stdout' && log.format === 'json')
+      log.info(`replay ${outcome}`, { stats: statsForJson(stats) }); // stderr holds JSON lines only
+    else (cfg.sink === 'stdout' ? process.stderr : process.stdout).write(table);
     if (bus?.server) log.info(`stopping the local nats-server ${bus.server.url}`);
-    await bus?.close();
+    await closeBus(unconfirmed);
+    await metrics?.close(cfg.metricsLingerS * 1000, ctx.signal); // --metrics-linger: the final counts for one more scrape
+    if (stats.stopped && unconfirmed > 0 && !epipe()) {
+      // the last line: how many, and that --resume continues from what the stream holds
+      log.error(
+        `${ctx.stopReason}: stopped with ${unconfirmed} unconfirmed event(s) (not confirmed stored within the shutdown timeout of ` +
+          `${shutdownTimeoutMs / 1000} s, or failed): exit ${EXIT_CODES.unconfirmed}; --resume continues after the last stored event`,
+      );
+      return EXIT_CODES.unconfirmed;
+    }
     return stats.error || closeError ? 1 : 0;
   },
   {

@@ -1,7 +1,8 @@
 /**
  * @md/app-kit: what the apps and the `dbn` CLI share. One declarative option table (flags, environment
  * variables, defaults, types inferred) with its help text and README table; runMain (exit codes, signals,
- * EPIPE); one levelled logger that redacts secrets.
+ * EPIPE); one levelled logger that redacts secrets (text or JSON lines); Prometheus metrics and health probes
+ * on one HTTP endpoint; the exact stored / already-stored counts of a run.
  */
 export { ConfigError, OptionTableError, ReadmeOptionsError, isConfigError } from './errors.js';
 export {
@@ -44,9 +45,12 @@ export {
 export {
   createLogger,
   redact,
+  isLogFormat,
   isLogLevel,
+  LOG_FORMATS,
   LOG_LEVELS,
   MIN_SECRET_LENGTH,
+  type LogFields,
   type LogFormat,
   type LogLevel,
   type Logger,
@@ -62,3 +66,30 @@ export {
   type StopHandler,
   type StopReason,
 } from './run-main.js';
+export {
+  createMetricsRegistry,
+  FastHistogram,
+  HistogramSeries,
+  LATENCY_BUCKETS_S,
+  PairCounts,
+  Registry,
+  scraped,
+  type FastHistogramSpec,
+  type Labels,
+  type MetricsRegistryOptions,
+  type Sample,
+  type ScrapedSpec,
+} from './metrics.js';
+export { Readiness, startMetricsServer, type MetricsServer, type MetricsServerOptions } from './http.js';
+export { opsOptions, peekLogFormat } from './ops-options.js';
+export { describeStored, readStreamTally, storedCounts, type RequestLike, type StoredCounts, type StreamTally } from './stored.js';
+export {
+  publishMetrics,
+  StoredTracker,
+  watchNats,
+  type CountedEvent,
+  type PublishMetrics,
+  type SinkStatsLike,
+  type StatusConnection,
+  type TallyConnection,
+} from './bus-metrics.js';

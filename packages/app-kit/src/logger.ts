@@ -5,8 +5,14 @@
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-/** 'text': `<ISO time> <LEVEL> <message>`; 'json': one `{"time","level","name","msg"}` object per line */
+/**
+ * 'text': `<ISO time> <LEVEL> <message> key=value ...`; 'json': one `{"time","level","name","msg",...fields}`
+ * object per line (a field named like one of those four is written as `_time`, `_level`, ...)
+ */
 export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS = ['text', 'json'] as const;
+/** structured values of a line: strings are redacted, bigints written as decimal strings, Errors as their message */
+export type LogFields = Readonly<Record<string, unknown>>;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -85,13 +91,14 @@ export interface LoggerOptions {
 export interface Logger {
   /** the lowest level written; settable (e.g. once the configuration is parsed) */
   level: LogLevel;
-  readonly format: LogFormat;
+  /** the line format; settable like `level` (the logger exists before the configuration is parsed) */
+  format: LogFormat;
   readonly name: string | undefined;
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  log(level: LogLevel, message: string): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  log(level: LogLevel, message: string, fields?: LogFields): void;
   /** whether a message at `level` would be written (skip building an expensive one) */
   enabled(level: LogLevel): boolean;
   /** hide these values from now on (API keys, passwords, tokens, seeds); undefined / empty ones are ignored */
@@ -106,10 +113,40 @@ export function isLogLevel(x: unknown): x is LogLevel {
   return typeof x === 'string' && (LOG_LEVELS as readonly string[]).includes(x);
 }
 
+export function isLogFormat(x: unknown): x is LogFormat {
+  return x === 'text' || x === 'json';
+}
+
+const RESERVED = new Set(['time', 'level', 'name', 'msg']);
+/** a text-format value: bare when it has no blank, quote or '=', else JSON-quoted */
+const BARE = /^[^\s"=]+$/;
+
+/** a field value as JSON-able data: bigint -> string, Error -> message, strings redacted (nested too) */
+function jsonValue(v: unknown, red: (t: string) => string): unknown {
+  return JSON.parse(
+    JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'string') return red(x);
+      if (typeof x === 'bigint') return x.toString();
+      if (x instanceof Error) return red(x.message);
+      if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
+      return x;
+    }) ?? 'null',
+  );
+}
+
+function textValue(v: unknown): string {
+  if (typeof v === 'string') return BARE.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (v instanceof Error) return JSON.stringify(v.message);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? (() => new Date());
-  const format = options.format ?? 'text';
+  let format: LogFormat = options.format ?? 'text';
+  const badFormat = (f: unknown) => new TypeError(`log format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(f)}`);
+  if (!isLogFormat(format)) throw badFormat(format);
   const raw = new Set<string>();
   let list: string[] = [];
   const add = (xs: Iterable<string | undefined | null>) => {
@@ -128,25 +165,38 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (!isLogLevel(l)) throw new TypeError(`log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(l)}`);
       level = l;
     },
-    format,
+    get format() {
+      return format;
+    },
+    set format(f: LogFormat) {
+      if (!isLogFormat(f)) throw badFormat(f);
+      format = f;
+    },
     name: options.name,
     beforeWrite: options.beforeWrite,
     enabled: (l) => RANK[l] >= RANK[level],
-    log(l, message) {
+    log(l, message, fields) {
       if (RANK[l] < RANK[level]) return;
-      const msg = redactPrepared(message, list);
+      const red = (t: string) => redactPrepared(t, list);
+      const msg = red(message);
       const time = now().toISOString();
-      const line =
-        format === 'json'
-          ? `${JSON.stringify({ time, level: l, ...(options.name ? { name: options.name } : {}), msg })}\n`
-          : `${time} ${l.toUpperCase()} ${msg}\n`;
+      let line: string;
+      if (format === 'json') {
+        const o: Record<string, unknown> = { time, level: l, ...(options.name ? { name: options.name } : {}), msg };
+        if (fields) for (const [k, v] of Object.entries(fields)) o[RESERVED.has(k) ? `_${k}` : red(k)] = jsonValue(v, red);
+        line = `${JSON.stringify(o)}\n`;
+      } else {
+        let extra = '';
+        if (fields) for (const [k, v] of Object.entries(fields)) extra += ` ${k}=${textValue(v)}`;
+        line = `${time} ${l.toUpperCase()} ${msg}${extra ? red(extra) : ''}\n`;
+      }
       logger.beforeWrite?.();
       write(line);
     },
-    debug: (m) => logger.log('debug', m),
-    info: (m) => logger.log('info', m),
-    warn: (m) => logger.log('warn', m),
-    error: (m) => logger.log('error', m),
+    debug: (m, f) => logger.log('debug', m, f),
+    info: (m, f) => logger.log('info', m, f),
+    warn: (m, f) => logger.log('warn', m, f),
+    error: (m, f) => logger.log('error', m, f),
     addSecret: (...s) => add(s),
     redact: (text) => redactPrepared(text, list),
   };

@@ -14,6 +14,11 @@ export const EXIT_CODES = {
   fatal: 1,
   /** bad configuration: a ConfigError (one line, no stack) */
   config: 2,
+  /**
+   * stopped (signal / EPIPE), but some events were not confirmed stored: not confirmed within the shutdown
+   * timeout, or refused / failed (the count is in the last log line and the summary)
+   */
+  unconfirmed: 4,
   /** a second SIGINT / SIGTERM: exited without waiting (128 + SIGINT) */
   interrupted: 130,
 } as const;
@@ -64,8 +69,9 @@ export interface MainContext {
   /**
    * When stopping takes longer than `ms` after the stop request, exit with `exitCode` (default 1). Set it once
    * the configuration is known; a later call replaces it (and is armed at once when a stop is under way).
+   * `detail()`, when given, is called then and its text appended to the log line (e.g. the unconfirmed count).
    */
-  setShutdownTimeout(ms: number, exitCode?: number): void;
+  setShutdownTimeout(ms: number, exitCode?: number, detail?: () => string): void;
 }
 
 export interface RunMainOptions {
@@ -78,7 +84,10 @@ export interface RunMainOptions {
   /** like ctx.setShutdownTimeout, from the start */
   shutdownTimeoutMs?: number;
   shutdownExitCode?: number;
-  /** after main resolves, exit anyway after this long if something still holds the event loop (default 2000 ms) */
+  /**
+   * after main resolves, exit anyway after this long if something still holds the event loop (default 2000 ms;
+   * after a stop request at most 250 ms: a stop is bounded by the shutdown timeout, not by a leftover timer)
+   */
   exitDelayMs?: number;
   /** stop on EPIPE on stdout (default true); false: the app handles stdout errors itself */
   handleEpipe?: boolean;
@@ -93,6 +102,9 @@ function isEpipeError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || /\bEPIPE\b/.test(String((e as Error)?.message ?? ''));
 }
+
+/** the longest wait for the event loop to end after main returned from a stop request */
+const STOPPED_EXIT_DELAY_MS = 250;
 
 function clampTimer(ms: number): number {
   return Math.max(0, Math.min(MAX_TIMER_MS, Number.isFinite(ms) ? Math.round(ms) : MAX_TIMER_MS));
@@ -118,13 +130,14 @@ export function runMain(
   let epipe = false;
   let exitCode: number | undefined;
   let exited = false;
-  let shutdown =
+  let shutdown: { ms: number; code: number; detail?: () => string } | undefined =
     options.shutdownTimeoutMs === undefined ? undefined : { ms: options.shutdownTimeoutMs, code: options.shutdownExitCode ?? 1 };
   let shutdownTimer: ReturnType<typeof setTimeout> | undefined;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (resolveDone = r));
 
   const errLine = (text: string) => {
+    if (log.format === 'json') return log.error(text); // one JSON object per line, like every other line
     log.beforeWrite?.();
     proc.stderr.write(`${log.redact(text)}\n`);
   };
@@ -136,7 +149,8 @@ export function runMain(
       if (shutdownTimer) clearTimeout(shutdownTimer);
       resolveDone(code);
       if (!immediate) {
-        const t = setTimeout(() => exitNow(code), options.exitDelayMs ?? 2000);
+        const delay = options.exitDelayMs ?? 2000;
+        const t = setTimeout(() => exitNow(code), stopReason === undefined ? delay : Math.min(delay, STOPPED_EXIT_DELAY_MS));
         t.unref?.();
       }
     }
@@ -163,9 +177,15 @@ export function runMain(
   const armShutdown = () => {
     if (!shutdown || stopReason === undefined || exitCode !== undefined) return;
     if (shutdownTimer) clearTimeout(shutdownTimer);
-    const { ms, code } = shutdown;
+    const { ms, code, detail } = shutdown;
     shutdownTimer = setTimeout(() => {
-      log.error(`shutdown took longer than ${ms} ms: exiting`);
+      let more = '';
+      try {
+        more = detail ? detail() : '';
+      } catch (e) {
+        more = `(detail failed: ${(e as Error)?.message ?? String(e)})`;
+      }
+      log.error(`shutdown took longer than ${ms} ms: exiting${more ? `; ${more}` : ''}`);
       finish(code, true);
     }, clampTimer(ms));
     shutdownTimer.unref?.();
@@ -247,8 +267,8 @@ export function runMain(
       }
       return () => void handlers.delete(h);
     },
-    setShutdownTimeout(ms, code = EXIT_CODES.fatal) {
-      shutdown = { ms, code };
+    setShutdownTimeout(ms, code = EXIT_CODES.fatal, detail) {
+      shutdown = { ms, code, ...(detail ? { detail } : {}) };
       armShutdown();
     },
   };

@@ -259,6 +259,31 @@ describe('runMain: signals', () => {
     expect(proc.stderr.text).toMatch(/ERROR shutdown took longer than 30 ms: exiting\n$/);
   });
 
+  it('shutdown timeout with a detail: its text is appended to the line (e.g. the unconfirmed count)', async () => {
+    let pending = 7;
+    const { proc, done } = start(
+      (ctx) =>
+        new Promise<number>(() => {
+          ctx.setShutdownTimeout(30, EXIT_CODES.unconfirmed, () => `${pending} event(s) unconfirmed`);
+          ctx.onStop(() => void (pending = 3));
+        }),
+    );
+    await tick();
+    proc.emit('SIGTERM');
+    expect(await done).toBe(4);
+    expect(proc.stderr.text).toMatch(/ERROR shutdown took longer than 30 ms: exiting; 3 event\(s\) unconfirmed\n$/);
+  });
+
+  it('after a stop request, a main that returned exits within 250 ms even if the event loop is held (not exitDelayMs)', async () => {
+    const { proc, done } = start(waiting(EXIT_CODES.unconfirmed), { exitDelayMs: 10_000 });
+    await tick();
+    proc.emit('SIGTERM');
+    expect(await done).toBe(4);
+    expect(proc.exits).toEqual([]);
+    await tick(400);
+    expect(proc.exits).toEqual([4]);
+  });
+
   it('the shutdown timeout is bounded to 2^31-1 ms (a larger one would fire at once) and cleared when main returns', async () => {
     const a = start(waiting(0), { shutdownTimeoutMs: 1e12 });
     await tick();

@@ -253,39 +253,46 @@ export class LiveEngine {
   }
 
   /**
-   * Close the sockets, publish what is queued, wait for the sink's confirmations. Backfills still running
-   * are aborted; every gap not filled by then is announced unfilled (why: stopped).
+   * Close the sockets, publish what is queued, wait for the sink's confirmations: all of it within the shutdown
+   * timeout from this call, whatever the vendor (a half-open socket is dropped after VENDOR_CLOSE_MS) or the bus
+   * (down, frozen, a full window) do; what is not confirmed by then is counted (`unconfirmed`, in the final
+   * line). Backfills still running are aborted; every gap not filled by then is announced unfilled (why: stopped).
    */
   stop(reason = 'stopped', code = 0): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
+        // one deadline for every step below
+        const deadline = performance.now() + this.config.shutdownTimeoutMs;
+        const left = (cap = Infinity) => Math.max(0, Math.min(cap, deadline - performance.now()));
         if (this.dayTimer) clearInterval(this.dayTimer);
         if (this.statsTimer) clearInterval(this.statsTimer);
-        await Promise.all([this.stocks?.close(), this.options?.close()]);
+        // a close handshake (1000) for a vendor that answers; a half-open socket never does: dropped (closeNow)
+        const grace = left(VENDOR_CLOSE_MS);
+        await settlesWithin(Promise.all([this.stocks?.close(grace), this.options?.close(grace)]), grace);
+        this.closeSockets();
         const why = `stopped (${reason}) before it was filled`;
         this.keeper.stop(why);
         for (const w of this.backfill.drain()) this.gaps.fail(w, why, 0, 0);
         this.abort.abort(new Error(why));
         this.lane.close();
-        await settlesWithin(Promise.allSettled(this.startPlans), 2000);
-        await settlesWithin(this.backfill.idle(), 2000);
+        await settlesWithin(Promise.allSettled(this.startPlans), left(2000));
+        await settlesWithin(this.backfill.idle(), left(2000));
         for (const w of this.gaps.pending) this.gaps.fail(w, why, 0, 0);
         this.queue.close();
-        // the pump may be blocked in sink.publish() (a publisher recovering from "no responders" holds new events
-        // back): wait for it at most the shutdown timeout, then close the sink with what is left of it, which
-        // rejects the waiting publish (counted in publish_errors) so the pump can end
-        const deadline = Date.now() + this.config.shutdownTimeoutMs;
-        const pumped = await settlesWithin(this.pumpDone, this.config.shutdownTimeoutMs);
+        // the pump may be blocked in sink.publish() (a full window, a publisher recovering from a disconnect or
+        // "no responders"): wait for it until the deadline, then close the sink with what is left of it, which
+        // gives up the unconfirmed and rejects the waiting publish (counted in publish_errors) so the pump can end
+        const pumped = await settlesWithin(this.pumpDone, left());
         if (this.hooks.closeSinkOnStop !== false) {
           try {
             // JetStreamPublisher.close takes a timeout (shutdown with NATS gone must not hang); other sinks ignore it
-            const left = Math.max(1, deadline - Date.now());
-            await (this.sink as EventSink & { close(timeoutMs?: number): Promise<void> }).close(left);
+            await (this.sink as EventSink & { close(timeoutMs?: number): Promise<void> }).close(Math.max(1, left()));
           } catch (e) {
             this.log('error', `sink: ${(e as Error).message}`);
           }
         }
-        if (!pumped) await settlesWithin(this.pumpDone, 1000);
+        // a closed sink refuses the rest of the queue at once
+        if (!pumped) await settlesWithin(this.pumpDone, 200);
         this.logStats('final');
         this.resolveDone({ code, reason });
       })();
@@ -402,8 +409,17 @@ export class LiveEngine {
     return [...items];
   }
 
+  /**
+   * Events received and not confirmed stored: refused by the sink or given up (publish_errors), failed or still
+   * pending in the sink, still queued (live queue and backfill lane). 0 after a clean stop.
+   */
+  get unconfirmed(): number {
+    const s = this.sink.stats;
+    return this.counters.publishErrors + s.failed + s.pending + this.queue.length + this.lane.length;
+  }
+
   private logStats(kind: 'stats' | 'final'): void {
-    this.log('info', `${kind} ${this.statsLine()}`);
+    this.log('info', `${kind} ${this.statsLine()}${kind === 'final' ? ` unconfirmed=${this.unconfirmed}` : ''}`);
     if (kind === 'stats') this.lag.reset();
   }
 
@@ -536,6 +552,9 @@ function countingView(r: RestSource): RestSource {
     pages: (kind, ticker, fromNs, toNs, signal) => r.pages(kind, ticker, fromNs, toNs, signal),
   };
 }
+
+/** stop(): how long a vendor socket's close handshake may take before the socket is dropped */
+const VENDOR_CLOSE_MS = 1000;
 
 /** true when `p` settles within `ms` (the timer never outlives it) */
 async function settlesWithin(p: Promise<unknown> | null, ms: number): Promise<boolean> {

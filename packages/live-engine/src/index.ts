@@ -39,5 +39,5 @@ export {
 export { BackfillLane, BackfillRunner, type BackfillRunnerOptions, type RestFactory, type RestRow, type RestSource } from './backfill.js';
 export { ItemTracker, itemOfEvent, subjectOfItem, symbolOfItem, eventMs, type ItemState } from './tracker.js';
 export { LiveHa, type LeaseLike, type LeaseHandlers, type LiveHaOptions } from './ha.js';
-export { newCounters, type IngestCounters } from './stats.js';
+export { newCounters, storedStatsLine, type IngestCounters, type StoredSummary } from './stats.js';
 export type { Logger, LogLevel } from '@md/polygon-normalizer/session';

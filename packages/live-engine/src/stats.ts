@@ -37,3 +37,25 @@ export function newCounters(): IngestCounters {
     resubscriptions: 0,
   };
 }
+
+/**
+ * The stream's account of a run (@md/app-kit's StoredCounts has this shape, from the stream's state before and
+ * after): events stored new and confirmed events the stream held already; a range when not exact.
+ */
+export interface StoredSummary {
+  new: number;
+  newMax: number;
+  duplicates: number;
+  duplicatesMin: number;
+  exact: boolean;
+  note: string | null;
+}
+
+/** `stored_new=N already_stored=M stored_exact=true` (ranges as `lo..hi` when not exact), the stats line's style */
+export function storedStatsLine(s: StoredSummary): string {
+  const range = (lo: number, hi: number) => (lo === hi ? String(lo) : `${lo}..${hi}`);
+  return (
+    `stored_new=${range(s.new, s.newMax)} already_stored=${range(s.duplicatesMin, s.duplicates)} stored_exact=${s.exact}` +
+    (s.note ? ` (${s.note})` : '')
+  );
+}

@@ -58,8 +58,60 @@ export interface AppBus {
   publisher(extra?: Partial<PublisherOptions>): JetStreamPublisher;
   /** `text` without the secrets of the connection options (passwords, tokens, seeds, URL credentials) */
   redact(text: string): string;
-  /** drain the connection, then stop the local server if one was started */
-  close(): Promise<void>;
+  /**
+   * Drain the connection, then stop the local server if one was started. With `timeoutMs` it is bounded
+   * (a drain waits for the server: forever when it is down or frozen): a drain not done by then is given up
+   * and the connection closed at once, a local server not stopped by then is killed (SIGKILL). `timeoutMs`
+   * 0: close at once, no drain (nothing left worth flushing, e.g. after a stop with unconfirmed events).
+   */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** `p` settled within `ms` (Infinity: waits for it); the timer never outlives it */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) {
+    await p.catch(() => undefined);
+    return true;
+  }
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((r) => (t = setTimeout(() => r(false), Math.max(0, ms)))),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** AppBus.close: drain (bounded), else close hard; then the local server (bounded, then SIGKILL) */
+async function closeBounded(
+  conn: NatsConnection,
+  local: LocalNatsServer | null,
+  timeoutMs: number | undefined,
+  log: (level: AppBusLogLevel, msg: string) => void,
+): Promise<void> {
+  const deadline = timeoutMs === undefined ? Infinity : performance.now() + Math.max(0, timeoutMs);
+  if (!conn.isClosed()) {
+    const drained = timeoutMs === 0 ? false : await within(conn.isDraining() ? conn.closed() : conn.drain(), deadline - performance.now());
+    if (!drained) {
+      if (timeoutMs !== 0) log('warn', `nats: the connection did not drain within ${timeoutMs} ms: closed without it`);
+      // close() does not wait for the server (no flush of the socket); the reconnect loop ends with it
+      await within(conn.close(), 1000);
+    }
+  }
+  if (local) {
+    const stopped = local.dispose();
+    // at least a moment for SIGTERM (it stops in milliseconds when it runs at all)
+    if (!(await within(stopped, Math.max(200, deadline - performance.now())))) {
+      log('warn', `nats: the local nats-server (pid ${local.pid}) did not stop in time: killed`);
+      local.kill('SIGKILL');
+      await within(stopped, 1000);
+    }
+  }
 }
 
 /**
@@ -140,15 +192,8 @@ export async function openAppBus(options: AppBusOptions): Promise<AppBus> {
       server: local,
       publisher: (extra = {}) => new JetStreamPublisher(conn, { mode, window: effectiveWindow, log: (m) => log('warn', m), ...extra }),
       redact,
-      close() {
-        closing ??= (async () => {
-          try {
-            await conn.drain();
-          } catch {
-            /* already closed */
-          }
-          if (local) await local.dispose();
-        })();
+      close(timeoutMs?: number) {
+        closing ??= closeBounded(conn, local, timeoutMs, log);
         return closing;
       },
     };

@@ -33,7 +33,7 @@ export {
   type EnsureStreamResult,
   type StreamConfigInput,
 } from './stream.js';
-export { JetStreamPublisher, type EventSink, type PublisherOptions, type SinkStats } from './publisher.js';
+export { JetStreamPublisher, type ConfirmListener, type EventSink, type PublisherOptions, type SinkStats } from './publisher.js';
 export { StdoutSink } from './stdout-sink.js';
 export { consumeEvents, subjectMatches, type ConsumedEvent, type ConsumeOptions, type EventConsumer } from './consumer.js';
 export { lastMessageOn, storedMessagesSince, type StoredMessage, type StoredSinceOptions } from './stored.js';

@@ -93,6 +93,47 @@ describe.each(['ack', 'batch'] as const)('JetStreamPublisher mode %s', (mode) =>
     expect(pub.stats.acked).toBe(1);
   });
 
+  it('onConfirm: the counts add up to the events confirmed, with latencies and the PubAck duplicate flag', async () => {
+    const N = 2000;
+    let count = 0;
+    let calls = 0;
+    let dupCount = 0;
+    let maxLatency = -1;
+    let minLatency = Infinity;
+    const bySource = new Map<string, number>();
+    const pub = new JetStreamPublisher(nc, {
+      mode,
+      window: 256,
+      batchSize: 100,
+      onConfirmEvent: (subject, source) => {
+        expect(subject).toBe(SUBJECT);
+        bySource.set(source, (bySource.get(source) ?? 0) + 1);
+      },
+      onConfirm: (n, latencyMs, duplicate) => {
+        calls++;
+        count += n;
+        if (duplicate) dupCount += n;
+        maxLatency = Math.max(maxLatency, latencyMs);
+        minLatency = Math.min(minLatency, latencyMs);
+      },
+    });
+    for (let i = 0; i < N; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), `oc-${mode}-${i}`, SCHEMA, i % 4 === 0 ? 'a' : 'b');
+    await pub.flush();
+    expect(count).toBe(N);
+    expect(Object.fromEntries(bySource)).toEqual({ a: N / 4, b: (3 * N) / 4 }); // one call per confirmed event, with its source
+    expect(dupCount).toBe(0);
+    if (mode === 'ack') expect(calls).toBe(N);
+    else expect(calls).toBeLessThan(N / 10); // markers confirm many
+    expect(minLatency).toBeGreaterThanOrEqual(0);
+    expect(maxLatency).toBeLessThan(30_000);
+    // the same ids again: the PubAcks say duplicate
+    for (let i = 0; i < N; i++) await pub.publishEncoded(SUBJECT, fakeBody(i), `oc-${mode}-${i}`, SCHEMA);
+    await pub.close();
+    expect(count).toBe(2 * N);
+    if (mode === 'ack') expect(dupCount).toBe(N);
+    else expect(dupCount).toBeGreaterThan(0);
+  });
+
   it('a message id is required', async () => {
     const pub = new JetStreamPublisher(nc, { mode });
     await expect(pub.publishEncoded(SUBJECT, fakeBody(0), '', SCHEMA)).rejects.toThrow(/message id/);

@@ -72,7 +72,22 @@ export interface PublisherOptions {
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** recovery and failure events */
   log?: (msg: string) => void;
+  /**
+   * called when a PubAck confirms events: `count` events confirmed by it (batch-mode markers confirm many),
+   * `latencyMs` = now - the send time of the acknowledged message (performance.now based); `duplicate` as the
+   * PubAck said (except batch mode's own tail-confirmation re-send, whose "duplicate" is expected: false, as in
+   * `stats.duplicates`). Called only when set (nothing is allocated per event for it); an error it throws is logged.
+   */
+  onConfirm?: ConfirmListener;
+  /**
+   * called once per confirmed event with its subject and its event's `source` ('' when published with
+   * publishEncoded without one): per-subject / per-source confirmed counts (metrics). Called only when set.
+   */
+  onConfirmEvent?: (subject: string, source: string) => void;
 }
+
+/** PublisherOptions.onConfirm */
+export type ConfirmListener = (count: number, latencyMs: number, duplicate: boolean) => void;
 
 interface Entry {
   seq: number;
@@ -80,6 +95,8 @@ interface Entry {
   body: Uint8Array;
   hdrs: MsgHdrs;
   msgId: string;
+  /** the event's source (for onConfirmEvent) */
+  source: string;
   /** generation of the latest send */
   gen: number;
   /** number of sends so far (the reply subject carries it) */
@@ -99,6 +116,7 @@ interface Waiter {
   body: Uint8Array;
   msgId: string;
   schemaId: string;
+  source: string;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -131,7 +149,8 @@ const badHeaderValue = (v: string) => v.includes('\r') || v.includes('\n');
 /** events handed to nats.js per burst */
 const OUTBOX_MAX = 256;
 const td = new TextDecoder();
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** unref'd: a retry backoff never keeps a stopping process alive (the connection holds the loop while it matters) */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class JetStreamPublisher implements EventSink {
   readonly mode: 'ack' | 'batch';
@@ -143,6 +162,8 @@ export class JetStreamPublisher implements EventSink {
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
   private readonly log?: (msg: string) => void;
+  private readonly onConfirm?: ConfirmListener;
+  private readonly onConfirmEvent?: (subject: string, source: string) => void;
 
   private readonly inbox: string;
   private readonly sub: Subscription;
@@ -191,6 +212,8 @@ export class JetStreamPublisher implements EventSink {
     this.backoffInitial = opts.retryBackoff?.initialMs ?? 100;
     this.backoffMax = opts.retryBackoff?.maxMs ?? 2000;
     this.log = opts.log;
+    this.onConfirm = opts.onConfirm;
+    this.onConfirmEvent = opts.onConfirmEvent;
 
     this.inbox = createInbox();
     const prefixLen = this.inbox.length + 1;
@@ -226,11 +249,11 @@ export class JetStreamPublisher implements EventSink {
     } catch (e) {
       return Promise.reject(e); // unknown subject, or an event its schema refuses (EncodeError names the field)
     }
-    return this.publishEncoded(p.subject, body, p.msgId, reg.schemaId);
+    return this.publishEncoded(p.subject, body, p.msgId, reg.schemaId, p.event.source);
   }
 
-  /** Publish an already-encoded body. Resolves once accepted into the window. */
-  publishEncoded(subject: string, body: Uint8Array, msgId: string, schemaId: string): Promise<void> {
+  /** Publish an already-encoded body (`source`: the event's, for onConfirmEvent). Resolves once accepted into the window. */
+  publishEncoded(subject: string, body: Uint8Array, msgId: string, schemaId: string, source = ''): Promise<void> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closing) return Promise.reject(new Error('JetStreamPublisher is closed'));
     if (!msgId) return Promise.reject(new TypeError(`publish to ${subject}: a message id is required`));
@@ -238,11 +261,11 @@ export class JetStreamPublisher implements EventSink {
       return Promise.reject(new TypeError(`publish to ${subject}: message id / schema id must not contain CR or LF`));
     }
     if (this.queue.length === 0 && this.canAdmit()) {
-      this.admit(subject, body, msgId, schemaId);
+      this.admit(subject, body, msgId, schemaId, source);
       return RESOLVED;
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ subject, body, msgId, schemaId, resolve, reject });
+      this.queue.push({ subject, body, msgId, schemaId, source, resolve, reject });
     });
   }
 
@@ -287,7 +310,12 @@ export class JetStreamPublisher implements EventSink {
     }
   }
 
-  /** flush(timeoutMs), then release the inbox subscription and timers (the connection stays open: drain it yourself). */
+  /**
+   * flush(timeoutMs), then release the inbox subscription and timers (the connection stays open: drain it
+   * yourself). With `timeoutMs` it is bounded whatever the server does (down, reconnecting, frozen, a full
+   * window): what is unconfirmed then is counted failed, waiting publish() calls are rejected, and a recovery
+   * in progress (probe, backoff, wait for the reconnect) ends.
+   */
   async close(timeoutMs?: number): Promise<void> {
     if (this.closing) return;
     let err: unknown = null;
@@ -297,8 +325,20 @@ export class JetStreamPublisher implements EventSink {
       err = e;
     }
     this.closing = true;
+    // publish() calls made while the flush ran and still waiting for room (e.g. a recovery holds them back): rejected
+    for (const w of this.queue.splice(0)) {
+      w.reject(
+        new PublishError(`${w.subject} msg id ${w.msgId}: not accepted: the publisher closed`, 1, { subject: w.subject, msgId: w.msgId }),
+      );
+    }
     clearInterval(this.timer);
     this.statusIter?.stop?.();
+    // end a recovery in progress: the probe waiting for its PubAck, the wait for a reconnect
+    this.probe?.done({ kind: 'disconnected' });
+    this.probe = null;
+    const ws = this.connWaiters;
+    this.connWaiters = [];
+    for (const w of ws) w();
     if (!this.nc.isClosed()) {
       try {
         this.sub.unsubscribe();
@@ -315,9 +355,9 @@ export class JetStreamPublisher implements EventSink {
     return !this.recovering && this.connected && this.pending.size < this.window && !this.fatal;
   }
 
-  private admit(subject: string, body: Uint8Array, msgId: string, schemaId: string): void {
+  private admit(subject: string, body: Uint8Array, msgId: string, schemaId: string, source: string): void {
     const hdrs = new EventHeaders(msgId, schemaId);
-    const e: Entry = { seq: this.nextSeq++, subject, body, hdrs, msgId, gen: 0, attempt: 0, syncAttempt: -1, sentAt: 0, tries: 0 };
+    const e: Entry = { seq: this.nextSeq++, subject, body, hdrs, msgId, source, gen: 0, attempt: 0, syncAttempt: -1, sentAt: 0, tries: 0 };
     this.pending.set(e.seq, e);
     this.counters.published++;
     if (this.mode === 'ack') {
@@ -430,14 +470,18 @@ export class JetStreamPublisher implements EventSink {
     switch (outcome.kind) {
       case 'ok': {
         const cumulative = this.mode === 'batch' && attempt === e.attempt && e.gen === this.gen;
+        let n = 0;
         if (cumulative) {
           // everything sent before this marker on the same connection generation has been processed
           for (const p of this.pending.values()) {
             if (p.seq >= seq) break;
-            if (p.gen === e.gen) this.confirm(p, false);
+            if (p.gen === e.gen && this.confirm(p, false)) n++;
           }
         }
-        this.confirm(e, outcome.duplicate && attempt !== e.syncAttempt);
+        const sentAt = e.sentAt;
+        const duplicate = outcome.duplicate && attempt !== e.syncAttempt;
+        if (this.confirm(e, duplicate)) n++;
+        if (this.onConfirm !== undefined && n > 0) this.notifyConfirm(n, sentAt, duplicate);
         if (this.unmarkedTail && !this.pending.has(this.unmarkedTail.seq)) this.unmarkedTail = null;
         this.progress();
         break;
@@ -477,10 +521,20 @@ export class JetStreamPublisher implements EventSink {
     return { kind: 'ok', duplicate: r.duplicate === true };
   }
 
-  private confirm(e: Entry, duplicate: boolean): void {
-    if (!this.pending.delete(e.seq)) return;
+  private confirm(e: Entry, duplicate: boolean): boolean {
+    if (!this.pending.delete(e.seq)) return false;
     this.counters.acked++;
     if (duplicate) this.counters.duplicates++;
+    if (this.onConfirmEvent !== undefined) this.onConfirmEvent(e.subject, e.source);
+    return true;
+  }
+
+  private notifyConfirm(count: number, sentAt: number, duplicate: boolean): void {
+    try {
+      this.onConfirm!(count, performance.now() - sentAt, duplicate);
+    } catch (err) {
+      this.log?.(`publisher: onConfirm threw: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   private fail(e: Entry, why: string): void {
@@ -494,7 +548,7 @@ export class JetStreamPublisher implements EventSink {
   private progress(): void {
     while (this.queue.length > 0 && this.canAdmit()) {
       const w = this.queue.shift()!;
-      this.admit(w.subject, w.body, w.msgId, w.schemaId);
+      this.admit(w.subject, w.body, w.msgId, w.schemaId, w.source);
       w.resolve();
     }
     if ((this.pending.size === 0 && this.queue.length === 0) || this.fatal) {
@@ -573,7 +627,7 @@ export class JetStreamPublisher implements EventSink {
   }
 
   private async waitConnected(): Promise<void> {
-    while (!this.connected && !this.fatal) await new Promise<void>((r) => this.connWaiters.push(r));
+    while (!this.connected && !this.fatal && !this.closing) await new Promise<void>((r) => this.connWaiters.push(r));
   }
 
   private sendProbe(e: Entry): Promise<ProbeOutcome> {
@@ -589,6 +643,7 @@ export class JetStreamPublisher implements EventSink {
         if (this.probe?.seq === e.seq) this.probe = null;
         done({ kind: 'transient', why: `no PubAck within ${this.ackTimeoutMs} ms` });
       }, this.ackTimeoutMs);
+      t.unref();
       this.send(e, true);
       this.flushOutbox();
       if (!this.pending.has(e.seq)) {
@@ -600,25 +655,26 @@ export class JetStreamPublisher implements EventSink {
       const gen = this.gen;
       const poll = setInterval(() => {
         if (settled) clearInterval(poll);
-        else if (!this.connected || this.gen !== gen || this.fatal) {
+        else if (!this.connected || this.gen !== gen || this.fatal || this.closing) {
           clearInterval(poll);
           if (this.probe?.seq === e.seq) this.probe = null;
           done({ kind: 'disconnected' });
         }
       }, 20);
+      poll.unref();
     });
   }
 
   private async recover(): Promise<void> {
     while (this.pending.size > 0 && !this.fatal && !this.closing) {
       await this.waitConnected();
-      if (this.fatal || this.pending.size === 0) return;
+      if (this.fatal || this.closing || this.pending.size === 0) return;
       const gen = this.gen;
       const first = this.pending.values().next().value as Entry;
       this.counters.retried++;
       const o = await this.sendProbe(first);
       if (o.kind === 'ok') {
-        this.confirm(first, o.duplicate);
+        if (this.confirm(first, o.duplicate) && this.onConfirm !== undefined) this.notifyConfirm(1, first.sentAt, o.duplicate);
         if (this.gen !== gen || !this.connected) continue; // disconnected meanwhile: probe again
         // the stream takes messages again: re-send everything else, in order, each with its own PubAck
         for (const e of [...this.pending.values()]) {

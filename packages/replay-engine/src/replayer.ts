@@ -28,7 +28,10 @@ export interface ReplayTuning {
   onProgress?: (stats: ReplayStats, wallMs: number, pos: Position) => void;
   progressEvery?: number;
   log?: (msg: string) => void;
-  /** when stopped by stop(): wait at most this long for outstanding confirmations */
+  /**
+   * when stopped by stop(): wait at most this long, counted from the stop() call, for outstanding
+   * confirmations (reconnects included); what is unconfirmed then is counted in `stats.unconfirmed`
+   */
   shutdownTimeoutMs?: number;
 }
 
@@ -47,6 +50,8 @@ const SUBJECT_KIND: Record<string, ReplayKind> = {
 
 export class Replayer {
   private stopRequested = false;
+  /** performance.now() of the stop() call: the shutdown timeout runs from it */
+  private stopAt = 0;
   /** resolves the wait in progress with 'stop' (never a long-lived promise raced again and again: that leaks) */
   private stopWake: (() => void) | null = null;
   private clock: ReplayClock | null = null;
@@ -82,6 +87,7 @@ export class Replayer {
   stop(): void {
     if (this.stopRequested) return;
     this.stopRequested = true;
+    this.stopAt = performance.now();
     this.stopWake?.();
   }
 
@@ -151,6 +157,8 @@ export class Replayer {
     const sink = o.sink;
     let minTs: bigint | null = null;
     let maxTs: bigint | null = null;
+    /** a publish() that was still waiting (full window, recovery) when stop() came: settled by the final flush */
+    let blocked: { settled: 'no' | 'accepted' | 'rejected' } | null = null;
 
     for (const day of days) {
       if (this.stopRequested) break;
@@ -218,7 +226,17 @@ export class Replayer {
             }
             if (this.stopRequested) break;
             try {
-              await sink.publish(p);
+              // stop() releases a publish() waiting for room in the window; the flush below then gives it up
+              const sent = sink.publish(p);
+              if ((await this.orStop(sent)) === 'stop') {
+                const b: { settled: 'no' | 'accepted' | 'rejected' } = { settled: 'no' };
+                sent.then(
+                  () => (b.settled = 'accepted'),
+                  () => (b.settled = 'rejected'),
+                );
+                blocked = b;
+                break;
+              }
             } catch (e) {
               if ((e as Error)?.name !== 'EncodeError') throw new ReplayPublishError(p.msgId, e as Error);
               // an event the contract's codec refuses (e.g. a corrupt timestamp): skipped, counted, named
@@ -247,15 +265,19 @@ export class Replayer {
     if (stats.invalid > 10) o.log?.(`warning: ${stats.invalid} events in all were refused by the codec and not published`);
     if (resumeId && !this.stopRequested) throw new ResumePointNotFoundError(resumeId);
     // the wall time includes the confirmations: an event counts once it is stored
+    const timeoutMs = o.shutdownTimeoutMs ?? REPLAY_DEFAULTS.shutdownTimeoutMs;
     try {
       await (sink.flush as (timeoutMs?: number) => Promise<void>).call(
         sink,
-        this.stopRequested ? (o.shutdownTimeoutMs ?? REPLAY_DEFAULTS.shutdownTimeoutMs) : undefined,
+        this.stopRequested ? Math.max(1, this.stopAt + timeoutMs - performance.now()) : undefined,
       );
     } catch (e) {
       stats.error = (e as Error).message;
     }
+    // the blocked publish's settlement (rejected by the flush's give-up) is seen
+    if ((blocked as { settled: string } | null)?.settled === 'no') await new Promise((r) => setImmediate(r));
     stats.sink = sink.stats;
+    stats.unconfirmed = stats.sink.failed + stats.sink.pending + ((blocked as { settled: string } | null)?.settled === 'rejected' ? 1 : 0);
     stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     if (clock) {
       const l = clock.stats().lateness;

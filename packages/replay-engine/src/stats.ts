@@ -42,6 +42,38 @@ export interface ReplayStats {
   lateness?: { p50Ms: number; p99Ms: number; maxMs: number; count: number };
   /** the final flush failed (events not confirmed): its message */
   error?: string;
+  /**
+   * events handed to the sink and not confirmed stored at the end: given up at the shutdown timeout, refused
+   * or failed (the sink's `failed` + `pending`), plus a publish() still waiting for room when it was rejected
+   */
+  unconfirmed?: number;
+  /**
+   * how many of the confirmed events the stream stored new and how many it held already, from the stream's state
+   * before and after the run (set by the caller that can read the stream; see StoredSummary)
+   */
+  stored?: StoredSummary;
+}
+
+/**
+ * The stream's own account of a run (@md/app-kit's StoredCounts has this shape): exact when the stream's
+ * sequence and the per-subject counts of the replay's subjects moved alike (nothing else written, nothing
+ * removed) and this run was the only publisher of those subjects; else a range [new, newMax] and why.
+ */
+export interface StoredSummary {
+  new: number;
+  newMax: number;
+  /** confirmed - new (the upper bound when not exact) */
+  duplicates: number;
+  duplicatesMin: number;
+  exact: boolean;
+  note: string | null;
+  perSubject?: Record<string, number>;
+}
+
+/** `470,000 / 0 (exact)`: stored new / already in the stream */
+export function storedText(s: StoredSummary): string {
+  if (s.exact) return `${fmtInt(s.new)} / ${fmtInt(s.duplicates)} (exact)${s.note ? `; ${s.note}` : ''}`;
+  return `${fmtInt(s.new)}..${fmtInt(s.newMax)} / ${fmtInt(s.duplicatesMin)}..${fmtInt(s.duplicates)} (not exact: ${s.note ?? 'unknown'})`;
 }
 
 export function emptyStats(): ReplayStats {
@@ -161,6 +193,8 @@ export function statsTable(s: ReplayStats): string {
       `${fmtInt(s.sink.duplicates)} / ${fmtInt(s.sink.retried)} / ${fmtInt(s.sink.failed)}`,
     ]);
   }
+  if (s.stored) rows.push(['stored new / already in the stream', storedText(s.stored)]);
+  if (s.unconfirmed) rows.push(['unconfirmed (not known stored)', fmtInt(s.unconfirmed)]);
   if (s.lateness)
     rows.push([
       'lateness vs schedule p50 / p99 / max',
@@ -215,5 +249,18 @@ export function statsForJson(s: ReplayStats): Record<string, unknown> {
     ...(s.peakRssBytes ? { peak_rss_bytes: s.peakRssBytes } : {}),
     ...(s.lateness ? { lateness_ms: { p50: s.lateness.p50Ms, p99: s.lateness.p99Ms, max: s.lateness.maxMs } } : {}),
     ...(s.error ? { error: s.error } : {}),
+    ...(s.unconfirmed ? { unconfirmed: s.unconfirmed } : {}),
+    ...(s.stored
+      ? {
+          stored: {
+            new: s.stored.new,
+            new_max: s.stored.newMax,
+            duplicates: s.stored.duplicates,
+            duplicates_min: s.stored.duplicatesMin,
+            exact: s.stored.exact,
+            note: s.stored.note,
+          },
+        }
+      : {}),
   };
 }

@@ -161,6 +161,48 @@ describe('Replayer (memory source and sink)', () => {
     expect([s2.events, s2.stopped]).toEqual([1, true]);
   });
 
+  it('stop() with a full window that never confirms: ends within the shutdown timeout, the unconfirmed counted', async () => {
+    // a sink with a window of 2 whose events are never confirmed: the third publish() waits for room
+    const waiting: ((e: Error) => void)[] = [];
+    const st = { published: 0, acked: 0, duplicates: 0, retried: 0, failed: 0, pending: 0 };
+    const stuck = {
+      stats: st,
+      publish: () => {
+        if (st.pending < 2) {
+          st.published++;
+          st.pending++;
+          return Promise.resolve();
+        }
+        return new Promise<void>((_res, rej) => waiting.push(rej));
+      },
+      flush: async (timeoutMs?: number) => {
+        await new Promise((r) => setTimeout(r, timeoutMs ?? 60_000));
+        for (const rej of waiting.splice(0)) rej(new Error('not accepted'));
+        [st.failed, st.pending] = [st.failed + st.pending, 0];
+        throw new Error(`${st.failed} event(s) could not be confirmed stored`);
+      },
+      close: async () => undefined,
+    };
+    const evs = Array.from({ length: 10 }, (_, i) => trade(T0 + BigInt(i)));
+    const r = new Replayer({
+      source: new MemorySource({ '2020-12-28': { trades: [evs] } }),
+      sink: stuck,
+      speed: 0,
+      shutdownTimeoutMs: 300,
+    });
+    const p = r.replayDate('2020-12-28');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(waiting).toHaveLength(1);
+    const t1 = performance.now();
+    r.stop();
+    const s = await p;
+    const ms = performance.now() - t1;
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(2000);
+    expect([s.events, s.stopped, s.unconfirmed]).toEqual([2, true, 3]);
+    expect(s.error).toMatch(/could not be confirmed/);
+  });
+
   it('an event the codec refuses is skipped, counted and named; any other publish failure names the event and stops', async () => {
     const bad = trade(T0 + 2n);
     (bad.event as { ts_recv_ns: bigint }).ts_recv_ns = 9_950_343_766_031_117_672n; // beyond int64: the codec refuses it

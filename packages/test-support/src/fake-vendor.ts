@@ -2,7 +2,7 @@
  * A fake Polygon/Massive WebSocket server for tests and benchmarks: a real `ws` WebSocketServer on
  * loopback speaking the protocol of docs/polygon-ws.md (connected, auth success/failure, per-item
  * subscribe acks), with fault injection (drop connections, refuse auth, max_connections, stop answering
- * pings, send raw frames), and a player that sends a `Tape` live to the subscribers (`play`). Used by the session tests of @md/polygon-normalizer, the engine tests of
+ * pings, half-open sockets, send raw frames), and a player that sends a `Tape` live to the subscribers (`play`). Used by the session tests of @md/polygon-normalizer, the engine tests of
  * @md/live-engine, the live-ingestor's process and fault tests and tools/bench/live-*.ts.
  */
 import { WebSocketServer, WebSocket } from 'ws';
@@ -45,9 +45,11 @@ export class FakeConnection {
   ) {}
   /** frames sent to this connection (protocol frames included) */
   framesSent = 0;
+  /** set by FakeVendor.halfOpen(): nothing is sent or read any more, the socket stays open */
+  halfOpen = false;
   /** send one frame (any text, sent as is; a Buffer goes out as a TEXT frame with those bytes, even invalid UTF-8) */
   send(frame: string | Buffer): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== WebSocket.OPEN || this.halfOpen) return;
     this.framesSent++;
     if (typeof frame === 'string') this.ws.send(frame);
     else this.ws.send(frame, { binary: false });
@@ -224,6 +226,22 @@ export class FakeVendor {
     for (const c of this.connections) if (!market || c.market === market) c.ws.terminate();
   }
 
+  /**
+   * Make every open connection of a market (all when none given) half-open: the server stops sending and
+   * stops reading (the socket is paused: a close frame or a ping from the client is never answered) without
+   * closing anything, like a peer that hung or a network path that went dead. Returns how many; close() ends them.
+   */
+  halfOpen(market?: string): number {
+    let n = 0;
+    for (const c of this.connections) {
+      if ((market && c.market !== market) || c.ws.readyState !== WebSocket.OPEN) continue;
+      c.halfOpen = true;
+      (c.ws as unknown as { _socket?: { pause(): void } })._socket?.pause();
+      n++;
+    }
+    return n;
+  }
+
   /** Resolves when pred() holds (checked on every client message and connection change, and every 20 ms). */
   async waitFor(pred: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
     if (pred()) return;
@@ -270,6 +288,7 @@ export class FakeVendor {
   }
 
   private onMessage(c: FakeConnection, text: string): void {
+    if (c.halfOpen) return; // read before the pause took effect: ignored like the rest
     let m: { action?: unknown; params?: unknown };
     try {
       m = JSON.parse(text);
