@@ -4,9 +4,18 @@
  * nothing. Where a per-event observation is needed: `FastHistogram` (fixed buckets, no allocation per
  * observation) and `PairCounts` (counts by two labels, e.g. subject and source).
  */
-import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 
-export { Registry };
+export type { Registry };
+
+/**
+ * prom-client, loaded at the first registry: a program that never serves metrics (no --metrics-port, the dbn
+ * CLI) does not pay its ~12 MB of RSS and start-up time.
+ */
+let prom: typeof PromClient | undefined;
+const loadProm = (): typeof PromClient => (prom ??= createRequire(import.meta.url)('prom-client') as typeof PromClient);
 
 /** Prometheus' naming convention (a metric name, a label name) */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -21,7 +30,8 @@ export interface MetricsRegistryOptions {
 
 /** a Registry holding prom-client's process metrics (collectDefaultMetrics) */
 export function createMetricsRegistry(o: MetricsRegistryOptions = {}): Registry {
-  const register = new Registry();
+  const { Registry: PromRegistry, collectDefaultMetrics } = loadProm();
+  const register = new PromRegistry();
   if (o.processMetrics ?? true) collectDefaultMetrics({ register, ...(o.processPrefix ? { prefix: o.processPrefix } : {}) });
   return register;
 }
