@@ -79,7 +79,7 @@ describe('order chain (Nats-Expected-Last-Msg-Id)', () => {
   it('a foreign message between two events: the probe re-anchors on it, the chain goes on, every event once, in order', async () => {
     await freshStream();
     const logs: string[] = [];
-    const pub = new JetStreamPublisher(nc, { mode: 'ack', log: (m) => logs.push(m) });
+    const pub = new JetStreamPublisher(nc, { mode: 'ack', chain: true, log: (m) => logs.push(m) });
     for (let i = 0; i < 100; i++) await pub.publishEncoded('market.futures.trades', fakeBody(i), `a-${i}`, 'futures.trades.v1');
     await pub.flush();
     const h = headers();
@@ -100,7 +100,8 @@ describe('order chain (Nats-Expected-Last-Msg-Id)', () => {
   it('two publishers writing the same stream at once: the chain pauses; every event of both stored once, nothing failed', async () => {
     await freshStream();
     const logs: string[] = [];
-    const mk = (name: string) => new JetStreamPublisher(nc, { mode: 'ack', chainPauseMs: 60_000, log: (m) => logs.push(`${name}: ${m}`) });
+    const mk = (name: string) =>
+      new JetStreamPublisher(nc, { mode: 'ack', chain: true, chainPauseMs: 60_000, log: (m) => logs.push(`${name}: ${m}`) });
     const [p, q] = [mk('replay'), mk('live')];
     const N = 4000;
     const feed = async (pub: JetStreamPublisher, tag: string, subject: string) => {
@@ -124,6 +125,12 @@ describe('order chain (Nats-Expected-Last-Msg-Id)', () => {
     expect(pauses).toBeGreaterThanOrEqual(1);
     expect(logs.some((l) => /another writer on the stream/.test(l))).toBe(true);
   }, 60_000);
+
+  it("chain 'auto' (the ack-mode default) is off on a single server, so its path is what it was", async () => {
+    const pubs = [new JetStreamPublisher(nc), new JetStreamPublisher(nc, { mode: 'batch' }), new JetStreamPublisher(nc, { chain: true })];
+    expect(pubs.map((p) => p.chainStats.enabled)).toEqual([false, false, true]);
+    for (const p of pubs) await p.close();
+  });
 
   it('10070 parsing and the re-anchor budget', () => {
     expect(wrongLastMsgId({ code: 400, err_code: 10070, description: 'wrong last msg ID: a-99' })).toBe('a-99');

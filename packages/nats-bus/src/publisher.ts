@@ -81,9 +81,11 @@ export interface PublisherOptions {
   /**
    * the order chain (see publisher-chain.ts): every event expects the stream's last message to be its
    * predecessor (`Nats-Expected-Last-Msg-Id`), so a leader change cannot store newer events before a lost
-   * older one; default true in 'ack' mode, false in 'batch' mode
+   * older one. 'auto' (the default in 'ack' mode): on when the server connected to is part of a cluster
+   * (`nc.info.cluster`), off on a single server (where a connection's lost messages cannot be overtaken);
+   * batch mode: off unless true
    */
-  chain?: boolean;
+  chain?: boolean | 'auto';
   /** how long the chain pauses when another writer keeps breaking it; default 30,000 ms */
   chainPauseMs?: number;
 }
@@ -217,7 +219,8 @@ export class JetStreamPublisher implements EventSink {
     this.backoffInitial = opts.retryBackoff?.initialMs ?? 100;
     this.backoffMax = opts.retryBackoff?.maxMs ?? 2000;
     this.log = opts.log;
-    this.chain = new OrderChain({ enabled: opts.chain ?? this.mode === 'ack', pauseMs: opts.chainPauseMs });
+    const chain = opts.chain ?? (this.mode === 'ack' ? 'auto' : false);
+    this.chain = new OrderChain({ enabled: chain === 'auto' ? Boolean(nc.info?.cluster) : chain, pauseMs: opts.chainPauseMs });
 
     this.inbox = createInbox();
     const prefixLen = this.inbox.length + 1;
