@@ -115,3 +115,35 @@ export async function checkOrder(nc: NatsConnection, published: readonly string[
           .join(' ');
   return { stored: msgs.length, distinct: new Set(got).size, displaced, first, around };
 }
+
+/**
+ * Diagnosis (CLUSTER_ORDER_TRACE): record what the publisher's connection sends (msg id, reply token
+ * `seq.attempt`), every reply on its inbox (status code, PubAck body with stream seq / duplicate / error)
+ * and the connection's status events with the server it is on; `lines` gets `<ms> <what>`. Returns the clock.
+ */
+export function traceConnection(nc: NatsConnection, lines: string[]): () => string {
+  const t0 = performance.now();
+  const t = () => (performance.now() - t0).toFixed(1);
+  const td = new TextDecoder();
+  const publish = nc.publish.bind(nc);
+  nc.publish = ((subject: string, data?: Uint8Array, opts?: Parameters<NatsConnection['publish']>[2]) => {
+    lines.push(`${t()} SEND ${opts?.headers?.get('Nats-Msg-Id') ?? subject} reply=${opts?.reply?.split('.').slice(-2).join('.') ?? '-'}`);
+    publish(subject, data, opts);
+  }) as NatsConnection['publish'];
+  const subscribe = nc.subscribe.bind(nc);
+  nc.subscribe = ((subject: string, opts?: Parameters<NatsConnection['subscribe']>[1]) => {
+    const cb = opts?.callback;
+    if (!cb) return subscribe(subject, opts);
+    return subscribe(subject, {
+      ...opts,
+      callback: (err, m) => {
+        lines.push(`${t()} REPLY ${m.subject.split('.').slice(-2).join('.')} code=${m.headers?.code ?? 0} ${td.decode(m.data)}`);
+        cb(err, m);
+      },
+    });
+  }) as NatsConnection['subscribe'];
+  void (async () => {
+    for await (const s of nc.status()) lines.push(`${t()} STATUS ${s.type} on ${nc.getServer()}`);
+  })().catch(() => undefined);
+  return t;
+}

@@ -18,13 +18,17 @@ import { describe, expect, it } from 'vitest';
 import { connectBus, ensureStream, JetStreamPublisher } from './index.js';
 import { startNatsCluster, type LocalNatsServer } from './testing.js';
 import { fakeBody, settle, sleep, streamCount } from './test-util.js';
-import { checkOrder, killPlan, LeaderWatch, prng, type KillPlan } from './cluster-order-util.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkOrder, killPlan, LeaderWatch, prng, traceConnection, type KillPlan } from './cluster-order-util.js';
 
 const RUNS = Number(process.env.CLUSTER_ORDER_RUNS ?? 1);
 const KILLS = Number(process.env.CLUSTER_ORDER_KILLS ?? 3);
 const EVENTS = Number(process.env.CLUSTER_ORDER_EVENTS ?? 24_000);
 const SEED = Number(process.env.CLUSTER_ORDER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CHAIN = process.env.CLUSTER_ORDER_CHAIN !== '0';
+/** a directory: each run's wire trace of the publisher's connection is written there (sends, replies, status) */
+const TRACE = process.env.CLUSTER_ORDER_TRACE ?? '';
 console.log(
   `cluster-order: seed ${SEED} (CLUSTER_ORDER_SEED=${SEED} reproduces the kill points), ${RUNS} run(s) x ${KILLS} kills, chain ${CHAIN}`,
 );
@@ -47,6 +51,8 @@ async function runOnce(feed: Feed, run: number): Promise<void> {
   const pubNc = await connectBus({ servers: cl.url.split(','), name: `order-${feed}` });
   const watch = new LeaderWatch(nc, cl);
   const logs: string[] = [];
+  const trace: string[] = [];
+  const stamp = TRACE ? traceConnection(pubNc, trace) : () => '';
   const kills: KillRecord[] = [];
   const restarts: Promise<void>[] = [];
   const t0 = performance.now();
@@ -74,6 +80,10 @@ async function runOnce(feed: Feed, run: number): Promise<void> {
       if (!k.inside) await pub.flush();
       const victim = cl.servers[watch.leader] as LocalNatsServer;
       kills.push({ ...k, sentAt: i, pending: pub.stats.pending, victim: watch.leaderName });
+      if (TRACE)
+        trace.push(
+          `${stamp()} KILL leader ${watch.leaderName} at event ${i}, ${pub.stats.pending} unconfirmed, publisher on ${pubNc.getServer()}`,
+        );
       victim.kill('SIGKILL');
       watch.healthy = false;
       next++;
@@ -128,6 +138,10 @@ async function runOnce(feed: Feed, run: number): Promise<void> {
       r.displaced === 0
         ? 'stream order == publish order'
         : `ORDER BROKEN: ${r.displaced} displaced, first at ${r.first} (seq:index ${r.around})`;
+    if (TRACE) {
+      const file = join(TRACE, `cluster-order-${feed}-${SEED}-${run + 1}${r.displaced ? '-BROKEN' : ''}.log`);
+      writeFileSync(file, [...kills.map((k) => `KILL ${JSON.stringify(k)}`), ...logs, ...trace, order, ''].join('\n'));
+    }
     console.log(
       `ORDER ${feed} run ${run + 1}/${RUNS} seed ${SEED} chain ${CHAIN}: ${EVENTS} events, ${kills.length} leader kills [${killText}]; ` +
         `${pub.stats.retried} re-sends, ${pub.stats.duplicates} duplicates; chain ${JSON.stringify(pub.chainStats)}; ` +
@@ -143,6 +157,67 @@ async function runOnce(feed: Feed, run: number): Promise<void> {
   } finally {
     await watch.stop();
     await pubNc.close();
+    await nc.close();
+    await cl.dispose();
+  }
+}
+
+/**
+ * The failure the chain prevents, made deterministic: the stream leader stops answering (SIGSTOP: a starved
+ * or partitioned node) while a paced feed goes on. Its route stays up, so the publisher's server keeps
+ * forwarding to it (no "no responders"): those events are lost silently. The followers elect a new leader
+ * (4-9 s on nats-server 2.9) that stores the events sent after it, while the lost ones wait for their ack
+ * timeout (15 s here, so the election always comes first). Measured without the chain
+ * (CLUSTER_ORDER_CHAIN=0): e-500..e-1083 went to the frozen leader, e-1084.. were stored from seq 501 on,
+ * e-500 landed at seq 1286 after its re-send. With the chain the new leader refuses e-1084.. (10070) and the
+ * recovery re-sends from e-500: in order.
+ */
+async function frozenLeader(): Promise<void> {
+  const cl = await startNatsCluster({ size: 3 });
+  const nc = await connectBus({ servers: cl.url });
+  const watch = new LeaderWatch(nc, cl);
+  let frozen: LocalNatsServer | null = null;
+  try {
+    await settle(() => ensureStream(nc, { replicas: 3 }));
+    expect(await watch.untilHealthy(30_000)).toBe(true);
+    const leader = cl.servers[watch.leader] as LocalNatsServer;
+    // the publisher on the followers (on the frozen node itself nothing would flow at all)
+    const pubNc = await connectBus({ servers: cl.servers.filter((s) => s !== leader).map((s) => s.url), name: 'order-frozen' });
+    const logs: string[] = [];
+    const pub = new JetStreamPublisher(pubNc, { mode: 'ack', chain: CHAIN, ackTimeoutMs: 15_000, log: (m) => logs.push(m) });
+    const N = 2500;
+    const published: string[] = [];
+    let thaw: Promise<void> | null = null;
+    for (let i = 0; i < N; i++) {
+      if (i === 500) {
+        await leader.freeze();
+        frozen = leader;
+        thaw = sleep(14_000).then(() => leader.kill('SIGCONT'));
+      }
+      published.push(`frozen-${i}`);
+      await pub.publishEncoded('market.futures.trades', fakeBody(i), `frozen-${i}`, 'futures.trades.v1');
+      await sleep(10); // ~100 events/s: the window is far from full when the new leader takes over
+    }
+    await thaw;
+    frozen = null;
+    await pub.close();
+    await pubNc.close();
+    expect(pub.stats, logs.join('\n')).toMatchObject({ published: N, acked: N, failed: 0 });
+    const r = await settle(() => checkOrder(nc, published));
+    const order =
+      r.displaced === 0
+        ? 'stream order == publish order'
+        : `ORDER BROKEN: ${r.displaced} displaced, first at ${r.first} (seq:index ${r.around})`;
+    console.log(
+      `ORDER frozen leader chain ${CHAIN}: ${N} events at ~100/s, leader SIGSTOPped at event 500 for 14 s; ${pub.stats.retried} re-sends; ` +
+        `stored ${r.stored}, distinct ${r.distinct}; ${order}`,
+    );
+    expect(r.stored).toBe(N);
+    expect(r.distinct).toBe(N);
+    if (CHAIN) expect(r.displaced, order).toBe(0);
+  } finally {
+    frozen?.kill('SIGCONT');
+    await watch.stop();
     await nc.close();
     await cl.dispose();
   }
@@ -164,5 +239,10 @@ describe('order across stream leader kills (3-node cluster, R3, ack mode)', () =
       for (let run = 0; run < RUNS; run++) await runOnce('live', run);
     },
     timeout,
+  );
+  it(
+    'a frozen leader while a paced feed goes on (events lost silently, later ones stored by the new leader): in order',
+    frozenLeader,
+    120_000,
   );
 });
