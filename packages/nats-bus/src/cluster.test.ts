@@ -24,7 +24,7 @@ describe('a 3-node JetStream cluster', () => {
     await cluster?.dispose();
   });
 
-  it('provisions a replicated stream and stores every event once while a node is killed and restarted (ack mode)', async () => {
+  it('provisions a replicated stream and stores every event once, in order, while a node is killed and restarted (ack mode)', async () => {
     const r = await ensureStream(nc, { replicas: 3 });
     expect(r.info.config.num_replicas).toBe(3);
     const N = 6000;
@@ -48,7 +48,10 @@ describe('a 3-node JetStream cluster', () => {
     expect(pub.stats, logs.join('\n')).toMatchObject({ published: N, acked: N, failed: 0 });
     // the JetStream API may time out while the restarted node rejoins (meta leader election): retry
     expect(await settle(() => streamCount(nc, 'MARKET_DATA'))).toBe(N);
-    expect(new Set((await settle(() => readStream(nc, 'MARKET_DATA'))).map((m) => m.msgId)).size).toBe(N);
+    const ids = (await settle(() => readStream(nc, 'MARKET_DATA'))).map((m) => m.msgId);
+    expect(new Set(ids).size).toBe(N);
+    // and in the publish order (the order chain; leader kills: cluster-order.test.ts)
+    expect(ids.findIndex((id, i) => id !== `cl-${i}`)).toBe(-1);
   }, 90_000);
 
   describe('openAppBus on a replicated stream', () => {
