@@ -34,6 +34,7 @@ export {
   type StreamConfigInput,
 } from './stream.js';
 export { JetStreamPublisher, type ConfirmListener, type EventSink, type PublisherOptions, type SinkStats } from './publisher.js';
+export type { OrderChainStats } from './publisher-chain.js';
 export { StdoutSink } from './stdout-sink.js';
 export { consumeEvents, subjectMatches, type ConsumedEvent, type ConsumeOptions, type EventConsumer } from './consumer.js';
 export { lastMessageOn, storedMessagesSince, type StoredMessage, type StoredSinceOptions } from './stored.js';
