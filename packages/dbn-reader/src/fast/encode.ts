@@ -1,0 +1,270 @@
+/**
+ * The fast path encoder (issue 12): a DBN record in place (the decoder's bytes, before any object is built)
+ * -> the contract's JSON body and the DBN message id, written into a reused OutBuffer. Byte for byte what the
+ * object path writes (mapping.ts's toFuturesTrade / toMbp10 / toOptionTrade, then @md/event-types `encode`,
+ * and `dbnMsgId`); test/fast-encode.test.ts checks that on random and real records.
+ *
+ * Per record it reads the fields with DataView at their layout offsets (layouts.ts: trades, MBP-1 and MBP-10
+ * share the header and the first 48 bytes in every DBN version), writes digits by hand (64-bit values from two
+ * 32-bit halves, no bigint), and copies pre-encoded bytes for everything constant per file or per symbol
+ * (keys, subject, file name, symbol, exchange, the option's identity). No allocation per event on the usual
+ * route (see price.ts for the rare prices that take the exact slow route).
+ *
+ * Not published (encode returns null, `reason` says why):
+ * - 'skipped': a record of another type than the kind maps (the caller applies SymbolMappingMsg records);
+ * - 'invalid': what the mapping refuses (DbnMappingError: undefined ts_event/ts_recv, UNDEF_PRICE trade price,
+ *   a bad option symbol); `message()` gives the mapping's text;
+ * - 'refused': what the codec refuses at publish time (EncodeError): a timestamp above INT64_MAX, an empty symbol.
+ */
+import { SUBJECTS, type Subject } from '@md/event-types';
+import { DbnMappingError, exchangeFor, type DbnEventKind } from '../mapping.js';
+import { ascii, put, u64, uint, type OutBuffer } from './out.js';
+import { LEVELS_MAX, LevelsWriter } from './levels.js';
+import { PRICE_MAX, price } from './price.js';
+import { optionPart, type OptionPart } from './option.js';
+
+export { OutBuffer } from './out.js';
+
+/** What the encoder knows of the file (what mapping.ts's MapContext holds, bar the record index). */
+export interface FastContext {
+  kind: DbnEventKind;
+  /** base name of the DBN file, as in the message ids */
+  fileBaseName: string;
+  /** the file's dataset (metadata): GLBX.MDP3 gives FuturesTrade exchange `CME` */
+  dataset?: string | null;
+}
+
+/** A record in place: what the decoder's RawRecord (scanDbn) carries. */
+export interface RecordBytes {
+  bytes: Uint8Array;
+  view: DataView;
+  offset: number;
+  /** record size in bytes */
+  size: number;
+}
+
+export const FAST_SUBJECT = { futuresTrades: 0, optionTrades: 1, futuresMbp10: 2 } as const;
+export type FastSubject = (typeof FAST_SUBJECT)[keyof typeof FAST_SUBJECT];
+/** subject name by FastSubject */
+export const FAST_SUBJECTS: readonly Subject[] = [SUBJECTS.futuresTrades, SUBJECTS.optionTrades, SUBJECTS.futuresMbp10];
+
+/** One encoded event: offsets into `out.bytes` (the object is reused by the encoder: copy what you keep). */
+export interface FastEncoded {
+  subject: FastSubject;
+  bodyStart: number;
+  bodyEnd: number;
+  idStart: number;
+  idEnd: number;
+}
+
+export type FastReason = 'skipped' | 'invalid' | 'refused';
+
+const te = new TextEncoder();
+const K = {
+  tsEvent: ascii('{"ts_event_ns":'),
+  tsRecv: ascii(',"ts_recv_ns":'),
+  symbol: ascii(',"source":"replay","symbol":'),
+  underlying: ascii(',"source":"replay","underlying":'),
+  price: ascii(',"price":'),
+  size: ascii(',"size":'),
+  aggressor: [ascii(',"aggressor":0'), ascii(',"aggressor":1'), ascii(',"aggressor":-1')],
+  exchange: ascii(',"exchange":'),
+  condSeq: ascii(',"conditions":null,"seq":'),
+  optBid: ascii(',"opt_bid":'),
+  optAsk: ascii(',"opt_ask":'),
+  nul: ascii('null'),
+  snapshot: [ascii(',"is_snapshot":false,"seq":'), ascii(',"is_snapshot":true,"seq":')],
+};
+const SIDE_A = 0x41;
+const SIDE_B = 0x42;
+const SNAPSHOT = 0x20;
+const U32_MAX = 0xffffffff;
+/** bound on the fixed-size bytes of a body and id (keys, numbers, prices): strings are added per event */
+const FIXED_MAX = 400 + 3 * PRICE_MAX + LEVELS_MAX;
+
+/** record sizes the layouts need: header + MBP head = 48, + one level = 80, + ten = 368 */
+const MIN_SIZE = { trade: 48, mbp1: 80, mbp10: 368 };
+
+export class FastEncoder {
+  /** why the last encode returned null */
+  reason: FastReason | null = null;
+  private readonly res: FastEncoded = { subject: 0, bodyStart: 0, bodyEnd: 0, idStart: 0, idEnd: 0 };
+  private readonly kind: DbnEventKind;
+  /** `subject:` of the kind's events */
+  private readonly idSubject: Uint8Array;
+  /** `:fileBaseName:` */
+  private readonly idFile: Uint8Array;
+  private readonly symbols = new Map<string, Uint8Array>();
+  private readonly options = new Map<string, OptionPart>();
+  private readonly exchanges: Array<Uint8Array | undefined> = [];
+  private lastMessage: (() => string) | null = null;
+  private readonly levels = new LevelsWriter();
+  private lastIndex = 0;
+
+  constructor(readonly ctx: FastContext) {
+    const k = ctx.kind;
+    if (k !== 'trades' && k !== 'mbp10' && k !== 'options') {
+      throw new TypeError(`FastEncoder: kind must be 'trades', 'mbp10' or 'options', got ${String(k)}`);
+    }
+    this.kind = k;
+    const subject = k === 'trades' ? SUBJECTS.futuresTrades : k === 'mbp10' ? SUBJECTS.futuresMbp10 : SUBJECTS.optionTrades;
+    this.res.subject = k === 'trades' ? FAST_SUBJECT.futuresTrades : k === 'mbp10' ? FAST_SUBJECT.futuresMbp10 : FAST_SUBJECT.optionTrades;
+    this.idSubject = te.encode(subject + ':');
+    this.idFile = te.encode(':' + ctx.fileBaseName + ':');
+  }
+
+  /** the mapping's message for the last 'invalid' record (as DbnMappingError writes it), or the codec's refusal */
+  message(): string {
+    return this.lastMessage === null ? '' : this.lastMessage();
+  }
+
+  private fail(reason: FastReason, recordIndex: number, text: () => string): null {
+    this.reason = reason;
+    this.lastIndex = recordIndex;
+    this.lastMessage =
+      reason === 'invalid'
+        ? () => new DbnMappingError(text(), { fileBaseName: this.ctx.fileBaseName, recordIndex: this.lastIndex }).message
+        : text;
+    return null;
+  }
+
+  /** the JSON text of a symbol (as the codec writes strings: JSON.stringify's escapes, UTF-8), cached */
+  private symbolBytes(symbol: string): Uint8Array {
+    let s = this.symbols.get(symbol);
+    if (s === undefined) {
+      s = te.encode(JSON.stringify(symbol));
+      if (this.symbols.size > 100_000) this.symbols.clear();
+      this.symbols.set(symbol, s);
+    }
+    return s;
+  }
+
+  private exchangeBytes(publisherId: number): Uint8Array {
+    let e = this.exchanges[publisherId];
+    if (e === undefined) {
+      const x = exchangeFor(publisherId, this.ctx.dataset);
+      e = x === null ? K.nul : te.encode(JSON.stringify(x));
+      this.exchanges[publisherId] = e;
+    }
+    return e;
+  }
+
+  /**
+   * Encodes the record at `rec.offset` (its event's body, then its message id) at `out.pos`, advancing it.
+   * `recordIndex` is the record's position among the records the decoder yields (as in the object path's
+   * ids: unknown rtypes not counted), `symbol` the file's symbology for its instrument at its ts_recv (the
+   * OSI raw symbol or `O:` ticker for options). Returns the (reused) offsets, or null with `reason` set.
+   */
+  encode(rec: RecordBytes, recordIndex: number, symbol: string, out: OutBuffer): FastEncoded | null {
+    const u8 = rec.bytes;
+    const dv = rec.view;
+    const o = rec.offset;
+    const rtype = u8[o + 1];
+    const kind = this.kind;
+    let min: number;
+    if (kind === 'mbp10') min = rtype === 0x0a ? MIN_SIZE.mbp10 : 0;
+    else if (rtype === 0x00) min = MIN_SIZE.trade;
+    else min = kind === 'options' && rtype === 0x01 ? MIN_SIZE.mbp1 : 0;
+    if (min === 0) {
+      this.reason = 'skipped';
+      this.lastMessage = null;
+      return null;
+    }
+    if (rec.size < min) {
+      throw new RangeError(
+        `FastEncoder: record #${recordIndex} of rtype 0x${(rtype ?? 0).toString(16)} is ${rec.size} bytes, its layout needs ${min}`,
+      );
+    }
+    // checks in the mapping's order: times, (option symbol), price; then the codec's
+    const evLo = dv.getUint32(o + 8, true);
+    const evHi = dv.getUint32(o + 12, true);
+    const rvLo = dv.getUint32(o + 32, true);
+    const rvHi = dv.getUint32(o + 36, true);
+    if (evLo === U32_MAX && evHi === U32_MAX) return this.fail('invalid', recordIndex, () => 'ts_event is undefined (u64::MAX)');
+    if (rvLo === U32_MAX && rvHi === U32_MAX) return this.fail('invalid', recordIndex, () => 'ts_recv is undefined (u64::MAX)');
+    let opt: OptionPart | undefined;
+    if (kind === 'options') {
+      opt = this.options.get(symbol);
+      if (opt === undefined) {
+        opt = optionPart(symbol);
+        if (this.options.size > 100_000) this.options.clear();
+        this.options.set(symbol, opt);
+      }
+      const err = opt.error;
+      if (err !== null) return this.fail('invalid', recordIndex, () => err);
+    }
+    const tradePxUndef = dv.getUint32(o + 16, true) === U32_MAX && dv.getUint32(o + 20, true) === 0x7fffffff;
+    if (kind !== 'mbp10' && tradePxUndef) return this.fail('invalid', recordIndex, () => 'price is undefined (UNDEF_PRICE)');
+    if (evHi >= 0x80000000 || rvHi >= 0x80000000) {
+      return this.fail('refused', recordIndex, () => `ts_${evHi >= 0x80000000 ? 'event' : 'recv'}_ns is outside the int64 range`);
+    }
+    if (symbol.length === 0) return this.fail('refused', recordIndex, () => 'symbol must not be empty');
+
+    const name = opt === undefined ? this.symbolBytes(symbol) : opt.bytes;
+    out.ensure(FIXED_MAX + name.length + this.idFile.length);
+    const b = out.bytes;
+    const bodyStart = out.pos;
+    let p = put(b, bodyStart, K.tsEvent);
+    p = u64(b, p, evHi, evLo);
+    p = put(b, p, K.tsRecv);
+    p = u64(b, p, rvHi, rvLo);
+    p = put(b, p, opt === undefined ? K.symbol : K.underlying);
+    p = put(b, p, name);
+    const side = u8[o + 29];
+    const aggr = side === SIDE_B ? K.aggressor[1] : side === SIDE_A ? K.aggressor[2] : K.aggressor[0];
+    const seq = dv.getUint32(o + 44, true);
+    if (kind === 'trades') {
+      p = put(b, p, K.price);
+      p = price(b, p, dv, o + 16);
+      p = put(b, p, K.size);
+      p = uint(b, p, dv.getUint32(o + 24, true));
+      p = put(b, p, aggr as Uint8Array);
+      p = put(b, p, K.exchange);
+      p = put(b, p, this.exchangeBytes(dv.getUint16(o + 2, true)));
+    } else if (kind === 'options') {
+      p = put(b, p, K.price);
+      p = price(b, p, dv, o + 16);
+      p = put(b, p, K.size);
+      p = uint(b, p, dv.getUint32(o + 24, true));
+      const top = rtype === 0x01;
+      p = put(b, p, K.optBid);
+      p = top ? this.nullablePrice(b, p, dv, o + 48) : put(b, p, K.nul);
+      p = put(b, p, K.optAsk);
+      p = top ? this.nullablePrice(b, p, dv, o + 56) : put(b, p, K.nul);
+      p = put(b, p, aggr as Uint8Array);
+    } else {
+      p = this.levels.write(b, p, dv, o);
+      p = put(b, p, K.snapshot[((u8[o + 30] as number) & SNAPSHOT) !== 0 ? 1 : 0] as Uint8Array);
+      p = uint(b, p, seq);
+      b[p++] = 0x7d;
+    }
+    if (kind !== 'mbp10') {
+      p = put(b, p, K.condSeq);
+      p = uint(b, p, seq);
+      b[p++] = 0x7d;
+    }
+    const bodyEnd = p;
+    // the id: subject:instrument_id:ts_recv:sequence:fileBaseName:recordIndex
+    p = put(b, p, this.idSubject);
+    p = uint(b, p, dv.getUint32(o + 4, true));
+    b[p++] = 0x3a;
+    p = u64(b, p, rvHi, rvLo);
+    b[p++] = 0x3a;
+    p = uint(b, p, seq);
+    p = put(b, p, this.idFile);
+    p = uint(b, p, recordIndex);
+    out.pos = p;
+    const r = this.res;
+    r.bodyStart = bodyStart;
+    r.bodyEnd = bodyEnd;
+    r.idStart = bodyEnd;
+    r.idEnd = p;
+    this.reason = null;
+    return r;
+  }
+
+  private nullablePrice(b: Uint8Array, p: number, dv: DataView, o: number): number {
+    if (dv.getUint32(o, true) === U32_MAX && dv.getUint32(o + 4, true) === 0x7fffffff) return put(b, p, K.nul);
+    return price(b, p, dv, o);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The fast path's output buffer: one growable byte array with a write cursor, reused for every event. The
+ * encoder appends an event's body and its message id and reports their offsets (not views: a growth moves the
+ * bytes to a larger array, offsets stay valid), so a batch of events can sit in one buffer and be published
+ * from views of it (`view(start, end)`) without a string or a buffer per event.
+ *
+ * The writers below put ASCII digits straight into the bytes. 64-bit values come as two 32-bit halves read
+ * from the record (DataView getUint32), never as a bigint: values below 2^53 are exact doubles, larger ones
+ * are split by a long division in 16-bit limbs (every intermediate below 2^53, so every step is exact).
+ */
+
+export class OutBuffer {
+  bytes: Uint8Array;
+  /** the next byte to write */
+  pos = 0;
+
+  constructor(initialSize = 64 * 1024) {
+    this.bytes = new Uint8Array(Math.max(1024, initialSize));
+  }
+
+  /** room for n more bytes (the content so far is kept: offsets stay valid) */
+  ensure(n: number): void {
+    if (this.pos + n > this.bytes.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
+    const nb = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + n));
+    nb.set(this.bytes.subarray(0, this.pos));
+    this.bytes = nb;
+  }
+
+  /** forget everything written (views handed out before are overwritten by later writes) */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** the bytes [start, end) as a view of the buffer (valid until the next reset or growth) */
+  view(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+}
+
+/** Constant bytes (keys, brackets, literals) as written. */
+export function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) throw new RangeError(`fast/out: constant ${JSON.stringify(s)} is not ASCII`);
+    b[i] = c;
+  }
+  return b;
+}
+
+// The writers below are called with room made by the caller (OutBuffer.ensure of the event's bound): their
+// indexed writes stay within the array by construction.
+
+/** copies constant bytes k at p; returns the new position */
+export function put(b: Uint8Array, p: number, k: Uint8Array): number {
+  const n = k.length;
+  if (n > 24) {
+    b.set(k, p);
+    return p + n;
+  }
+  for (let i = 0; i < n; i++) b[p + i] = k[i] as number;
+  return p + n;
+}
+
+/** "00".."99" as byte pairs */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
+/** decimal digits of an integer 0 <= v < 2^53 at p; returns the new position */
+export function uint(b: Uint8Array, p: number, v: number): number {
+  if (v < 10) {
+    b[p] = 48 + v;
+    return p + 1;
+  }
+  if (v < 4294967296) {
+    const n = v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
+    // two digits per division (a division is the cost here)
+    let q = p + n;
+    let x = v;
+    while (x >= 100) {
+      const d = (x / 100) >>> 0;
+      const r = 2 * (x - d * 100);
+      b[--q] = PAIRS[r + 1] as number;
+      b[--q] = PAIRS[r] as number;
+      x = d;
+    }
+    if (x >= 10) {
+      b[--q] = PAIRS[2 * x + 1] as number;
+      b[--q] = PAIRS[2 * x] as number;
+    } else b[--q] = 48 + x;
+    return p + n;
+  }
+  let n = 1;
+  for (let t = Math.floor(v / 10); t > 0; t = Math.floor(t / 10)) n++;
+  let q = p + n;
+  for (let x = v; x > 0;) {
+    const d = Math.floor(x / 10);
+    b[--q] = 48 + (x - d * 10);
+    x = d;
+  }
+  return p + n;
+}
+
+/** exactly 9 digits of 0 <= v < 1e9 (leading zeros kept) at p */
+export function nine(b: Uint8Array, p: number, v: number): number {
+  let x = v;
+  for (let q = p + 7; q > p; q -= 2) {
+    const d = (x / 100) >>> 0;
+    const r = 2 * (x - d * 100);
+    b[q + 1] = PAIRS[r + 1] as number;
+    b[q] = PAIRS[r] as number;
+    x = d;
+  }
+  b[p] = 48 + x;
+  return p + 9;
+}
+
+const TWO32 = 4294967296;
+/** below 2^53: the high half is below 2^21 */
+const HI53 = 0x200000;
+
+/**
+ * The unsigned 64-bit value hi * 2^32 + lo (two u32 halves) in decimal at p. Below 2^53 it is one exact
+ * double; above, long division by 1e9 in 16-bit limbs: each partial dividend r * 2^16 + limb is below
+ * 1e9 * 2^16 < 2^53, so every quotient digit and remainder is exact, the quotient (< 2^64 / 1e9 < 2^35) is an
+ * exact double and the remainder gives the last 9 digits.
+ */
+export function u64(b: Uint8Array, p: number, hi: number, lo: number): number {
+  if (hi < HI53) return uint(b, p, hi * TWO32 + lo);
+  // timestamps come in order: most share their whole seconds (value / 1e9) with the last one written, whose
+  // digits are kept; the difference from that second's start is an exact double when it is small
+  const c = last;
+  const diff = (hi - c.hi) * TWO32 + (lo - c.lo);
+  if (diff >= 0 && diff < 1e9) {
+    const d = c.digits;
+    for (let i = 0; i < c.n; i++) b[p + i] = d[i] as number;
+    return nine(b, p + c.n, diff);
+  }
+  let cur = hi >>> 16; // < 2^16 < 1e9: quotient digit 0
+  cur = cur * 65536 + (hi & 0xffff);
+  const q2 = Math.floor(cur / 1e9);
+  cur = (cur - q2 * 1e9) * 65536 + (lo >>> 16);
+  const q1 = Math.floor(cur / 1e9);
+  cur = (cur - q1 * 1e9) * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(cur / 1e9);
+  const r = cur - q0 * 1e9;
+  const q = q2 * TWO32 + q1 * 65536 + q0; // >= 2^53 / 1e9 > 0
+  const end = uint(b, p, q);
+  // remember this second: its digits and its start (value - r, as two halves)
+  c.n = end - p;
+  for (let i = 0; i < c.n; i++) c.digits[i] = b[p + i] as number;
+  const startLo = lo - r;
+  c.lo = startLo < 0 ? startLo + TWO32 : startLo;
+  c.hi = startLo < 0 ? hi - 1 : hi;
+  return nine(b, end, r);
+}
+
+/** the last whole second u64 wrote by long division (starts far from any value: the first call divides) */
+const last = { hi: -1e9, lo: 0, n: 0, digits: new Uint8Array(16) };
