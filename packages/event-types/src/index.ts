@@ -56,3 +56,5 @@ export { formatFloat, fixedToFloat, fixedToFloatOrNull, UNDEF_PRICE, FIXED_PRICE
 export { parseOptionTicker, formatOptionTicker } from './ticker.js';
 export type { OptionTicker } from './ticker.js';
 export { jsonSchemaFor, jsonSchemaText, JSON_SCHEMA_BASE_URI } from './json-schema.js';
+export { halvesToBigInt, bigIntToHalves, compareHalves } from './encoded-batch.js';
+export type { EncodedBatch } from './encoded-batch.js';

@@ -26,7 +26,7 @@ export {
   type BronzeSourceOptions,
   type CombinedSourceOptions,
 } from './bronze-source.js';
-export { DataRootSource, type DataRootSourceOptions, type ReplaySource } from './source.js';
+export { DataRootSource, type DataRootSourceOptions, type EncodedReadOptions, type ReplaySource } from './source.js';
 export {
   emptyStats,
   finishStats,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DATA_ROOT_LAYOUT, DbnDataRoot } from '@md/dbn-reader';
-import type { EventSource, Publishable } from '@md/event-types';
+import type { EncodedBatch, EventSource, Publishable } from '@md/event-types';
 import { ReplayPlanError } from './errors.js';
 import type { ReplayKind } from './stats.js';
 
@@ -29,6 +29,28 @@ export interface ReplaySource {
    */
   ownsMsgId?(msgId: string, dates: readonly string[]): Promise<boolean>;
   dateOfMsgId?(msgId: string): string | null;
+  /**
+   * The fast lane (issue 12): the same events as batches(), in the same order, already encoded as the
+   * contract's JSON (byte for byte what the object path publishes, with the same message ids and warnings).
+   * null: this kind of this date cannot take the fast lane, and the replay of the date uses batches().
+   */
+  encodedBatches?(
+    kind: ReplayKind,
+    date: string,
+    range: { start?: bigint; end?: bigint },
+    o: EncodedReadOptions,
+  ): AsyncIterable<EncodedBatch> | null;
+}
+
+/** ReplaySource.encodedBatches' options */
+export interface EncodedReadOptions {
+  /** which timestamp fills EncodedBatch.keyHi / keyLo (the replay's order) */
+  order: 'ts_event' | 'ts_recv';
+  /**
+   * an event the contract's codec refuses (e.g. a timestamp above INT64_MAX): left out of every batch; called
+   * with its message id and the codec's message (what the object path's EncodeError says)
+   */
+  onRefused?: (msgId: string, message: string) => void;
 }
 
 export interface DataRootSourceOptions {
