@@ -13,7 +13,8 @@
  */
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Publishable } from '@md/event-types';
+import type { EncodedBatch, EventSource, Publishable } from '@md/event-types';
+import { fastEncodedBatches, type FastBatchOptions } from './fast/batches.js';
 import { mapDbnFile, type DbnEventKind, type MapFileOptions, type MappedEvents, type MapWarning } from './mapping.js';
 import { loadSymbologyJson, type SymbolMap } from './symbology.js';
 
@@ -45,6 +46,16 @@ export interface ReadOptions {
   filterOn?: 'ts_event' | 'ts_recv';
   /** see MapFileOptions.unmapped */
   unmapped?: 'fallback' | 'skip';
+}
+
+/** ReadOptions of the fast lane (`encodedBatches`): the rows' key, the bodies' source, the codec's refusals. */
+export interface EncodedReadOptions extends ReadOptions {
+  /** keyHi / keyLo of each row: ts_event (default) or ts_recv */
+  order?: 'ts_event' | 'ts_recv';
+  /** the bodies' `source` (default 'replay') */
+  source?: EventSource;
+  /** a record the codec refuses (absent from the batches): its message id and the EncodeError's message */
+  onRefused?: (msgId: string, message: string) => void;
 }
 
 export interface DataRootOptions {
@@ -224,6 +235,30 @@ export class DbnDataRoot {
   }
   optionsBatches(date: string, o: ReadOptions = {}): AsyncIterable<Publishable[]> {
     return this.lazy('options', date, o, true) as AsyncIterable<Publishable[]>;
+  }
+
+  /**
+   * The events of one kind and date already encoded (EncodedBatch, one per decoded chunk; fast/batches.ts):
+   * the same file, symbology fallback, window and warnings as the `*Batches` methods, byte for byte what the
+   * object path publishes. Errors (missing date/file) surface on the first `next()`.
+   */
+  encodedBatches(kind: DbnEventKind, date: string, o: EncodedReadOptions = {}): AsyncIterable<EncodedBatch> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const path = await self.fileFor(kind, date);
+        const symbols = await self.symbologyFor(kind);
+        const opts: FastBatchOptions = { kind, symbols, onWarning: self.opts.onWarning };
+        if (o.start !== undefined) opts.start = o.start;
+        if (o.end !== undefined) opts.end = o.end;
+        if (o.filterOn !== undefined) opts.filterOn = o.filterOn;
+        if (o.unmapped !== undefined) opts.unmapped = o.unmapped;
+        if (o.order !== undefined) opts.order = o.order;
+        if (o.source !== undefined) opts.source = o.source;
+        if (o.onRefused !== undefined) opts.onRefused = o.onRefused;
+        yield* fastEncodedBatches(path, opts);
+      },
+    };
   }
 
   private lazy(kind: DbnEventKind, date: string, o: ReadOptions, batched: boolean): AsyncIterable<Publishable | Publishable[]> {

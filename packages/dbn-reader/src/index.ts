@@ -133,5 +133,9 @@ export {
   DbnDataRootError,
   type DataRootOptions,
   type DateFiles,
+  type EncodedReadOptions,
   type ReadOptions,
 } from './data-root.js';
+
+// --- the fast replay lane: DBN records -> EncodedBatch (issue 12) ---
+export { fastEncodedBatches, type FastBatchOptions, type FastBatchStats, type FastEncodedBatches } from './fast/batches.js';

@@ -48,6 +48,7 @@ describe('public API', () => {
       'decodeRecord',
       'encodeMetadata',
       'encodeRecord',
+      'fastEncodedBatches',
       'loadSymbologyJson',
       'mapDbnFile',
       'mapDbnFileBatches',

@@ -52,13 +52,17 @@ const DEFAULT_MAX_META = 256 << 20;
 /** records per batch: small batches die young (cheap GC); whole-chunk batches cost ~3x more */
 const DEFAULT_BATCH = 512;
 
-interface Drive {
+export interface Drive {
   parser: Parser;
   batches: AsyncGenerator<AnyDbnRecord[], void, undefined>;
 }
 
-/** source -> (zstd) -> parser, as a generator of record batches (empty with a raw callback). */
-function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => void | boolean): Drive {
+/**
+ * source -> (zstd) -> parser, as a generator of record batches (empty with a raw callback). With `tick` (raw
+ * callback only), an empty batch is yielded after each chunk: a pull-based consumer of the callback's work
+ * (fast/batches.ts) takes what the chunk produced at each step.
+ */
+export function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => void | boolean, tick = false): Drive {
   const file = opts.fileName ?? (typeof input === 'string' ? input : undefined);
   const parser = new Parser(
     file,
@@ -122,7 +126,7 @@ function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => v
           }
         }
         // every record before a fault is delivered before the error is thrown
-        if (out.length > 0) yield out;
+        if (out.length > 0 || tick) yield out;
         if (failure !== undefined) throw failure;
         if (parser.stopped) return;
       }

@@ -14,9 +14,10 @@
  * - 'skipped': a record of another type than the kind maps (the caller applies SymbolMappingMsg records);
  * - 'invalid': what the mapping refuses (DbnMappingError: undefined ts_event/ts_recv, UNDEF_PRICE trade price,
  *   a bad option symbol); `message()` gives the mapping's text;
- * - 'refused': what the codec refuses at publish time (EncodeError): a timestamp above INT64_MAX, an empty symbol.
+ * - 'refused': what the codec refuses at publish time (EncodeError): a timestamp above INT64_MAX, an empty symbol;
+ *   `message()` gives the EncodeError's text (field, value and schema id, as the codec writes it).
  */
-import { SUBJECTS, type Subject } from '@md/event-types';
+import { EncodeError, EVENT_SOURCES, SCHEMA_IDS, SUBJECTS, type EventSource, type Subject } from '@md/event-types';
 import { DbnMappingError, exchangeFor, type DbnEventKind } from '../mapping.js';
 import { ascii, put, u64, uint, type OutBuffer } from './out.js';
 import { LEVELS_MAX, LevelsWriter } from './levels.js';
@@ -32,6 +33,8 @@ export interface FastContext {
   fileBaseName: string;
   /** the file's dataset (metadata): GLBX.MDP3 gives FuturesTrade exchange `CME` */
   dataset?: string | null;
+  /** the body's `source` (default 'replay'; the generated sample session is 'sim') */
+  source?: EventSource;
 }
 
 /** A record in place: what the decoder's RawRecord (scanDbn) carries. */
@@ -63,8 +66,6 @@ const te = new TextEncoder();
 const K = {
   tsEvent: ascii('{"ts_event_ns":'),
   tsRecv: ascii(',"ts_recv_ns":'),
-  symbol: ascii(',"source":"replay","symbol":'),
-  underlying: ascii(',"source":"replay","underlying":'),
   price: ascii(',"price":'),
   size: ascii(',"size":'),
   aggressor: [ascii(',"aggressor":0'), ascii(',"aggressor":1'), ascii(',"aggressor":-1')],
@@ -94,6 +95,10 @@ export class FastEncoder {
   private readonly idSubject: Uint8Array;
   /** `:fileBaseName:` */
   private readonly idFile: Uint8Array;
+  /** `,"source":"<source>","symbol":` (`"underlying":` for options) */
+  private readonly kSymbol: Uint8Array;
+  private readonly kUnderlying: Uint8Array;
+  private readonly schemaId: string;
   private readonly symbols = new Map<string, Uint8Array>();
   private readonly options = new Map<string, OptionPart>();
   private readonly exchanges: Array<Uint8Array | undefined> = [];
@@ -111,6 +116,13 @@ export class FastEncoder {
     this.res.subject = k === 'trades' ? FAST_SUBJECT.futuresTrades : k === 'mbp10' ? FAST_SUBJECT.futuresMbp10 : FAST_SUBJECT.optionTrades;
     this.idSubject = te.encode(subject + ':');
     this.idFile = te.encode(':' + ctx.fileBaseName + ':');
+    const source = ctx.source ?? 'replay';
+    if (!(EVENT_SOURCES as readonly string[]).includes(source)) {
+      throw new TypeError(`FastEncoder: source must be one of ${EVENT_SOURCES.join('|')}, got ${JSON.stringify(source)}`);
+    }
+    this.kSymbol = ascii(`,"source":${JSON.stringify(source)},"symbol":`);
+    this.kUnderlying = ascii(`,"source":${JSON.stringify(source)},"underlying":`);
+    this.schemaId = k === 'trades' ? SCHEMA_IDS.futuresTrades : k === 'mbp10' ? SCHEMA_IDS.futuresMbp10 : SCHEMA_IDS.optionTrades;
   }
 
   /** the mapping's message for the last 'invalid' record (as DbnMappingError writes it), or the codec's refusal */
@@ -125,6 +137,12 @@ export class FastEncoder {
       reason === 'invalid'
         ? () => new DbnMappingError(text(), { fileBaseName: this.ctx.fileBaseName, recordIndex: this.lastIndex }).message
         : text;
+    return null;
+  }
+
+  /** a refusal with the codec's EncodeError text for `field` */
+  private refuse(recordIndex: number, field: string, text: () => string): null {
+    this.fail('refused', recordIndex, () => new EncodeError(field, text(), this.schemaId).message);
     return null;
   }
 
@@ -195,10 +213,10 @@ export class FastEncoder {
     }
     const tradePxUndef = dv.getUint32(o + 16, true) === U32_MAX && dv.getUint32(o + 20, true) === 0x7fffffff;
     if (kind !== 'mbp10' && tradePxUndef) return this.fail('invalid', recordIndex, () => 'price is undefined (UNDEF_PRICE)');
-    if (evHi >= 0x80000000 || rvHi >= 0x80000000) {
-      return this.fail('refused', recordIndex, () => `ts_${evHi >= 0x80000000 ? 'event' : 'recv'}_ns is outside the int64 range`);
-    }
-    if (symbol.length === 0) return this.fail('refused', recordIndex, () => 'symbol must not be empty');
+    // the codec checks the fields in the contract's order: ts_event_ns, ts_recv_ns, source, symbol
+    if (evHi >= 0x80000000) return this.refuse(recordIndex, 'ts_event_ns', () => `${halves(evHi, evLo)} is outside the int64 range`);
+    if (rvHi >= 0x80000000) return this.refuse(recordIndex, 'ts_recv_ns', () => `${halves(rvHi, rvLo)} is outside the int64 range`);
+    if (symbol.length === 0) return this.refuse(recordIndex, 'symbol', () => 'must not be empty');
 
     const name = opt === undefined ? this.symbolBytes(symbol) : opt.bytes;
     out.ensure(FIXED_MAX + name.length + this.idFile.length);
@@ -208,7 +226,7 @@ export class FastEncoder {
     p = u64(b, p, evHi, evLo);
     p = put(b, p, K.tsRecv);
     p = u64(b, p, rvHi, rvLo);
-    p = put(b, p, opt === undefined ? K.symbol : K.underlying);
+    p = put(b, p, opt === undefined ? this.kSymbol : this.kUnderlying);
     p = put(b, p, name);
     const side = u8[o + 29];
     const aggr = side === SIDE_B ? K.aggressor[1] : side === SIDE_A ? K.aggressor[2] : K.aggressor[0];
@@ -267,4 +285,9 @@ export class FastEncoder {
     if (dv.getUint32(o, true) === U32_MAX && dv.getUint32(o + 4, true) === 0x7fffffff) return put(b, p, K.nul);
     return price(b, p, dv, o);
   }
+}
+
+/** the exact value of two u32 halves (for a refusal's message only: never on the wire) */
+function halves(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }

@@ -1,8 +1,9 @@
 /**
  * A whole DBN file through the fast path: scanDbn's records in place -> FastEncoder -> a callback per event,
  * with the mapping's symbology (metadata, SymbolMappingMsg records met in the stream, a fallback map) and its
- * record numbering (records of an unknown rtype not counted). The reference wiring for the replay (and what the
- * test and the bench run); no time filter and no `unmapped: 'skip'` yet.
+ * record numbering (records of an unknown rtype not counted). A reference wiring (what test/fast-encode.test.ts
+ * and the bench run): no time filter and no `unmapped: 'skip'`; the replay's producer, with both and pull-based
+ * batches, is batches.ts (`fastEncodedBatches`).
  *
  * The callback sees the reused OutBuffer and offsets: the body is `out.view(r.bodyStart, r.bodyEnd)`, the id
  * `out.view(r.idStart, r.idEnd)`; both valid until the buffer is reset, which this helper does after each call
