@@ -22,10 +22,24 @@ export abstract class PublisherRecovery extends PublisherBase {
   protected abstract send(e: Entry, withReply: boolean, now?: number): void;
   /** hand every collected send to nats.js now (in order) */
   protected abstract flushOutbox(): void;
+
   /** count a confirmed event (false: it was not pending any more) */
-  protected abstract confirm(e: Entry, duplicate: boolean): boolean;
+  protected confirm(e: Entry, duplicate: boolean): boolean {
+    if (!this.pending.delete(e.seq)) return false;
+    this.counters.acked++;
+    if (duplicate) this.counters.duplicates++;
+    if (this.onConfirmEvent !== undefined) this.onConfirmEvent(e.subject, e.source);
+    return true;
+  }
+
   /** call PublisherOptions.onConfirm (only when set), logging what it throws */
-  protected abstract notifyConfirm(count: number, sentAt: number, duplicate: boolean): void;
+  protected notifyConfirm(count: number, sentAt: number, duplicate: boolean): void {
+    try {
+      this.onConfirm!(count, performance.now() - sentAt, duplicate);
+    } catch (err) {
+      this.log?.(`publisher: onConfirm threw: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
 
   protected override startRecovery(reason: string): void {
     if (this.recovering || this.fatal || this.closing) return;

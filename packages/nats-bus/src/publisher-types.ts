@@ -4,7 +4,7 @@
  * a publish() call waiting for room (Waiter), which the package does not export.
  */
 import type { MsgHdrs } from '@nats-io/transport-node';
-import type { Publishable } from '@md/event-types';
+import type { EncodedBatch, Publishable } from '@md/event-types';
 
 export interface SinkStats {
   /** events accepted by publish() */
@@ -30,6 +30,14 @@ export interface EventSink {
   /** flush + release */
   close(): Promise<void>;
   readonly stats: SinkStats;
+  /**
+   * The fast replay lane (optional; both or neither): row `row` of an already-encoded batch, published like
+   * publish() would publish its event (same bytes, message id and headers). true: accepted now (counted in
+   * `stats.published`); false: nothing was done, call publishRow, which waits for room (or rejects: closed, a
+   * fatal error, a message id the headers cannot carry). The sink may keep views of `b.bytes` until confirmed.
+   */
+  tryPublishRow?(b: EncodedBatch, row: number): boolean;
+  publishRow?(b: EncodedBatch, row: number): Promise<void>;
 }
 
 export interface PublisherOptions {

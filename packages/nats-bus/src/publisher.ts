@@ -27,15 +27,15 @@
  * re-sent behind it by the same recovery, so the stream keeps the publish order.
  *
  * The code: publisher-types.ts (options, stats, the sink interface), publisher-base.ts (state, flush/close,
- * connection status), publisher-recovery.ts (probe and re-send), publisher-acks.ts (PubAck parsing),
- * publisher-headers.ts (the event headers), publisher-chain.ts (the order chain); this file: the hot path
- * (admit, send, the outbox, onReply).
+ * connection status), publisher-recovery.ts (probe and re-send), publisher-acks.ts, publisher-headers.ts,
+ * publisher-chain.ts (the order chain), publisher-rows.ts (EncodedBatch rows); here: the hot path.
  */
 import type { Msg } from '@nats-io/transport-node';
-import { lookup, type Publishable, type RegistryEntry } from '@md/event-types';
+import { lookup, type EncodedBatch, type Publishable, type RegistryEntry } from '@md/event-types';
 import { parseAck } from './publisher-acks.js';
 import { badHeaderValue, EventHeaders } from './publisher-headers.js';
 import { PublisherRecovery } from './publisher-recovery.js';
+import { RowReader } from './publisher-rows.js';
 import type { Entry, EventSink } from './publisher-types.js';
 
 export {
@@ -58,6 +58,7 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
   private sinceMarker = 0;
   private lastMarkerAt = 0;
   private lastSendAt = 0;
+  private readonly rowReader = new RowReader();
 
   /** Encode `p.event` with the codec of `p.subject` and publish it with its message id and schema headers. */
   publish(p: Publishable): Promise<void> {
@@ -90,6 +91,31 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ subject, body, msgId, schemaId, source, resolve, reject });
     });
+  }
+
+  /** EventSink.tryPublishRow: row `row` of `b` admitted now (body: a view of `b.bytes`) when there is room, else false */
+  tryPublishRow(b: EncodedBatch, row: number): boolean {
+    if (this.queue.length !== 0 || this.closing || !this.canAdmit()) return false;
+    const schemaId = this.rowReader.schemaIdOf(b, row);
+    const msgId = this.rowReader.msgIdOf(b, row);
+    if (schemaId === '' || msgId === '' || badHeaderValue(msgId)) return false; // publishRow says why
+    this.admit(this.rowReader.subjectOf(b, row), b.bytes.subarray(b.bodyStart[row], b.bodyEnd[row]), msgId, schemaId, b.source);
+    return true;
+  }
+
+  /** EventSink.publishRow: as publishEncoded for row `row` of `b` */
+  publishRow(b: EncodedBatch, row: number): Promise<void> {
+    const subject = this.rowReader.subjectOf(b, row);
+    const schemaId = this.rowReader.schemaIdOf(b, row);
+    if (schemaId === '') {
+      try {
+        lookup(subject);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const body = b.bytes.subarray(b.bodyStart[row], b.bodyEnd[row]);
+    return this.publishEncoded(subject, body, this.rowReader.msgIdOf(b, row), schemaId, b.source);
   }
 
   // ---- internals ----
@@ -254,22 +280,6 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
         break;
       default:
         break;
-    }
-  }
-
-  protected override confirm(e: Entry, duplicate: boolean): boolean {
-    if (!this.pending.delete(e.seq)) return false;
-    this.counters.acked++;
-    if (duplicate) this.counters.duplicates++;
-    if (this.onConfirmEvent !== undefined) this.onConfirmEvent(e.subject, e.source);
-    return true;
-  }
-
-  protected override notifyConfirm(count: number, sentAt: number, duplicate: boolean): void {
-    try {
-      this.onConfirm!(count, performance.now() - sentAt, duplicate);
-    } catch (err) {
-      this.log?.(`publisher: onConfirm threw: ${(err as Error)?.message ?? String(err)}`);
     }
   }
 

@@ -3,8 +3,9 @@
  * running without NATS. Lines are coalesced into chunks of up to 64 KiB; when the stream asks to wait
  * (write() returned false), publish() waits for 'drain'.
  */
-import { lookup, type Publishable, type RegistryEntry } from '@md/event-types';
+import { lookup, type EncodedBatch, type Publishable, type RegistryEntry } from '@md/event-types';
 import type { EventSink, SinkStats } from './publisher.js';
+import { RowReader } from './publisher-rows.js';
 
 const TAB = 0x09;
 const NL = 0x0a;
@@ -23,6 +24,7 @@ export class StdoutSink implements EventSink {
   private readonly registry = new Map<string, RegistryEntry>();
   private readonly counters = { published: 0, acked: 0, duplicates: 0, retried: 0, failed: 0 };
   private unwritten = 0;
+  private readonly rowReader = new RowReader();
 
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
     out.on('drain', () => this.onDrain());
@@ -84,6 +86,48 @@ export class StdoutSink implements EventSink {
     if (this.needDrain) return new Promise<void>((r) => this.drainWaiters.push(r));
     return Promise.resolve();
   }
+
+  /** EventSink.tryPublishRow: the row's line written now (straight from `b.bytes`), or false while the stream asks to wait */
+  tryPublishRow(b: EncodedBatch, row: number): boolean {
+    if (this.error || this.closed || this.needDrain) return false;
+    this.writeRow(b, row);
+    return true;
+  }
+
+  /** EventSink.publishRow: the row's line written; resolves when the stream has room again */
+  publishRow(b: EncodedBatch, row: number): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.closed) return Promise.reject(new Error('StdoutSink is closed'));
+    this.writeRow(b, row);
+    if (this.needDrain) return new Promise<void>((r) => this.drainWaiters.push(r));
+    return Promise.resolve();
+  }
+
+  private writeRow(b: EncodedBatch, row: number): void {
+    const sb = this.rowReader.subjectBytesOf(b, row);
+    const need = sb.length + 2 + ((b.bodyEnd[row] as number) - (b.bodyStart[row] as number));
+    if (this.len + need > this.buf.length) {
+      this.writeOut();
+      if (need > this.buf.length) this.buf = new Uint8Array(need);
+    }
+    const buf = this.buf;
+    buf.set(sb, this.len);
+    this.len += sb.length;
+    buf[this.len++] = TAB;
+    this.len += this.rowReader.copyBody(b, row, buf, this.len);
+    buf[this.len++] = NL;
+    this.counters.published++;
+    this.unwritten++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.writeOutCb);
+    }
+  }
+
+  private readonly writeOutCb = () => {
+    this.scheduled = false;
+    this.writeOut();
+  };
 
   private writeOut(): void {
     if (this.len === 0) return;
