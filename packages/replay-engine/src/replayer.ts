@@ -4,12 +4,15 @@
  * and handed to an EventSink (JetStream publisher, stdout, or a sink of your own). The seed's interface:
  * replayDate() and replayContinuous(), both returning ReplayStats. Every option left out takes REPLAY_DEFAULTS.
  */
-import type { Publishable } from '@md/event-types';
+import type { EncodedBatch, Publishable } from '@md/event-types';
 import type { EventSink } from '@md/nats-bus';
-import { mergeBatchesByKey, ReplayClock } from '@md/stream-merge';
+import { ReplayClock } from '@md/stream-merge';
 import { REPLAY_DEFAULTS, type IncludeKinds, type ReplayOrder } from './defaults.js';
-import { ReplayPublishError, ResumePointNotFoundError } from './errors.js';
-import { dateOfMsgId, describeEvent } from './msg-id.js';
+import { ResumePointNotFoundError } from './errors.js';
+import { isRowSink, replayEncoded, type RowSink } from './fast-lane.js';
+import type { LaneEnv, LaneState } from './lane.js';
+import { describeEvent, dateOfMsgId } from './msg-id.js';
+import { replayObjects } from './object-lane.js';
 import type { ReplaySource } from './source.js';
 import { emptyStats, finishStats, isoNs, KINDS, type Position, type ReplayKind, type ReplayStats } from './stats.js';
 import { DAY_NS, dayStartNs } from './time.js';
@@ -33,20 +36,18 @@ export interface ReplayTuning {
    * confirmations (reconnects included); what is unconfirmed then is counted in `stats.unconfirmed`
    */
   shutdownTimeoutMs?: number;
+  /**
+   * the fast lane (default true): a date whose every kind the source gives as EncodedBatches
+   * (ReplaySource.encodedBatches) into a sink with tryPublishRow / publishRow is replayed without an object or a
+   * promise per event, with the same bytes, order and statistics; false: always the object path
+   */
+  fastPath?: boolean;
 }
 
 export interface ReplayerOptions extends ReplayTuning {
   source: ReplaySource;
   sink: EventSink;
 }
-
-const SUBJECT_KIND: Record<string, ReplayKind> = {
-  'market.futures.trades': 'trades',
-  'market.stocks.trades': 'stockTrades',
-  'market.options.trades': 'options',
-  'market.stocks.quotes': 'stockQuotes',
-  'market.futures.mbp10': 'mbp10',
-};
 
 export class Replayer {
   private stopRequested = false;
@@ -133,6 +134,30 @@ export class Replayer {
     );
   }
 
+  /** the date's inputs for the fast lane, or null when it cannot take it (option, sink, or a kind the source has no EncodedBatches of) */
+  private encodedInputs(
+    included: readonly ReplayKind[],
+    date: string,
+    range: { start?: bigint; end?: bigint },
+    stats: ReplayStats,
+  ): { inputs: AsyncIterable<EncodedBatch>[]; sink: RowSink } | null {
+    const { source, sink } = this.o;
+    if (this.o.fastPath === false || !isRowSink(sink) || typeof source.encodedBatches !== 'function') return null;
+    const order = this.o.order ?? REPLAY_DEFAULTS.order;
+    // an event the codec refuses: counted and named as the object lane does when publish() refuses it
+    const onRefused = (msgId: string, message: string) => {
+      stats.invalid++;
+      if (stats.invalid <= 10) this.o.log?.(`warning: ${describeEvent(msgId)} not published, the codec refuses it: ${message}`);
+    };
+    const inputs: AsyncIterable<EncodedBatch>[] = [];
+    for (const k of included) {
+      const x = source.encodedBatches(k, date, range, { order, onRefused });
+      if (x === null) return null;
+      inputs.push(x);
+    }
+    return { inputs, sink };
+  }
+
   private async run(
     days: { date: string; start: bigint | null; end: bigint | null; kinds: readonly ReplayKind[] | null }[],
     kindsArg: IncludeKinds | readonly ReplayKind[],
@@ -152,17 +177,24 @@ export class Replayer {
     const clock = this.clock;
     const every = o.progressEvery ?? REPLAY_DEFAULTS.progressEvery;
     const reorderWindowNs = o.reorderWindowNs ?? REPLAY_DEFAULTS.reorderWindowNs;
-    let resumeId = o.resumeAfterMsgId ?? null;
+    const resumeId = o.resumeAfterMsgId ?? null;
     const resumeDate = resumeId ? (o.source.dateOfMsgId ? o.source.dateOfMsgId(resumeId) : dateOfMsgId(resumeId)) : null;
     const sink = o.sink;
-    let minTs: bigint | null = null;
-    let maxTs: bigint | null = null;
-    /** a publish() that was still waiting (full window, recovery) when stop() came: settled by the final flush */
-    let blocked: { settled: 'no' | 'accepted' | 'rejected' } | null = null;
+    const lane: LaneState = { stats, pos: { nowNs: null, fromNs: 0n, toNs: 0n }, t0, resumeId, minTs: null, maxTs: null, blocked: null };
+    const env: LaneEnv = {
+      sink,
+      clock,
+      every,
+      onProgress: o.onProgress,
+      log: o.log,
+      reorderWindowNs,
+      orStop: (p) => this.orStop(p),
+      stopped: () => this.stopRequested,
+    };
 
     for (const day of days) {
       if (this.stopRequested) break;
-      if (resumeId && resumeDate && day.date < resumeDate) {
+      if (lane.resumeId && resumeDate && day.date < resumeDate) {
         o.log?.(`resume: ${day.date} is before the resume point (${resumeDate}): skipped`);
         continue;
       }
@@ -190,80 +222,19 @@ export class Replayer {
       o.log?.(
         `replaying ${day.date}: ${included.join(' + ')}${day.start !== null || day.end !== null ? ` [${day.start === null ? '-' : isoNs(day.start)}, ${day.end === null ? '-' : isoNs(day.end)})` : ''}`,
       );
-      const merged = mergeBatchesByKey(
-        included.map((k) => o.source.batches(k, day.date, range)),
-        { key: keyOf, reorderWindowNs, onLate: () => stats.late++ },
-      );
-      const it = merged[Symbol.asyncIterator]();
-      let ahead = it.next();
-      try {
-        for (;;) {
-          const r = await this.orStop(ahead);
-          if (r === 'stop' || r.done) break;
-          // read ahead: the next batch is decoded and merged while this one waits for its schedule (or for room
-          // in the publisher's window), not on the critical path of the first event after it
-          ahead = it.next();
-          ahead.catch(() => undefined); // surfaces at the next await; never unhandled if we stop first
-          for (const p of r.value) {
-            if (resumeId) {
-              stats.skipped++;
-              if (p.msgId === resumeId) {
-                resumeId = null;
-                o.log?.(`resume: skipped ${stats.skipped} events already in the stream; continuing after ${p.msgId}`);
-              }
-              continue;
-            }
-            if (clock) {
-              // anchor-based schedule; wait only when not yet due (everything due goes out together)
-              const ts = keyOf(p);
-              const due = clock.schedule(ts);
-              let now = clock.now();
-              if (due > now || clock.paused) {
-                if ((await this.orStop(clock.untilDue(ts))) === 'stop') break;
-                now = clock.now();
-              }
-              clock.recordRelease(clock.dueAt(ts), now);
-            }
-            if (this.stopRequested) break;
-            try {
-              // stop() releases a publish() waiting for room in the window; the flush below then gives it up
-              const sent = sink.publish(p);
-              if ((await this.orStop(sent)) === 'stop') {
-                const b: { settled: 'no' | 'accepted' | 'rejected' } = { settled: 'no' };
-                sent.then(
-                  () => (b.settled = 'accepted'),
-                  () => (b.settled = 'rejected'),
-                );
-                blocked = b;
-                break;
-              }
-            } catch (e) {
-              if ((e as Error)?.name !== 'EncodeError') throw new ReplayPublishError(p.msgId, e as Error);
-              // an event the contract's codec refuses (e.g. a corrupt timestamp): skipped, counted, named
-              stats.invalid++;
-              if (stats.invalid <= 10)
-                o.log?.(`warning: ${describeEvent(p.msgId)} not published, the codec refuses it: ${(e as Error).message}`);
-              continue;
-            }
-            stats.events++;
-            const kind = SUBJECT_KIND[p.subject];
-            if (kind) stats.perKind[kind]++;
-            const ts = (p.event as { ts_event_ns: bigint }).ts_event_ns;
-            if (minTs === null || ts < minTs) stats.firstEventNs = minTs = ts;
-            if (maxTs === null || ts > maxTs) stats.lastEventNs = maxTs = ts;
-            pos.nowNs = ts;
-            if (every > 0 && stats.events % every === 0 && o.onProgress) o.onProgress(stats, performance.now() - t0, pos);
-          }
-          if (this.stopRequested) break;
-        }
-      } finally {
-        // close the files; a generator parked in a sleep finishes its step first, so do not wait for it forever
-        const ret = it.return?.();
-        if (ret) await Promise.race([ret.catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
-      }
+      lane.pos = pos;
+      const encoded = this.encodedInputs(included, day.date, range, stats);
+      if (encoded) await replayEncoded(env, lane, encoded.inputs, encoded.sink);
+      else
+        await replayObjects(
+          env,
+          lane,
+          included.map((k) => o.source.batches(k, day.date, range)),
+          keyOf,
+        );
     }
     if (stats.invalid > 10) o.log?.(`warning: ${stats.invalid} events in all were refused by the codec and not published`);
-    if (resumeId && !this.stopRequested) throw new ResumePointNotFoundError(resumeId);
+    if (lane.resumeId && !this.stopRequested) throw new ResumePointNotFoundError(lane.resumeId);
     // the wall time includes the confirmations: an event counts once it is stored
     const timeoutMs = o.shutdownTimeoutMs ?? REPLAY_DEFAULTS.shutdownTimeoutMs;
     try {
@@ -275,16 +246,16 @@ export class Replayer {
       stats.error = (e as Error).message;
     }
     // the blocked publish's settlement (rejected by the flush's give-up) is seen
-    if ((blocked as { settled: string } | null)?.settled === 'no') await new Promise((r) => setImmediate(r));
+    if (lane.blocked?.settled === 'no') await new Promise((r) => setImmediate(r));
     stats.sink = sink.stats;
-    stats.unconfirmed = stats.sink.failed + stats.sink.pending + ((blocked as { settled: string } | null)?.settled === 'rejected' ? 1 : 0);
+    stats.unconfirmed = stats.sink.failed + stats.sink.pending + (lane.blocked?.settled === 'rejected' ? 1 : 0);
     stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     if (clock) {
       const l = clock.stats().lateness;
       stats.lateness = { p50Ms: l.p50, p99Ms: l.p99, maxMs: l.max, count: l.count };
     }
-    stats.firstEventNs = minTs;
-    stats.lastEventNs = maxTs;
+    stats.firstEventNs = lane.minTs;
+    stats.lastEventNs = lane.maxTs;
     stats.stopped = this.stopRequested;
     return finishStats(stats, performance.now() - t0);
   }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DATA_ROOT_LAYOUT, DbnDataRoot } from '@md/dbn-reader';
+import { DATA_ROOT_LAYOUT, DbnDataRoot, type EncodedReadOptions as DbnEncodedReadOptions } from '@md/dbn-reader';
 import type { EncodedBatch, EventSource, Publishable } from '@md/event-types';
 import { ReplayPlanError } from './errors.js';
 import type { ReplayKind } from './stats.js';
@@ -107,6 +107,21 @@ export class DataRootSource implements ReplaySource {
         }
       },
     };
+  }
+
+  /** the fast lane: DbnDataRoot.encodedBatches with this source's `source` field ('replay' unless set); null for a kind a data root has not */
+  encodedBatches(
+    kind: ReplayKind,
+    date: string,
+    range: { start?: bigint; end?: bigint },
+    o: EncodedReadOptions,
+  ): AsyncIterable<EncodedBatch> | null {
+    if (kind !== 'trades' && kind !== 'mbp10' && kind !== 'options') return null;
+    const opts: DbnEncodedReadOptions = { order: o.order, source: this.opts.eventSource ?? 'replay' };
+    if (range.start !== undefined) opts.start = range.start;
+    if (range.end !== undefined) opts.end = range.end;
+    if (o.onRefused !== undefined) opts.onRefused = o.onRefused;
+    return this.root.encodedBatches(kind, date, opts);
   }
 
   /**
