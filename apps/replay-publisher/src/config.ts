@@ -101,6 +101,8 @@ export const OPTIONS = defineOptions({
     help: 'replicas of MARKET_DATA when it has to be created (an existing stream capturing market.> is used as it is)' }),
   window: opt.number({ flag: 'publish-window', aliases: ['window'], env: ['NATS_PUBLISH_WINDOW', 'REPLAY_PUBLISH_WINDOW'], int: true, min: 1,
     default: (v) => W[v.mode === 'ack' ? 'ack' : 'batch'], defaultText: `batch ${W.batch}, ack ${W.ack}`, help: 'max unconfirmed events (bounds memory)' }),
+  objectPath: opt.boolean({ flag: 'object-path', env: 'MD_OBJECT_PATH',
+    help: 'replay through an event object per event (the pre-issue-12 path; same bytes, order and statistics) instead of the fast lane of pre-encoded batches: for comparison, or as an escape hatch' }),
   resume: opt.boolean({ help: 'continue after the last event of this replay already in the stream (same data, --order and --reorder-window as the interrupted run)' }),
   progressEvery: opt.number({ env: 'REPLAY_PROGRESS_EVERY', int: true, min: 0, default: D.progressEvery, label: '--progress-every', help: 'progress line every N events (0 = none)' }),
   progressBar: opt.boolean({ default: 'auto', show: 'both', defaultText: 'when stderr is a terminal', help: 'a live bar on stderr instead of progress lines' }),

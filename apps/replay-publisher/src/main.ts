@@ -124,7 +124,16 @@ void runMain(
     const tty = cfg.logFormat === 'text' && (cfg.progressBar === true || (cfg.progressBar === 'auto' && process.stderr.isTTY === true));
     const { maxGapMs, reorderWindowNs, order, shutdownTimeoutMs } = cfg;
     const onProgress = (s: ReplayStats, wallMs: number, pos: Position) => log.info(progressLine(s, wallMs, pos));
-    const tuning = { speed, maxGapMs, reorderWindowNs, order, progressEvery: tty ? 0 : cfg.progressEvery, shutdownTimeoutMs, onProgress };
+    const tuning = {
+      speed,
+      maxGapMs,
+      reorderWindowNs,
+      order,
+      progressEvery: tty ? 0 : cfg.progressEvery,
+      shutdownTimeoutMs,
+      onProgress,
+      fastPath: !cfg.objectPath,
+    };
     const replayer = new Replayer({ ...tuning, source, sink, resumeAfterMsgId: resumeAfter, log: engineLog });
     const barTimer = tty
       ? setInterval(() => {
