@@ -1,15 +1,14 @@
 /**
- * The in-process cases of tools/bench/pipeline.ts (decode-only floor, object path, object path + merge), the
- * pre-encoded events of the core-publish ceiling, and the JetStream helpers (fresh stream, stored count).
+ * The in-process cases of tools/bench/pipeline.ts: decode-only floor, object path, object path + merge, fast path
+ * (each run in a child process of its own, see pipeline.ts), and the V8 heap bytes a case allocates.
  */
-import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { GCProfiler } from 'node:v8';
+import * as reader from '@md/dbn-reader';
 import { decodeDbn, mapDbnFile } from '@md/dbn-reader';
-import { encode, lookup, MSG_ID_HEADER, SCHEMA_HEADER, STREAM_NAME } from '@md/event-types';
-import { ensureStream } from '@md/nats-bus';
+import { encode } from '@md/event-types';
 import { DataRootSource, REPLAY_DEFAULTS } from '@md/replay-engine';
 import { mergeBatchesByKey } from '@md/stream-merge';
-import { at } from './narrow.ts';
+import { fastEncodeFile as fastFromSource } from '../../packages/dbn-reader/src/fast/file.ts';
 import type { Session } from './pipeline-util.ts';
 
 /** events (or records) handled by one case; the caller times it */
@@ -43,7 +42,7 @@ export const objectPath: InProcessCase = async (s) => {
   return n;
 };
 
-function mergedSession(s: Session) {
+export function mergedSession(s: Session) {
   const src = new DataRootSource(s.root);
   return mergeBatchesByKey([src.batches('trades', s.date, {}), src.batches('mbp10', s.date, {})], {
     key: (p) => (p.event as { ts_event_ns: bigint }).ts_event_ns,
@@ -63,80 +62,52 @@ export const objectPathMerged: InProcessCase = async (s) => {
   return n;
 };
 
-/** rows 1, 2 and 2b by key (pipeline.ts runs each in a child process of its own) */
-export const IN_PROCESS: Record<string, InProcessCase> = { '1': decodeFloor, '2': objectPath, '2b': objectPathMerged };
+/**
+ * fastEncodeFile from @md/dbn-reader's built dist when the package exports it, else from its source (through the
+ * tsx loader this bench runs under): FAST_FROM says which one ran
+ */
+const fromDist = (reader as Record<string, unknown>).fastEncodeFile as typeof fastFromSource | undefined;
+export const FAST_FROM = fromDist ? '@md/dbn-reader dist' : 'packages/dbn-reader/src (not exported by the dist yet)';
+const fastEncodeFile = fromDist ?? fastFromSource;
+
+/** 2f. per file: fastEncodeFile, DBN records in place -> the contract's JSON body + message id bytes in one reused buffer */
+export const fastPath: InProcessCase = async (s) => {
+  let n = 0;
+  let bytes = 0;
+  for (const [path, kind] of [
+    [s.trades, 'trades'],
+    [s.mbp10, 'mbp10'],
+  ] as const) {
+    const st = await fastEncodeFile(path, { kind }, (_out, r) => {
+      bytes += r.bodyEnd - r.bodyStart + (r.idEnd - r.idStart);
+    });
+    n += st.events;
+  }
+  if (n > 0 && bytes === 0) throw new Error('fast path: nothing encoded');
+  return n;
+};
+
+/** rows 1, 2, 2b and 2f by key (pipeline.ts runs each in a child process of its own) */
+export const IN_PROCESS: Record<string, InProcessCase> = { '1': decodeFloor, '2': objectPath, '2b': objectPathMerged, '2f': fastPath };
 
 /**
- * The session's events in replay order, encoded once, packed (what the core-publish ceiling sends): the bodies in
- * one buffer with offsets, subjects and schema ids by index, so the heap holds few objects (the msg id strings).
+ * Runs `f` and returns the V8 heap bytes it allocated: over the collections during the run, the sum of (heap used
+ * before a collection - heap used after the previous one, or at the start), plus the growth after the last one.
+ * Buffers outside the V8 heap (file chunks, the output buffer's backing store) are not counted.
  */
-export interface Encoded {
-  n: number;
-  subjects: string[];
-  schemaIds: string[];
-  kind: Uint8Array;
-  msgIds: string[];
-  bodies: Uint8Array;
-  offsets: Uint32Array;
-}
-
-export async function encodeSession(s: Session): Promise<Encoded> {
-  const subjects: string[] = [];
-  const kinds: number[] = [];
-  const msgIds: string[] = [];
-  let parts: Uint8Array[] = [];
-  for await (const b of mergedSession(s)) {
-    for (const p of b) {
-      let k = subjects.indexOf(p.subject);
-      if (k < 0) k = subjects.push(p.subject) - 1;
-      kinds.push(k);
-      msgIds.push(p.msgId);
-      parts.push(encode(p.event, p.subject));
-    }
+export async function heapAllocated<T>(f: () => Promise<T>): Promise<{ result: T; bytes: number; gcs: number }> {
+  const prof = new GCProfiler();
+  const start = process.memoryUsage().heapUsed;
+  prof.start();
+  const result = await f();
+  const end = process.memoryUsage().heapUsed;
+  const stats = prof.stop().statistics;
+  let last = start;
+  let bytes = 0;
+  for (const g of stats) {
+    bytes += g.beforeGC.heapStatistics.usedHeapSize - last;
+    last = g.afterGC.heapStatistics.usedHeapSize;
   }
-  const offsets = new Uint32Array(parts.length + 1);
-  for (let i = 0; i < parts.length; i++) offsets[i + 1] = at(offsets, i, 'offset') + at(parts, i, 'body').length;
-  const bodies = new Uint8Array(at(offsets, parts.length, 'offset'));
-  for (let i = 0; i < parts.length; i++) bodies.set(at(parts, i, 'body'), at(offsets, i, 'offset'));
-  parts = [];
-  const schemaIds = subjects.map((x) => lookup(x).schemaId);
-  return { n: msgIds.length, subjects, schemaIds, kind: Uint8Array.from(kinds), msgIds, bodies, offsets };
-}
-
-export async function freshStream(nc: NatsConnection): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.delete(STREAM_NAME).catch(() => undefined);
-  await ensureStream(nc, { name: STREAM_NAME, storage: 'file', replicas: 1 });
-}
-
-export async function streamInfo(nc: NatsConnection): Promise<{ messages: number; storage: string; replicas: number }> {
-  const i = await (await jetstreamManager(nc)).streams.info(STREAM_NAME);
-  return { messages: i.state.messages, storage: String(i.config.storage), replicas: i.config.num_replicas };
-}
-
-export async function waitForCount(nc: NatsConnection, n: number, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const have = (await streamInfo(nc)).messages;
-    if (have >= n) return;
-    if (Date.now() > deadline) throw new Error(`stream ${STREAM_NAME} holds ${have} of ${n} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/**
- * 5. the core-publish ceiling: the same subjects, bodies and headers (Nats-Msg-Id, md-schema) published with
- * nc.publish (no acks), a yield every 1024 messages, a flush, then a wait until the stream holds them all.
- */
-export async function coreCeiling(nc: NatsConnection, e: Encoded): Promise<void> {
-  for (let i = 0; i < e.n; i++) {
-    const k = at(e.kind, i, 'kind');
-    const h = headers();
-    h.set(MSG_ID_HEADER, at(e.msgIds, i, 'msg id'));
-    h.set(SCHEMA_HEADER, at(e.schemaIds, k, 'schema id'));
-    nc.publish(at(e.subjects, k, 'subject'), e.bodies.subarray(at(e.offsets, i, 'offset'), at(e.offsets, i + 1, 'offset')), { headers: h });
-    if ((i & 1023) === 1023) await new Promise<void>((r) => setImmediate(r));
-  }
-  await nc.flush();
-  await waitForCount(nc, e.n);
+  bytes += end - last;
+  return { result, bytes, gcs: stats.length };
 }

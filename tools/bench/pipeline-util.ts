@@ -1,12 +1,13 @@
 /**
  * Helpers of tools/bench/pipeline.ts: flags, medians, the cached session, and running the built
  * replay-publisher as its bin runs it (the shebang's V8 flags), with its statistics table parsed and its
- * peak RSS (VmHWM) sampled from /proc, optionally under --cpu-prof with the GC share of the samples.
+ * peak RSS measured for that process alone (VmHWM sampled from /proc until it exits, and the kernel's rusage of
+ * it through /usr/bin/time), optionally under --cpu-prof with the GC share of the samples.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { at } from './narrow.ts';
 
@@ -94,11 +95,17 @@ export interface AppRun {
   eventsPerSec: number;
   /** the table's wall time, seconds */
   wallS: number;
-  /** VmHWM sampled every 50 ms, MB */
+  /** the app process's VmHWM (/proc/<pid>/status), sampled every 20 ms until it exits, MB */
   hwmMb: number;
   /**
-   * the app's own maxRSS ("peak RSS" row), MB: NOT its peak when the parent is big, Linux keeps ru_maxrss across
-   * fork + execve (a child of this bench, which holds the ceiling's messages, reports this bench's RSS)
+   * the app's peak RSS from the kernel's rusage of that one process (wait4 by /usr/bin/time, which runs it), MB;
+   * null without /usr/bin/time
+   */
+  rusageMb: number | null;
+  /**
+   * the app's own "peak RSS" table row (its process.resourceUsage().maxRSS), MB. Run straight from this bench it
+   * would be this bench's RSS at the fork (Linux carries ru_maxrss across fork + execve); run under the small
+   * /usr/bin/time it is the app's own
    */
   selfPeakMb: number | null;
   /** share of the CPU profile's samples in "(garbage collector)" (with profile: true) */
@@ -107,34 +114,59 @@ export interface AppRun {
 }
 
 const num = (s: string | undefined): number => Number((s ?? 'NaN').replaceAll(',', ''));
+const TIME = '/usr/bin/time';
+
+/** the pid of the app: `pid` itself, or its only child when `pid` is /usr/bin/time */
+function appPid(pid: number, wrapped: boolean): number | null {
+  if (!wrapped) return pid;
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length ? Number(kids[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** exit code 2 and the app's one-line refusal of a flag: the flag does not exist (yet) in this build */
+export class FlagRefused extends Error {}
 
 /**
  * Runs the built app with `args` as its bin runs it: the file itself (its shebang carries the V8 flags), or, with
- * `profile`, `node <those flags> --cpu-prof` on it. `stdoutSink`: stdout into /dev/null, the table on stderr.
+ * `profile`, `node <those flags> --cpu-prof` on it; under /usr/bin/time (when present) for the app's own rusage.
+ * `stdoutSink`: stdout into /dev/null, the table on stderr. Exit 2 (a flag refused) throws FlagRefused.
  */
 export async function runApp(args: string[], opts: { stdoutSink: boolean; profile?: boolean }): Promise<AppRun> {
   const profDir = opts.profile ? mkdtempSync(join(tmpdir(), 'md-pipeline-prof-')) : null;
   const devnull = opts.stdoutSink ? openSync('/dev/null', 'w') : null;
-  const child = profDir
-    ? spawn(process.execPath, [...appNodeFlags(), '--cpu-prof', '--cpu-prof-dir', profDir, APP, ...args], {
-        stdio: ['ignore', devnull ?? 'pipe', 'pipe'],
-      })
-    : spawn(APP, args, { stdio: ['ignore', devnull ?? 'pipe', 'pipe'] });
+  const cmd = profDir ? [process.execPath, ...appNodeFlags(), '--cpu-prof', '--cpu-prof-dir', profDir, APP, ...args] : [APP, ...args];
+  const wrapped = existsSync(TIME);
+  const rusageFile = wrapped ? join(mkdtempSync(join(tmpdir(), 'md-pipeline-rusage-')), 'maxrss') : null;
+  const argv = rusageFile ? [TIME, '-o', rusageFile, '-f', '%M', ...cmd] : cmd;
+  const child = spawn(at(argv, 0, 'command'), argv.slice(1), { stdio: ['ignore', devnull ?? 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (err += d));
   let hwmKb = 0;
+  let pid: number | null = null;
   const timer = setInterval(() => {
-    const v = child.pid ? procKb(child.pid, 'VmHWM') : null;
+    pid ??= child.pid ? appPid(child.pid, wrapped) : null;
+    const v = pid ? procKb(pid, 'VmHWM') : null;
     if (v && v > hwmKb) hwmKb = v;
-  }, 50);
+  }, 20);
   const code = await new Promise<number | null>((r, j) => {
     child.on('error', j);
     child.on('exit', (c) => r(c));
   });
   clearInterval(timer);
   if (devnull !== null) closeSync(devnull);
+  let rusageMb: number | null = null;
+  if (rusageFile) {
+    const kb = /^(\d+)\s*$/m.exec(existsSync(rusageFile) ? readFileSync(rusageFile, 'utf8') : '')?.[1];
+    rusageMb = kb ? Number(kb) / 1024 : null;
+    rmSync(dirname(rusageFile), { recursive: true, force: true });
+  }
+  if (code === 2) throw new FlagRefused(`replay-publisher ${args.join(' ')} exited 2: ${err.trim().split('\n').at(-1) ?? ''}`);
   if (code !== 0) throw new Error(`replay-publisher ${args.join(' ')} exited ${code}:\n${err.slice(-3000)}`);
   const table = opts.stdoutSink ? err : out;
   const from = table.indexOf('replay complete');
@@ -145,6 +177,7 @@ export async function runApp(args: string[], opts: { stdoutSink: boolean; profil
     eventsPerSec: num(/^\s*events\/s\s+([\d,]+)/m.exec(t)?.[1]),
     wallS: num(/^\s*wall time\s+([\d.]+) s/m.exec(t)?.[1]),
     hwmMb: hwmKb / 1024,
+    rusageMb,
     selfPeakMb: /^\s*peak RSS\s+(\d+) MB/m.test(t) ? num(/^\s*peak RSS\s+(\d+) MB/m.exec(t)?.[1]) : null,
   };
   if (!Number.isFinite(run.events) || !Number.isFinite(run.eventsPerSec))
