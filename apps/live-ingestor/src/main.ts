@@ -6,7 +6,7 @@
 import { ConfigError, createLogger, EXIT_CODES, peekLogFormat, runMain, type StoredTracker } from '@md/app-kit';
 import { LIVE_GAPS_SUBJECT } from '@md/event-types';
 import { gapJson, LiveEngine, LiveHa, storedStatsLine, type GapAnnouncement, type LiveEngineOptions } from '@md/live-engine';
-import { Lease, openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
+import { GapRecords, Lease, openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
 import { HELP, parseConfig } from './config.js';
 import { LiveMetrics, startTally } from './metrics.js';
 import { resumePointOf } from './resume.js';
@@ -46,9 +46,12 @@ void runMain(
     // gap announcements (docs/gap-free-live.md): core NATS JSON on md.live.gaps, ns bounds as exact integers; with
     // the stdout sink, logged (stdout carries only events)
     let bus: AppBus | null = null;
+    /** --ha: the controller, which keeps the open windows' records in NATS KV (the next leader fills them) */
+    let ha: LiveHa | null = null;
     const announce = (g: GapAnnouncement) => {
       if (bus) bus.nc.publish(LIVE_GAPS_SUBJECT, gapJson(g));
       else log.info(`${LIVE_GAPS_SUBJECT} ${gapJson(g)}`);
+      ha?.announced(g);
     };
     // every start (a restart, a deploy, a standby taking over) is a gap from the stream's resume point
     const hooks: Partial<LiveEngineOptions> = {
@@ -117,7 +120,16 @@ void runMain(
     if (cfg.ha && bus) {
       // hot standby: only the holder of the lease runs an engine (vendor sockets open); a lost lease closes them at once
       let spare: LiveEngine | null = first;
+      let records: GapRecords;
+      try {
+        records = await GapRecords.open(bus.nc, { scope: cfg.haKey });
+      } catch (e) {
+        log.error(`--ha: ${message(e)}`);
+        await bus.close();
+        return 1;
+      }
       const h = new LiveHa({
+        records,
         makeEngine: () => {
           const e = spare ?? newEngine();
           spare = null;
@@ -125,6 +137,7 @@ void runMain(
         },
         log: (level, m) => log.log(level, m),
       });
+      ha = h;
       let lease: Lease;
       try {
         lease = await Lease.open(bus.nc, {

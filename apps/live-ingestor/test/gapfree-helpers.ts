@@ -297,19 +297,23 @@ export class World {
     return this.opened.filter((g) => !final.has(g.gapId));
   }
 
-  /** stop every app still running (SIGTERM, then SIGKILL after 20 s) and return their exit codes */
+  /**
+   * stop every app still running (SIGTERM, then SIGKILL after 20 s) and return their exit codes (in spawn order).
+   * With --ha, the standbys first: a leader stopped first releases the lease and a standby would take over (a
+   * restart window cut short by its own stop, announced unfilled) during the teardown.
+   */
   async stopApps(): Promise<(number | null)[]> {
-    const codes: (number | null)[] = [];
-    for (const a of this.apps) {
+    const count = (t: string, re: RegExp) => t.match(re)?.length ?? 0;
+    const leading = (a: AppProcess) => count(a.stderr, /lease .*acquired/g) > count(a.stderr, /lease .*lost/g);
+    for (const a of [...this.apps].sort((x, y) => Number(leading(x)) - Number(leading(y)))) {
       if (a.exited === undefined) {
         a.proc.kill('SIGTERM');
         const t = setTimeout(() => a.proc.kill('SIGKILL'), 20_000);
         await a.exit;
         clearTimeout(t);
       }
-      codes.push(await a.exit);
     }
-    return codes;
+    return Promise.all(this.apps.map((a) => a.exit));
   }
 
   /** REST requests answered, and how many of them were 429 */
@@ -381,8 +385,8 @@ export async function diagnose(w: World): Promise<string> {
   const logs = w.apps.map((a, i) =>
     a.stderr
       .split('\n')
-      .filter((l) => /gap|resume|lease|ha:|backfill|REST|rest/i.test(l))
-      .slice(-25)
+      .filter((l) => /gap|resume|lease|ha:|backfill|REST|rest/i.test(l) && !/ INFO stats /.test(l))
+      .slice(-60)
       .map((l) => `[app ${i}] ${l}`)
       .join('\n'),
   );

@@ -14,6 +14,7 @@ import { Histogram } from '@md/stream-merge';
 import { BackfillLane, BackfillRunner, type RestFactory, type RestSource } from './backfill.js';
 import { liveConfig, type LiveEngineConfig, type LiveEngineHooks, type LiveEngineOptions, type ResumePoint } from './config.js';
 import { gapJson, GapKeeper, GapLedger, type GapAnnouncement, type LiveIds, type SessionName } from './gaps.js';
+import { windowOfAnnouncement } from './inherit.js';
 import { newCounters, type IngestCounters } from './stats.js';
 import { ItemTracker } from './tracker.js';
 
@@ -72,6 +73,9 @@ export class LiveEngine {
   private readonly gapTag = randomBytes(4).toString('hex');
   private gapSeq = 0;
   private readonly startPlans: Promise<void>[] = [];
+  private retiring: Promise<void> | null = null;
+  private readonly inherited: GapAnnouncement[] = [];
+  private wakeRetire: (() => void) | null = null;
 
   /**
    * @param options an API key; anything else overrides LIVE_DEFAULTS (the CLI's defaults)
@@ -210,7 +214,23 @@ export class LiveEngine {
     }
   }
 
+  /**
+   * Before start(): windows earlier leaders announced and did not fill (LiveHa's GapBook, from md.live.gaps); this
+   * engine fills them under their gap ids, whatever its resume point (which is past them). Sessions it does not run
+   * are left out.
+   */
+  inherit(gs: readonly GapAnnouncement[]): void {
+    for (const g of gs) if (g.session === 'stocks' ? this.stocks : this.options) this.inherited.push(g);
+  }
+
   start(): void {
+    for (const g of this.inherited.splice(0)) {
+      this.log(
+        'info',
+        `gap ${g.gap_id}: ${g.item} [${g.from_ns}, ${g.to_ns}) ${g.reason}, announced ${g.status} by an earlier leader: taken over`,
+      );
+      this.keeper.inherit(windowOfAnnouncement(g, Date.now(), this.config.backfillDelayMs));
+    }
     const rp = this.hooks.resumePoint;
     if (rp) {
       // the resume points are read while the sockets connect; each session's start is a gap until its first live event
@@ -253,6 +273,37 @@ export class LiveEngine {
   }
 
   /**
+   * The lease was lost (hot standby, LiveHa): the vendor sockets are dropped at once and nothing live comes in any
+   * more, but the windows this engine already bounded (its start from the resume point, a disconnect, an overflow)
+   * are still filled from REST, which is not limited to one connection: the next leader's resume point is the
+   * newest event stored, past them, so nobody else would fill them. Then stop(reason). An outage not yet bounded
+   * is announced unfilled at once (this term stored nothing after it: the next leader's start covers it). At most
+   * `maxMs`; stop() meanwhile ends it at once (what is still open is announced unfilled, as by any stop).
+   */
+  retire(reason: string, maxMs: number): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (!this.retiring) {
+      this.closeSockets();
+      this.keeper.endOutages(`${reason}: the vendor sockets were closed before the outage ended`);
+      const woken = new Promise<void>((r) => (this.wakeRetire = r));
+      this.retiring = (async () => {
+        await settlesWithin(Promise.race([this.windowsSettled(), woken]), maxMs);
+        await this.stop(reason);
+      })();
+    }
+    return this.retiring;
+  }
+
+  /** resolves once every window opened is final and none is still to open (start plans, overflow), or stop() began */
+  private async windowsSettled(): Promise<void> {
+    while (!this.stopping) {
+      await Promise.allSettled(this.startPlans);
+      if (this.gaps.pending.length === 0 && this.backfill.busy === 0 && !this.keeper.overflowPending) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
    * Close the sockets, publish what is queued, wait for the sink's confirmations: all of it within the shutdown
    * timeout from this call, whatever the vendor (a half-open socket is dropped after VENDOR_CLOSE_MS) or the bus
    * (down, frozen, a full window) do; what is not confirmed by then is counted (`unconfirmed`, in the final
@@ -264,6 +315,7 @@ export class LiveEngine {
         // one deadline for every step below
         const deadline = performance.now() + this.config.shutdownTimeoutMs;
         const left = (cap = Infinity) => Math.max(0, Math.min(cap, deadline - performance.now()));
+        this.wakeRetire?.();
         if (this.dayTimer) clearInterval(this.dayTimer);
         if (this.statsTimer) clearInterval(this.statsTimer);
         // a close handshake (1000) for a vendor that answers; a half-open socket never does: dropped (closeNow)

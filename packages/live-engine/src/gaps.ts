@@ -138,6 +138,13 @@ export class GapLedger {
     this.send(w, 'open', null, null, 0);
   }
 
+  /** a window announced `open` by an engine before this one (its leader died): its final message comes from here */
+  adopt(w: ItemWindow): void {
+    if (this.openWindows.has(w.gapId)) return;
+    this.gaps++;
+    this.openWindows.set(w.gapId, w);
+  }
+
   done(w: ItemWindow, count: number, requests: number): void {
     if (!this.openWindows.delete(w.gapId)) return;
     this.filled++;
@@ -216,6 +223,7 @@ export class GapKeeper {
   private readonly timers = new Set<() => void>();
   private droppedIds = 0;
   private stopped = false;
+  private stoppedWhy = 'stopped';
 
   constructor(private readonly o: GapKeeperOptions) {}
 
@@ -345,7 +353,7 @@ export class GapKeeper {
   ): void {
     const subject = subjectOfItem(item);
     if (subject === null || fromMs > endMs) return;
-    this.open({
+    const w: ItemWindow = {
       gapId: this.o.newGapId(),
       session,
       reason: 'restart',
@@ -360,7 +368,21 @@ export class GapKeeper {
       quotes: session === 'options' && this.o.holdsQuotes(symbolOfItem(item)),
       seedQuote,
       readyAtMs: Math.max(this.o.now(), endMs + this.o.delayMs),
-    });
+    };
+    // planned after stop() (the resume point came late): announced, and unfilled at once
+    if (this.stopped) {
+      this.o.ledger.open(w);
+      this.o.ledger.fail(w, this.stoppedWhy, 0, 0);
+    } else this.open(w);
+  }
+
+  /** take over a window another engine announced and did not fill (inherit.ts): adopted, filled once due */
+  inherit(w: ItemWindow): void {
+    if (this.stopped) return;
+    this.o.ledger.adopt(w);
+    const wait = w.readyAtMs - this.o.now();
+    if (wait <= 0) this.o.ready(w);
+    else this.timer(() => this.o.ready(w), wait);
   }
 
   /** a LiveIds window no longer needs (see LiveIds.release) */
@@ -383,10 +405,28 @@ export class GapKeeper {
   stop(why: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedWhy = why;
     for (const cancel of this.timers) cancel();
     this.timers.clear();
+    this.endOutages(why);
+    const now = this.o.now();
+    for (const [item, f] of this.overflow) {
+      const w = this.overflowWindow(item, f, false, null, now);
+      this.o.ledger.open(w);
+      this.o.ledger.fail(w, why, 0, 0);
+    }
+    this.overflow.clear();
+  }
+
+  /**
+   * The sockets are closed for good (a lost lease): the outages not yet bounded never will be, so they become
+   * unfilled windows ending now; the windows already open keep their timers and are still filled.
+   */
+  endOutages(why: string): void {
     const now = this.o.now();
     for (const [session, out] of this.outages) {
+      out.timer?.();
+      out.timer = null;
       for (const [item, h] of out.items) {
         const w = this.window(session, out.reason, item, h, Math.max(h.fromMs, now), null);
         this.o.ledger.open(w);
@@ -394,12 +434,11 @@ export class GapKeeper {
       }
     }
     this.outages.clear();
-    for (const [item, f] of this.overflow) {
-      const w = this.overflowWindow(item, f, false, null, now);
-      this.o.ledger.open(w);
-      this.o.ledger.fail(w, why, 0, 0);
-    }
-    this.overflow.clear();
+  }
+
+  /** an overflow whose windows are not open yet (the queue not yet back under half full) */
+  get overflowPending(): boolean {
+    return this.overflow.size > 0;
   }
 
   /** sessions with an outage not yet bounded */

@@ -37,7 +37,17 @@ export {
   type SessionName,
 } from './gaps.js';
 export { BackfillLane, BackfillRunner, type BackfillRunnerOptions, type RestFactory, type RestRow, type RestSource } from './backfill.js';
+export { GapBook, inheritable, parseGapJson, windowOfAnnouncement } from './inherit.js';
 export { ItemTracker, itemOfEvent, subjectOfItem, symbolOfItem, eventMs, type ItemState } from './tracker.js';
-export { LiveHa, type LeaseLike, type LeaseHandlers, type LiveHaOptions } from './ha.js';
+export { GapRecorder, recordAction, type GapRecordStore } from './gap-records.js';
+export {
+  GAP_RECORDS_READ_MS,
+  LiveHa,
+  RETIRE_BACKFILL_MS,
+  type HaEngine,
+  type LeaseLike,
+  type LeaseHandlers,
+  type LiveHaOptions,
+} from './ha.js';
 export { newCounters, storedStatsLine, type IngestCounters, type StoredSummary } from './stats.js';
 export type { Logger, LogLevel } from '@md/polygon-normalizer/session';

@@ -14,8 +14,13 @@ import {
   gapJson,
   GapKeeper,
   GapLedger,
+  GapBook,
   ItemTracker,
   LiveEngine,
+  LiveIds,
+  parseGapJson,
+  windowOfAnnouncement,
+  windowToNs,
   describeRestError,
   type GapAnnouncement,
   type ItemWindow,
@@ -226,6 +231,75 @@ describe('GapKeeper: windows', () => {
       ['unfilled', 'T.O:SPY251216C00676000', ns(MS0 - 50), ns(MS0 - 49)],
     ]);
     expect(said.filter((g) => g.status === 'unfilled').every((g) => g.why === 'stopped before it was filled')).toBe(true);
+  });
+
+  it('endOutages (a lost lease): the outage not yet bounded is unfilled now, a window already open still becomes ready; a start planned after stop is unfilled at once', () => {
+    const { clock, said, ready, k, tracker } = keeper();
+    tracker.observeEvent(stockTrade(MS0 - 10, 1));
+    // a disconnect bounded by a live event: its window is open, waiting for REST
+    k.lost('stocks', clock.now, ['T.SPY']);
+    k.streaming('stocks', clock.now + 100);
+    k.live('stocks', stockTrade(MS0 + 120, 2));
+    // then the socket drops again, and the lease is lost before it streams again
+    clock.advance(200);
+    k.lost('stocks', clock.now, ['T.SPY']);
+    clock.advance(100);
+    k.endOutages('lease lost: x');
+    expect(said.map((g) => [g.status, g.gap_id, g.from_ns, g.to_ns, g.why])).toEqual([
+      ['open', 'g1', ns(MS0 - 10), ns(MS0 + 1121), null],
+      ['open', 'g2', ns(MS0 + 120), ns(MS0 + 301), null],
+      ['unfilled', 'g2', ns(MS0 + 120), ns(MS0 + 301), 'lease lost: x'],
+    ]);
+    expect(ready).toEqual([]);
+    clock.advance(2000); // the first window's timer still runs: it is filled
+    expect(ready.map((w) => w.gapId)).toEqual(['g1']);
+    expect(k.outagesPending).toEqual([]);
+    k.stop('stopped (end) before it was filled');
+    k.startWindow('stocks', 'Q.SPY', MS0, MS0 + 3000, [], new LiveIds(MS0, MS0 + 3000));
+    expect(said.slice(3).map((g) => [g.status, g.item, g.why])).toEqual([
+      ['open', 'Q.SPY', null],
+      ['unfilled', 'Q.SPY', 'stopped (end) before it was filled'],
+    ]);
+    clock.advance(10_000);
+    expect(ready.map((w) => w.gapId)).toEqual(['g1']);
+  });
+
+  it('parseGapJson reads gapJson back exactly; GapBook keeps what is open or unfilled by a stop, forgets what is filled', () => {
+    const g: GapAnnouncement = {
+      type: 'gap',
+      status: 'open',
+      gap_id: 't-1',
+      session: 'stocks',
+      subject: 'market.stocks.trades',
+      item: 'T.SPY',
+      symbol: 'SPY',
+      from_ns: 1_765_898_100_112_000_001n,
+      to_ns: 1_765_898_104_051_000_000n,
+      reason: 'restart',
+      count: null,
+      why: null,
+      rest_requests: 0,
+      at: '2025-12-16T15:15:05.120Z',
+    };
+    expect(parseGapJson(gapJson(g))).toEqual(g);
+    expect(parseGapJson('{"type":"gap"}')).toBeNull();
+    expect(parseGapJson('not json')).toBeNull();
+    const book = new GapBook(2);
+    book.observe(g);
+    book.observe({ ...g, gap_id: 't-2' });
+    book.observe({ ...g, gap_id: 't-2', status: 'filled', count: 3 });
+    book.observe({ ...g, gap_id: 't-3', status: 'unfilled', why: 'stopped (SIGTERM) before it was filled' });
+    book.observe({ ...g, gap_id: 't-4', status: 'unfilled', why: 'E_REST_AUTH (HTTP 401): no' });
+    book.observe({ ...g, gap_id: 't-5', reason: 'backfill_max' });
+    expect(book.take().map((x) => [x.gap_id, x.status])).toEqual([
+      ['t-1', 'open'],
+      ['t-3', 'unfilled'],
+    ]);
+    expect(book.size).toBe(0);
+    // [from, to) whole ms -> vendor ms [from, to] both inclusive, as it was opened
+    const w = windowOfAnnouncement(g, MS0, 500);
+    expect([w.fromMs, w.toMs, w.gapId, w.skip.size, w.only]).toEqual([1_765_898_100_112, 1_765_898_104_050, 't-1', 0, null]);
+    expect(windowToNs(w)).toBe(g.to_ns);
   });
 
   it('gapJson writes the ns bounds as exact integers', () => {

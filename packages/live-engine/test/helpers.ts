@@ -1,7 +1,7 @@
 import type { Publishable } from '@md/event-types';
 import type { EventSink } from '@md/nats-bus';
 import { Normalizer, parseFrame } from '@md/polygon-normalizer';
-import { LiveEngine, type LiveEngineOptions, type Logger, type ResumePoint } from '@md/live-engine';
+import { LiveEngine, type LeaseHandlers, type LeaseLike, type LiveEngineOptions, type Logger, type ResumePoint } from '@md/live-engine';
 import { FAKE_API_KEY, marketOf, type FakeVendor } from '@md/test-support/fake-vendor';
 import type { Tape, TapeEvent } from '@md/test-support/tape';
 import { havePolygonFixtures as haveFixtures, POLYGON_FIXTURES_DIR as FIXTURES_DIR } from '@md/test-support/fixtures';
@@ -87,4 +87,22 @@ export function dedup(events: readonly Publishable[]): { seen: Map<string, Publi
     else seen.set(p.msgId, p);
   }
   return { seen, duplicates };
+}
+
+/** a lease the test hands out (grant / revoke), for LiveHa */
+export class TestLease implements LeaseLike {
+  held = false;
+  constructor(private readonly h: LeaseHandlers) {}
+  run(): void {}
+  async stop(): Promise<void> {
+    this.held = false;
+  }
+  grant(): void {
+    this.held = true;
+    this.h.onAcquired();
+  }
+  revoke(why: string): void {
+    this.held = false;
+    this.h.onLost(why);
+  }
 }

@@ -47,6 +47,14 @@ export {
   type LeaseOptions,
   type LeaseStats,
 } from './lease.js';
+export {
+  DEFAULT_GAP_BUCKET,
+  DEFAULT_GAP_RECORD_MAX_AGE_MS,
+  GapRecordError,
+  GapRecords,
+  type GapRecord,
+  type GapRecordsOptions,
+} from './gap-record.js';
 export { openAppBus, type AppBus, type AppBusLogLevel, type AppBusOptions } from './app-bus.js';
 export { isNatsReachable } from './server.js';
 export type { NatsConnection } from '@nats-io/transport-node';
