@@ -12,6 +12,10 @@
  *                       group (rowStart/rowEnd), no mapping
  *   readBronze        : discovery + row groups + validation + mapping to OptionTrade + message ids + merge
  *   readBronze+encode : the same, each event also encoded to its JSON body (what the replay publishes)
+ *   readBronzeEncoded : the fast lane's form: the same events as EncodedBatch (JSON bodies and ids written
+ *                       straight from the decoded columns, no OptionTrade, no bigint a row)
+ *   <case> --max-semi-space-size=4 : the reader with the launcher's V8 flag (as the replay-publisher runs it)
+ *   replay stdout object-path : the replay with --object-path, when the build has the fast lane
  *   replay stdout     : the replay-publisher process replaying the day (options from Bronze, --speed 0,
  *                       --sink stdout into /dev/null), run as its bin runs it (node --max-semi-space-size=4);
  *                       rows/s = its events / its wall time. Needs `npx nx build replay-publisher`.
@@ -24,7 +28,7 @@
  * Run from the repo root after building:
  *   npx nx run-many -t build -p bronze-reader replay-publisher && npx tsx tools/bench/bronze-read.ts \
  *     [--rows 5000000] [--hours 3] [--runs 3] [--writer pyarrow|hyparquet-writer] [--page-size 1048576] \
- *     [--compare /path/to/other/dist/index.js] [--heap-limit-case]
+ *     [--compare /path/to/other/dist/index.js] [--heap-limit-case] [--no-replay] [--cases 'readBronze,replay stdout']
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,7 +76,7 @@ interface CaseResult {
  */
 const CASE_SCRIPT = String.raw`
 import { encodeToString } from '@md/event-types';
-import { listBronzeFiles, readBronze } from '@md/bronze-reader';
+import { listBronzeFiles, readBronze, readBronzeEncoded } from '@md/bronze-reader';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 const [name, root, date, columns] = JSON.parse(process.argv[1]);
@@ -93,6 +97,20 @@ if (name === 'hyparquet objects') {
       start += n;
     }
   }
+} else if (name === 'readBronzeEncoded') {
+  // the fast lane's form: the checksum from the uint32 halves (no bigint a row), the bodies' bytes counted
+  let xh = 0, xl = 0, bytes = 0;
+  const s = readBronzeEncoded({ root, table: 'option_trades', date });
+  for await (const b of s) {
+    for (let i = 0; i < b.length; i++) {
+      xh ^= b.tsHi[i];
+      xl ^= b.tsLo[i];
+      bytes += b.bodyEnd[i] - b.bodyStart[i] + b.idEnd[i] - b.idStart[i];
+    }
+    rows += b.length;
+  }
+  check = (BigInt(xh >>> 0) << 32n) | BigInt(xl >>> 0);
+  if (s.stats.invalid !== 0 || s.stats.events !== rows || bytes === 0) throw new Error('unexpected stats ' + JSON.stringify(s.stats));
 } else {
   const encode = name === 'readBronze+encode';
   let bytes = 0;
@@ -135,8 +153,9 @@ function redirectPreload(dist: string): string {
  * The replay of the day by the replay-publisher process (as its bin runs it: node --max-semi-space-size=4),
  * options from Bronze, --speed 0, --sink stdout into /dev/null.
  */
-const REPLAY_ARGS = (root: string) => [
+const REPLAY_ARGS = (root: string, objectPath = false) => [
   'apps/replay-publisher/dist/main.js',
+  ...(objectPath ? ['--object-path'] : []),
   ...['--bronze-root', root, '--date', DATE, '--include-options', '--options-source', 'bronze'],
   ...['--no-stock-trades', '--no-stock-quotes', '--sink', 'stdout', '--speed', '0'],
 ];
@@ -154,9 +173,10 @@ function runCase(label: string, root: string): CaseResult {
   rmSync(memOut, { force: true });
   const env = { ...process.env, BENCH_MEM_OUT: memOut };
   let out: { rows: number; seconds: number; checksum: string };
-  if (name === 'replay stdout') {
+  if (name === 'replay stdout' || name === 'replay stdout object-path') {
     const devNull = openSync('/dev/null', 'w');
-    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', ...flags, '--import', MEM_PRELOAD, ...REPLAY_ARGS(root)], {
+    const app = REPLAY_ARGS(root, name.endsWith('object-path'));
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', ...flags, '--import', MEM_PRELOAD, ...app], {
       cwd: REPO,
       env,
       encoding: 'utf8',
@@ -229,8 +249,17 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
 
-  const cases = ['hyparquet objects', 'readBronze', 'readBronze+encode', 'replay stdout'];
+  // the readers also with the launcher's V8 flag (as the app runs them); the app's object path when it has the fast lane
+  const cases = ['hyparquet objects', 'readBronze', 'readBronze+encode', 'readBronzeEncoded'];
+  cases.push('readBronze --max-semi-space-size=4', 'readBronzeEncoded --max-semi-space-size=4');
+  const help = spawnSync(process.execPath, [REPLAY_ARGS('')[0] as string, '--help'], { cwd: REPO, encoding: 'utf8' });
+  const fastLane = help.stdout.includes('--object-path');
+  if (!process.argv.includes('--no-replay')) cases.push(...(fastLane ? ['replay stdout object-path', 'replay stdout'] : ['replay stdout']));
+  if (!fastLane) console.log('(the replay-publisher build has no --object-path: the replay case is its only path, the object one)');
   if (process.argv.includes('--heap-limit-case')) cases.push('readBronze --max-old-space-size=128');
+  // --cases a,b: only those (by name, as printed)
+  const only = arg('cases', '');
+  if (only !== '') cases.splice(0, cases.length, ...only.split(',').filter((c) => c.trim() !== ''));
   if (COMPARE !== '') {
     if (!existsSync(COMPARE)) throw new Error(`--compare ${COMPARE}: no such file`);
     cases.push('readBronze@compare', 'replay stdout@compare');
@@ -244,7 +273,7 @@ async function main(): Promise<void> {
     }
   }
   const sums = new Set(cases.filter((c) => !c.startsWith('replay')).map((c) => res.get(c)?.[0]?.checksum));
-  if (sums.size !== 1) throw new Error(`the cases read different rows: ${[...sums].join(' ')}`);
+  if (sums.size > 1) throw new Error(`the cases read different rows: ${[...sums].join(' ')}`);
   const base = median((res.get(cases[0] as string) ?? []).map((r) => r.rows / r.seconds));
   console.log(`\nmedians of ${RUNS} runs, each case in a fresh process`);
   console.log(
@@ -262,7 +291,7 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
-  for (const c of cases.filter((x) => x === 'readBronze' || x === 'replay stdout')) {
+  for (const c of cases.filter((x) => x.startsWith('readBronze') || x.startsWith('replay stdout'))) {
     const peak = Math.max(...(res.get(c) ?? []).map((r) => r.vmHwm));
     console.log(`${c} peak RSS (max of runs): ${mb(peak)} (target < 200 MB): ${peak < 200 * 2 ** 20 ? 'ok' : 'OVER'}`);
   }

@@ -75,7 +75,7 @@ export interface FileReadContext {
 }
 
 /** rows decoded and mapped at a time (a row group of pyarrow's default 1,048,576 rows is never decoded at once) */
-const WINDOW = 1_024;
+export const WINDOW = 1_024;
 
 const MAGIC = 0x31524150; // 'PAR1' little-endian
 
@@ -214,9 +214,23 @@ function tsRange(metadata: FileMetaData, g: number, colIndex: number): [bigint, 
   return typeof lo === 'bigint' && typeof hi === 'bigint' ? [lo, hi] : null;
 }
 
-/** Reads one file; throws BronzeError (after yielding the rows read before the failure). */
-export async function* readBronzeFile(path: string, ctx: FileReadContext): AsyncGenerator<Publishable[], void, undefined> {
-  const { spec, stats, startNs, endNs, contract, batchSize } = ctx;
+/** One window of rows of a file: the pages of its columns (decoded up to row b of the row group). */
+export interface FileWindow {
+  /** the columns present, by name (ColumnPages.window / windowF64 / windowI64 give rows [a, b)) */
+  pages: Map<string, ColumnPages>;
+  /** rows [a, b) of the row group */
+  a: number;
+  b: number;
+  /** 0-based row of the file of row a */
+  first: number;
+}
+
+/**
+ * The windows of rows of one file, row group by row group (pruned by statistics), each column's pages decoded up
+ * to the window's end; throws BronzeError (after the windows before the failure). Counts files, row groups, rows.
+ */
+export async function* fileWindows(path: string, ctx: FileReadContext): AsyncGenerator<FileWindow, void, undefined> {
+  const { spec, stats, startNs, endNs } = ctx;
   const { file, metadata } = await openMetadata(path);
   const columns = checkSchema(path, metadata, spec);
   const tree = parquetSchema(metadata);
@@ -224,8 +238,6 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
   const tsIndex = metadata.schema
     .filter((e) => e.num_children === undefined || e.num_children === 0)
     .findIndex((e) => e.name === 'ts_event_ns');
-  let lastTs: bigint | null = null;
-  let warnedOrder = false;
   // buffers of each column, reused from row group to row group
   const pools = new Map<string, PagePool>(columns.map((c) => [c, new PagePool()]));
   let groupStart = 0;
@@ -275,7 +287,6 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
     stats.rows += n;
     for (let a = 0; a < n; a += WINDOW) {
       const b = Math.min(n, a + WINDOW);
-      const cols: Record<string, Col> = {};
       for (const [c, p] of pages) {
         try {
           p.ensure(b);
@@ -285,11 +296,22 @@ export async function* readBronzeFile(path: string, ctx: FileReadContext): Async
         if (p.available() < b) {
           throw new BronzeError('corrupt', path, `the column has ${p.available()} rows, the row group ${n}`, { column: c, rowGroup: g });
         }
-        cols[c] = p.window(a, b);
       }
-      yield* mapWindow(cols, b - a, start + a);
+      yield { pages, a, b, first: start + a };
     }
     for (const p of pages.values()) p.close();
+  }
+}
+
+/** Reads one file; throws BronzeError (after yielding the rows read before the failure). */
+export async function* readBronzeFile(path: string, ctx: FileReadContext): AsyncGenerator<Publishable[], void, undefined> {
+  const { spec, stats, startNs, endNs, contract, batchSize } = ctx;
+  let lastTs: bigint | null = null;
+  let warnedOrder = false;
+  for await (const w of fileWindows(path, ctx)) {
+    const cols: Record<string, Col> = {};
+    for (const [c, p] of w.pages) cols[c] = p.window(w.a, w.b);
+    yield* mapWindow(cols, w.b - w.a, w.first);
   }
 
   function* mapWindow(cols: Record<string, Col>, n: number, first: number): Generator<Publishable[], void, undefined> {

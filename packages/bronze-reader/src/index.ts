@@ -3,8 +3,17 @@
  * repository replaces) as canonical market-data events, for the replay.
  */
 export { readBronze, type BronzeReadOptions, type BronzeStream } from './read.js';
+export { readBronzeEncoded, ENCODED_TABLES, type BronzeEncodedOptions, type BronzeEncodedStream } from './encoded/read.js';
 export { listBronzeDates, listBronzeFiles, bronzeDir, partitionDir, type BronzeDateFiles, type BronzeHour } from './discovery.js';
-export { readBronzeFile, newStats, type BronzeStats, type FileReadContext, type InvalidRow } from './file-reader.js';
+export {
+  readBronzeFile,
+  fileWindows,
+  newStats,
+  type FileWindow,
+  type BronzeStats,
+  type FileReadContext,
+  type InvalidRow,
+} from './file-reader.js';
 export { BronzeError, type BronzeErrorCode } from './errors.js';
 export {
   BRONZE_TABLES,

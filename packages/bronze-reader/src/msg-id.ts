@@ -15,6 +15,8 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const NULL_WORD = 0x6e756c6c; // 'null'
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const OUT = new Uint32Array(2);
+const HEX_DIGIT = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 const hex32 = (x: number): string =>
   (HEX[x >>> 24] as string) + (HEX[(x >>> 16) & 255] as string) + (HEX[(x >>> 8) & 255] as string) + (HEX[x & 255] as string);
 
@@ -69,15 +71,32 @@ export class Fingerprint {
     return this;
   }
 
-  /** 16 lowercase hex digits */
-  digest(): string {
+  /** the final mix: [high word, low word] of the digest */
+  private final(): void {
     let h1 = this.h1;
     let h2 = this.h2;
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return hex32(h2 >>> 0) + hex32(h1 >>> 0);
+    OUT[0] = h2 >>> 0;
+    OUT[1] = h1 >>> 0;
+  }
+
+  /** 16 lowercase hex digits */
+  digest(): string {
+    this.final();
+    return hex32(OUT[0] as number) + hex32(OUT[1] as number);
+  }
+
+  /** the digest's 16 hex digits as ASCII bytes at b[p..p + 16) (no string); returns p + 16 */
+  digestInto(b: Uint8Array, p: number): number {
+    this.final();
+    for (let w = 0; w < 2; w++) {
+      const x = OUT[w] as number;
+      for (let s = 28; s >= 0; s -= 4) b[p++] = HEX_DIGIT[(x >>> s) & 15] as number;
+    }
+    return p;
   }
 }
 

@@ -13,6 +13,7 @@ import { decompressPage } from 'hyparquet/src/datapage.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/schema.js';
 import type { Col } from './tables.js';
+import { fillF64, fillI64, type FlatValues } from './typed-fill.js';
 
 export type Decoder = Parameters<typeof readPage>[2];
 
@@ -23,6 +24,9 @@ export interface RowPage {
   fill(out: unknown[], a: number, b: number, o: number): void;
   /** rows [a, b) as a view without copying, when the page can (a REQUIRED plain number column) */
   view(a: number, b: number): Col | undefined;
+  /** rows [a, b) as doubles / int64 halves into typed arrays at o (typed-fill.ts; a flat column only) */
+  fillF64(f: Float64Array, nul: Uint8Array, a: number, b: number, o: number): void;
+  fillI64(lo: Uint32Array, hi: Uint32Array, nul: Uint8Array, a: number, b: number, o: number): void;
   /** hands the page's buffers back to its pool (the page is not used after) */
   release(): void;
 }
@@ -121,7 +125,11 @@ function levels(
   return [out, reader.offset];
 }
 
-type Values = { dict: true; idx: Int32Array } | { dict: false; vals: Int32Array | BigInt64Array | Float64Array | Float32Array };
+/** dictionary indices, as narrow as the page's bit width allows (a page of 262,144 rows: 256 KiB, not 1 MiB) */
+type Index = Int32Array | Uint16Array | Uint8Array;
+/** row -> dictionary index or -1 (null), as narrow as the dictionary's size allows */
+export type RowIndex = Int32Array | Int16Array | Int8Array;
+type Values = { dict: true; idx: Index } | { dict: false; vals: Int32Array | BigInt64Array | Float64Array | Float32Array };
 
 const PLAIN_TYPES = {
   INT32: [4, Int32Array],
@@ -132,13 +140,18 @@ const PLAIN_TYPES = {
 
 function values(pool: PagePool, page: Uint8Array, offset: number, n: number, encoding: string, dec: Decoder, shape: Shape): Values | null {
   if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
-    const idx = new Int32Array(pool.take(n * 4), 0, n);
+    const width = n === 0 ? 0 : (page[offset] ?? 0);
+    const idx: Index =
+      width <= 8
+        ? new Uint8Array(pool.take(n), 0, n)
+        : width <= 16
+          ? new Uint16Array(pool.take(n * 2), 0, n)
+          : new Int32Array(pool.take(n * 4), 0, n);
     if (n === 0) return { dict: true, idx };
-    const width = page[offset] ?? 0;
     if (width === 0) idx.fill(0);
     else {
       const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: offset + 1 };
-      readRleBitPackedHybrid(reader, width, idx, page.byteLength - offset - 1);
+      readRleBitPackedHybrid(reader, width, idx as unknown as Int32Array, page.byteLength - offset - 1);
     }
     return { dict: true, idx };
   }
@@ -220,8 +233,14 @@ export function decodeFastPage(
   if (!shape.list) {
     const d = dict as ArrayLike<unknown>;
     if (v.dict && pos !== null) {
-      // one Int32Array row -> dictionary index (-1 null) instead of positions + indices + levels
-      const ri = new Int32Array(pool.take(n * 4), 0, n);
+      // one array row -> dictionary index (-1 null) instead of positions + indices + levels
+      const len = (dict as ArrayLike<unknown>).length;
+      const ri: RowIndex =
+        len <= 128
+          ? new Int8Array(pool.take(n), 0, n)
+          : len <= 32768
+            ? new Int16Array(pool.take(n * 2), 0, n)
+            : new Int32Array(pool.take(n * 4), 0, n);
       const idx = v.idx;
       for (let r = 0; r < n; r++) {
         const p = pos[r] as number;
@@ -234,12 +253,14 @@ export function decodeFastPage(
         (x) => d[x],
         null,
         () => pool.give(ri.buffer),
+        { pos: ri, idx: null, data: d },
       );
     }
     pool.give(def?.buffer);
     const get: (k: number) => unknown = v.dict ? (k) => d[v.idx[k] as number] : (k) => v.vals[k];
     const data = v.dict ? v.idx.buffer : v.vals.buffer;
-    return flatPage(n, pos, get, v.dict ? null : v.vals, () => pool.give(pos?.buffer, data));
+    const fv: FlatValues = v.dict ? { pos, idx: v.idx, data: d } : { pos, idx: null, data: v.vals };
+    return flatPage(n, pos, get, v.dict ? null : v.vals, () => pool.give(pos?.buffer, data), fv);
   }
   const d = (dict ?? []) as ArrayLike<unknown>;
   const get: (k: number) => unknown = v.dict ? (k) => d[v.idx[k] as number] : (k) => v.vals[k];
@@ -247,12 +268,25 @@ export function decodeFastPage(
   return listPage(n, rep as Uint8Array, def, pos, get, shape, () => pool.give(rep?.buffer, def?.buffer, pos?.buffer, data));
 }
 
+const notFlat = (): never => {
+  throw new Error('a LIST column has no typed values');
+};
+
 const dataEncoding = (e: string): boolean => e === 'PLAIN' || e === 'RLE_DICTIONARY' || e === 'PLAIN_DICTIONARY';
 
-function flatPage(n: number, pos: Int32Array | null, get: (k: number) => unknown, vals: Col | null, release: () => void): RowPage {
+function flatPage(
+  n: number,
+  pos: RowIndex | null,
+  get: (k: number) => unknown,
+  vals: Col | null,
+  release: () => void,
+  fv: FlatValues,
+): RowPage {
   return {
     rows: n,
     release,
+    fillF64: (f, nul, a, b, o) => fillF64(fv, f, nul, a, b, o),
+    fillI64: (lo, hi, nul, a, b, o) => fillI64(fv, lo, hi, nul, a, b, o),
     fill(out, a, b, o) {
       if (pos === null) for (let r = a; r < b; r++) out[o++] = get(r);
       else
@@ -304,6 +338,8 @@ function listPage(
       }
     },
     view: () => undefined,
+    fillF64: notFlat,
+    fillI64: notFlat,
     release,
   };
 }

@@ -10,6 +10,7 @@ import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath, isFlatColumn } from 'hyparquet/src/schema.js';
 import { columnShape, decodeFastPage, PagePool, type Decoder, type RowPage, type Shape } from './page-decode.js';
 import type { Col } from './tables.js';
+import { fillF64, fillI64, type FlatValues } from './typed-fill.js';
 
 interface Chunk {
   /** row of the row group of the page's first row */
@@ -121,8 +122,8 @@ export class ColumnPages {
     }
   }
 
-  /** the values of rows [a, b) (b <= complete rows); drops pages that end before a. Valid until the next call. */
-  window(a: number, b: number): Col {
+  /** drops the pages that end before row a */
+  private drop(a: number): void {
     while (this.chunks.length > 1) {
       const c = this.chunks[0] as Chunk;
       if (c.start + c.page.rows <= a) {
@@ -130,6 +131,36 @@ export class ColumnPages {
         c.page.release();
       } else break;
     }
+  }
+
+  /** rows [a, b) of a flat number column as doubles into f[0..] (typed-fill.ts; nul: 0 value, 1 null, 2 other) */
+  windowF64(a: number, b: number, f: Float64Array, nul: Uint8Array): void {
+    this.drop(a);
+    for (const c of this.chunks) {
+      const lo = Math.max(a, c.start);
+      const hi = Math.min(b, c.start + c.page.rows);
+      if (lo < hi) c.page.fillF64(f, nul, lo - c.start, hi - c.start, lo - a);
+    }
+  }
+
+  /** rows [a, b) of a flat int64 column as uint32 halves into lo/hi[0..] */
+  windowI64(a: number, b: number, lo32: Uint32Array, hi32: Uint32Array, nul: Uint8Array): void {
+    this.drop(a);
+    for (const c of this.chunks) {
+      const lo = Math.max(a, c.start);
+      const hi = Math.min(b, c.start + c.page.rows);
+      if (lo < hi) c.page.fillI64(lo32, hi32, nul, lo - c.start, hi - c.start, lo - a);
+    }
+  }
+
+  /** whether the column is flat (not a LIST): windowF64 / windowI64 apply */
+  get isFlat(): boolean {
+    return this.flat;
+  }
+
+  /** the values of rows [a, b) (b <= complete rows); drops pages that end before a. Valid until the next call. */
+  window(a: number, b: number): Col {
+    this.drop(a);
     const first = this.chunks[0];
     // hyparquet's LIST rows come wrapped once more; the compact pages give the list itself
     const unwrap = this.unwrap && this.shape === null;
@@ -166,7 +197,10 @@ export class ColumnPages {
 /** a page decoded by hyparquet (a plain or typed array of the page's rows) */
 function arrayPage(d: DecodedArray): RowPage {
   const data = d as ArrayLike<unknown>;
+  const fv: FlatValues = { pos: null, idx: null, data };
   return {
+    fillF64: (f, nul, a, b, o) => fillF64(fv, f, nul, a, b, o),
+    fillI64: (lo, hi, nul, a, b, o) => fillI64(fv, lo, hi, nul, a, b, o),
     rows: data.length,
     fill(out, a, b, o) {
       for (let r = a; r < b; r++) out[o++] = data[r];

@@ -62,23 +62,27 @@ function dayStartNs(date: string): bigint {
   return BigInt(Date.parse(`${date}T00:00:00Z`)) * 1_000_000n;
 }
 
+/** the checks of readBronze's options (a TypeError naming `fn`) */
+export function checkReadOptions(o: Omit<BronzeReadOptions, 'source'>, fn: string): void {
+  tableSpec(o.table);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(`${o.date}T00:00:00Z`))) {
+    throw new TypeError(`${fn}: date must be YYYY-MM-DD, got ${JSON.stringify(o.date)}`);
+  }
+  for (const k of ['startNs', 'endNs'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'bigint') throw new TypeError(`${fn}: ${k} must be a bigint (Unix ns), got ${typeof o[k]}`);
+  }
+  if (o.batchSize !== undefined && !(Number.isSafeInteger(o.batchSize) && o.batchSize > 0)) {
+    throw new TypeError(`${fn}: batchSize must be a positive integer, got ${o.batchSize}`);
+  }
+}
+
 class BronzeRead implements BronzeStream {
   readonly stats: BronzeStats = newStats();
   private claimed = false;
   private listing: Promise<BronzeDateFiles> | null = null;
 
   constructor(private readonly o: BronzeReadOptions) {
-    tableSpec(o.table);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(`${o.date}T00:00:00Z`))) {
-      throw new TypeError(`readBronze: date must be YYYY-MM-DD, got ${JSON.stringify(o.date)}`);
-    }
-    for (const k of ['startNs', 'endNs'] as const) {
-      if (o[k] !== undefined && typeof o[k] !== 'bigint')
-        throw new TypeError(`readBronze: ${k} must be a bigint (Unix ns), got ${typeof o[k]}`);
-    }
-    if (o.batchSize !== undefined && !(Number.isSafeInteger(o.batchSize) && o.batchSize > 0)) {
-      throw new TypeError(`readBronze: batchSize must be a positive integer, got ${o.batchSize}`);
-    }
+    checkReadOptions(o, 'readBronze');
   }
 
   get table(): BronzeTable {

@@ -6,11 +6,11 @@
  * stocks/trades and stocks/quotes under symbol=SPY, options/trades under underlying=SPY, futures/trades and
  * futures/mbp10 under symbol=ES (REPLAY_FUTURES_SYMBOL). A Bronze date is a UTC date, as a DBN file's.
  */
-import { listBronzeDates, readBronze, type BronzeTable, type InvalidRow } from '@md/bronze-reader';
+import { ENCODED_TABLES, listBronzeDates, readBronze, readBronzeEncoded, type BronzeTable, type InvalidRow } from '@md/bronze-reader';
 import { parseDbnMsgId } from '@md/dbn-reader';
-import type { Publishable } from '@md/event-types';
+import type { EncodedBatch, Publishable } from '@md/event-types';
 import { dateOfMsgId as dateOfDbnMsgId } from './msg-id.js';
-import type { ReplaySource } from './source.js';
+import type { EncodedReadOptions, ReplaySource } from './source.js';
 import { KINDS, type ReplayKind } from './stats.js';
 
 /** the Bronze table of each replayed kind */
@@ -88,11 +88,12 @@ export class BronzeSource implements ReplaySource {
     return [];
   }
 
-  batches(kind: ReplayKind, date: string, range: { start?: bigint; end?: bigint }): AsyncIterable<Publishable[]> {
+  /** readBronze's / readBronzeEncoded's options for a kind, date and range (invalid rows counted and warned) */
+  private readOptions(kind: ReplayKind, date: string, range: { start?: bigint; end?: bigint }) {
     let warned = 0;
     const max = this.o.maxInvalidWarnings ?? 10;
     const warn = this.o.onWarning;
-    return readBronze({
+    return {
       root: this.o.root,
       table: BRONZE_TABLE_OF_KIND[kind],
       date,
@@ -105,6 +106,28 @@ export class BronzeSource implements ReplaySource {
         else if (warned === max + 1) warn?.(`Bronze ${BRONZE_TABLE_OF_KIND[kind]} ${date}: more invalid rows skipped (counted, not named)`);
       },
       ...(warn ? { onWarn: warn } : {}),
+    };
+  }
+
+  batches(kind: ReplayKind, date: string, range: { start?: bigint; end?: bigint }): AsyncIterable<Publishable[]> {
+    return readBronze(this.readOptions(kind, date, range));
+  }
+
+  /**
+   * The fast lane (@md/bronze-reader readBronzeEncoded): batches()'s events, order, ids, warnings and errors,
+   * already encoded. null for a kind whose table has no encoded form (ENCODED_TABLES: option trades).
+   */
+  encodedBatches(
+    kind: ReplayKind,
+    date: string,
+    range: { start?: bigint; end?: bigint },
+    o: EncodedReadOptions,
+  ): AsyncIterable<EncodedBatch> | null {
+    if (!ENCODED_TABLES.includes(BRONZE_TABLE_OF_KIND[kind])) return null;
+    return readBronzeEncoded({
+      ...this.readOptions(kind, date, range),
+      order: o.order,
+      ...(o.onRefused !== undefined ? { onRefused: o.onRefused } : {}),
     });
   }
 
@@ -190,6 +213,38 @@ export class CombinedSource implements ReplaySource {
         const p = await self.providerFor(kind, date);
         if (!p) throw new Error(`no source gives ${kind} for ${date}`);
         yield* p.batches(kind, date, range);
+      },
+    };
+  }
+
+  /**
+   * The fast lane: the kind's provider's encodedBatches (null when it has none, or returns null). For option
+   * trades on 'auto' the provider is known only once the DBN root is asked: then both candidates must give a
+   * fast lane (each is lazy: the one not chosen is never iterated).
+   */
+  encodedBatches(
+    kind: ReplayKind,
+    date: string,
+    range: { start?: bigint; end?: bigint },
+    o: EncodedReadOptions,
+  ): AsyncIterable<EncodedBatch> | null {
+    const cands = this.candidates(kind);
+    if (cands.length === 0) return null;
+    const lanes = new Map<ReplaySource, AsyncIterable<EncodedBatch>>();
+    for (const s of cands) {
+      const lane = s.encodedBatches?.(kind, date, range, o) ?? null;
+      if (lane === null) return null;
+      lanes.set(s, lane);
+    }
+    const known = !(kind === 'options' && (this.o.options ?? 'auto') === 'auto');
+    if (known && cands.length === 1) return lanes.get(cands[0] as ReplaySource) as AsyncIterable<EncodedBatch>;
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const p = await self.providerFor(kind, date);
+        const lane = p === null ? undefined : lanes.get(p);
+        if (lane === undefined) throw new Error(`no source gives ${kind} for ${date}`);
+        yield* lane;
       },
     };
   }
