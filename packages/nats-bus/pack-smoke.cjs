@@ -4,7 +4,7 @@ const t = require('@md/nats-bus/testing');
 for (const f of ['connectBus', 'busOptionsFromEnv', 'ensureStream', 'consumeEvents', 'isNatsReachable', 'openAppBus', 'lastMessageOn']) {
   if (typeof m[f] !== 'function') throw new Error(`${f} missing from the CJS build`);
 }
-for (const c of ['JetStreamPublisher', 'StdoutSink', 'StreamConfigMismatchError', 'NatsBusError', 'MessageLookupError']) {
+for (const c of ['JetStreamPublisher', 'StdoutSink', 'StoredTracker', 'StreamConfigMismatchError', 'NatsBusError', 'MessageLookupError']) {
   if (typeof m[c] !== 'function') throw new Error(`${c} missing from the CJS build`);
 }
 for (const f of [
@@ -14,6 +14,7 @@ for (const f of [
   'waitForJetStream',
   'NatsServerNotInstalledError',
   'NatsServerStartError',
+  'rng',
 ]) {
   if (typeof t[f] !== 'function') throw new Error(`${f} missing from the CJS build of @md/nats-bus/testing`);
 }

@@ -3,13 +3,13 @@
  * openAppBus) or stdout. Wiring only: @md/app-kit's runMain (exit codes, signals, EPIPE) and its logger, the one
  * place where secrets are redacted. Logs go to stderr.
  */
-import { ConfigError, createLogger, EXIT_CODES, peekLogFormat, runMain, type StoredTracker } from '@md/app-kit';
+import { ConfigError, createLogger, EXIT_CODES, peekLogFormat, runMain } from '@md/app-kit';
 import { LIVE_GAPS_SUBJECT } from '@md/event-types';
-import { gapJson, LiveEngine, LiveHa, storedStatsLine, type GapAnnouncement, type LiveEngineOptions } from '@md/live-engine';
-import { GapRecords, Lease, openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
+import { gapJson, LiveEngine, LiveHa, liveSubjects, resumePointOf, storedStatsLine, type GapAnnouncement } from '@md/live-engine';
+import type { LiveEngineOptions } from '@md/live-engine';
+import { GapRecords, Lease, openAppBus, StdoutSink, StoredTracker, type AppBus, type EventSink } from '@md/nats-bus';
 import { HELP, parseConfig } from './config.js';
-import { LiveMetrics, startTally } from './metrics.js';
-import { resumePointOf } from './resume.js';
+import { LiveMetrics } from './metrics.js';
 
 /** what the engine calls: JetStreamPublisher.close takes the shutdown timeout (StdoutSink ignores it) */
 type Sink = EventSink & { close(timeoutMs?: number): Promise<void> };
@@ -96,7 +96,7 @@ void runMain(
       }
       sink = bus.publisher(metrics ? { onConfirm: metrics.publish.onConfirm, onConfirmEvent: metrics.publish.onConfirmEvent } : {});
       // the stream's state for the live subjects now: the final "stored_new / already_stored" line
-      tally = await startTally(bus, cfg.sessions, () => out.stats, log);
+      tally = await StoredTracker.begin(bus, liveSubjects(cfg.sessions), () => out.stats, log);
       metrics?.bus(bus, tally);
     }
     const what = [

@@ -1,6 +1,7 @@
 /** --log-format json / MD_LOG_FORMAT: every line on stderr is one JSON object (the exit lines too); the key never appears. */
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jsonLines as jsonLinesOf } from '@md/test-support/app-probes';
 import { until } from '@md/test-support';
 import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
 import { killAll, runTsx } from '@md/test-support/process';
@@ -14,23 +15,7 @@ afterEach(async () => {
   for (const f of fakes.splice(0)) await f.close();
 });
 
-/** every stderr line parsed (a line that is not one JSON object fails the test, naming it) */
-function jsonLines(stderr: string): Record<string, unknown>[] {
-  return stderr
-    .trimEnd()
-    .split('\n')
-    .map((l) => {
-      let o: unknown;
-      try {
-        o = JSON.parse(l);
-      } catch {
-        throw new Error(`not a JSON line: ${JSON.stringify(l)}`);
-      }
-      expect(o, l).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: expect.any(String), name: 'live-ingestor' });
-      expect(typeof (o as { msg?: unknown }).msg).toBe('string');
-      return o as Record<string, unknown>;
-    });
-}
+const jsonLines = (stderr: string) => jsonLinesOf(stderr, 'live-ingestor');
 
 describe('live-ingestor --log-format json', () => {
   it.skipIf(!haveFixtures)('a session to stdout: every stderr line is a JSON object, the final counters among them', async () => {

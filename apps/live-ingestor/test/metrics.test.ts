@@ -3,12 +3,12 @@
  * /readyz before NATS answers and the sessions authenticate, then 200; /metrics counters equal to the final stats
  * line; the exact stored counts of a rerun of the same frames; a port in use.
  */
-import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { until } from '@md/test-support';
 import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
-import { killAll, runTsx, type Proc } from '@md/test-support/process';
+import { connectionTrap, metricsEndpoint as endpoint, probe, scrape, total, type ConnectionTrap } from '@md/test-support/app-probes';
+import { killAll, runTsx } from '@md/test-support/process';
 import { counters, dataFrames, haveFixtures, startBus, type Bus } from './helpers';
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
@@ -19,27 +19,6 @@ afterEach(async () => {
   for (const f of fakes.splice(0)) await f.close();
 });
 
-/** the samples of a Prometheus text page: `name{labels}` -> value */
-async function scrape(base: string): Promise<Map<string, number>> {
-  const r = await fetch(`${base}/metrics`);
-  expect(r.status).toBe(200);
-  const out = new Map<string, number>();
-  for (const line of (await r.text()).split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) out.set(m[1] as string, Number(m[2]));
-  }
-  return out;
-}
-const total = (m: Map<string, number>, name: string) =>
-  [...m].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((n, [, v]) => n + v, 0);
-const probe = async (base: string, path: string) => {
-  const r = await fetch(`${base}${path}`);
-  return { status: r.status, body: await r.text() };
-};
-async function endpoint(r: Proc): Promise<string> {
-  await until(() => /metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/.test(r.out.stderr), 30_000, 'the metrics line');
-  return /metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(r.out.stderr)?.[1] ?? '';
-}
 const finalLine = (stderr: string) => /final frames=.*/.exec(stderr)?.[0] ?? '';
 
 describe.skipIf(!haveFixtures)('live-ingestor --metrics-port', () => {
@@ -157,17 +136,16 @@ describe.skipIf(!haveFixtures)('live-ingestor --metrics-port', () => {
 });
 
 describe('live-ingestor --metrics-port: configuration', () => {
-  let other: Server;
+  let other: ConnectionTrap;
   beforeAll(async () => {
-    other = createServer((s) => s.destroy());
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    other = await connectionTrap();
   });
   afterAll(() => other?.close());
 
   it('a port in use: exit 2 naming --metrics-port, the vendor never contacted', async () => {
     const fv = await FakeVendor.start();
     fakes.push(fv);
-    const port = (other.address() as { port: number }).port;
+    const port = other.port;
     const r = run(['--sink', 'stdout', '--sessions', 'stocks', '--metrics-port', String(port)], {
       POLYGON_API_KEY: FAKE_API_KEY,
       POLYGON_STOCKS_WS_URL: fv.url('stocks'),

@@ -14,30 +14,25 @@
  */
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectBus, ensureStream } from '@md/nats-bus';
-import { startNatsCluster, startNatsServer, type LocalNatsCluster, type LocalNatsServer } from '@md/nats-bus/testing';
+import { startNatsServer } from '@md/nats-bus/testing';
 import { until } from '@md/test-support';
 import { FakeVendor, FAKE_API_KEY } from '@md/test-support/fake-vendor';
 import { killAll, runTsx, type Proc } from '@md/test-support/process';
+import { clusterStoreAway, reportShutdown, sigtermTimed, sleep, TestServers } from '@md/test-support/shutdown';
 
 const S = 2; // --shutdown-timeout
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const trade = (q: number) => JSON.stringify([{ ev: 'T', sym: 'SPY', i: String(q), x: 12, p: 676.41, s: 100, t: 1765898100000 + q, q }]);
 
 let fv: FakeVendor | null = null;
 let feed: NodeJS.Timeout | null = null;
-let server: LocalNatsServer | null = null;
-let cluster: LocalNatsCluster | null = null;
+const servers = new TestServers();
 afterEach(async () => {
   killAll();
   if (feed) clearInterval(feed);
-  server?.kill('SIGCONT');
-  for (const s of cluster?.servers ?? []) s.kill('SIGCONT');
   await fv?.close();
-  await server?.dispose();
-  await cluster?.dispose();
-  [fv, feed, server, cluster] = [null, null, null, null];
+  await servers.reset();
+  [fv, feed] = [null, null];
 });
 
 /** the vendor, the app on `natsUrl`, streaming: trades every 10 ms from then on */
@@ -57,12 +52,7 @@ async function start(natsUrl: string, extra: string[] = []): Promise<Proc> {
 
 /** SIGTERM now: the time to exit, the code, the final line's unconfirmed count (and the last line's, when exit 4) */
 async function sigterm(r: Proc): Promise<{ ms: number; code: number | null; count: number }> {
-  const t0 = performance.now();
-  r.p.kill('SIGTERM');
-  const code = await Promise.race([r.exit, sleep(60_000).then(() => 'hung' as const)]);
-  const ms = performance.now() - t0;
-  if (process.env.SHUTDOWN_DEBUG) console.log(r.out.stderr.split('\n').slice(-14).join('\n'));
-  expect(code, `still running 60 s after SIGTERM:\n${r.out.stderr.slice(-3000)}`).not.toBe('hung');
+  const { ms, code } = await sigtermTimed(r, 14);
   const final = /final frames=[^\n]* unconfirmed=(\d+)/.exec(r.out.stderr);
   expect(final, r.out.stderr.slice(-3000)).not.toBeNull();
   const count = Number(final![1]);
@@ -72,19 +62,15 @@ async function sigterm(r: Proc): Promise<{ ms: number; code: number | null; coun
     expect(last).toMatch(/^live-ingestor: SIGTERM: \d+ event\(s\) failed to publish \(publish_errors=\d+, failed=\d+\); unconfirmed=\d+/);
     expect(Number(/unconfirmed=(\d+)/.exec(last)?.[1])).toBe(count);
   }
-  return { ms, code: code as number | null, count };
+  return { ms, code, count };
 }
 
-function report(kase: string, t: { ms: number; code: number | null; count: number }): void {
-  console.log(
-    `RELIABILITY: live shutdown (${kase}), --shutdown-timeout ${S}: SIGTERM -> exit ${t.code} in ${t.ms.toFixed(0)} ms ` +
-      `(bound ${S * 1000 + 1000} ms), unconfirmed=${t.count}`,
-  );
-}
+const report = (kase: string, t: { ms: number; code: number | null; count: number }) =>
+  reportShutdown('live', kase, S, t, `unconfirmed=${t.count}`);
 
 describe(`SIGTERM ends the live ingestor within --shutdown-timeout ${S} + 1 s`, () => {
   it('(a) nats-server SIGKILLed 2 s before, not restarted: exit 4, the unconfirmed counted', async () => {
-    server = await startNatsServer();
+    const server = (servers.server = await startNatsServer());
     const r = await start(server.url);
     server.kill('SIGKILL');
     await server.stop();
@@ -97,7 +83,7 @@ describe(`SIGTERM ends the live ingestor within --shutdown-timeout ${S} + 1 s`, 
   }, 120_000);
 
   it('(b) nats-server frozen with SIGSTOP: exit 4, the unconfirmed counted', async () => {
-    server = await startNatsServer();
+    const server = (servers.server = await startNatsServer());
     const r = await start(server.url);
     await server.freeze();
     await sleep(2000);
@@ -109,20 +95,7 @@ describe(`SIGTERM ends the live ingestor within --shutdown-timeout ${S} + 1 s`, 
   }, 120_000);
 
   it('(c) full publish window while connected (cluster, the R1 stream node frozen): exit 4, the unconfirmed counted', async () => {
-    cluster = await startNatsCluster({ size: 3 });
-    const cl = cluster;
-    const nc = await connectBus({ servers: cl.url });
-    let leaderIndex = -1;
-    try {
-      const { info } = await ensureStream(nc, { replicas: 1 });
-      const name = info.cluster?.leader ?? '';
-      leaderIndex = cl.servers.findIndex((_s, i) => name.endsWith(`-${i + 1}`));
-    } finally {
-      await nc.close();
-    }
-    expect(leaderIndex).toBeGreaterThanOrEqual(0);
-    const storeNode = cl.servers[leaderIndex]!;
-    const appNode = cl.servers[(leaderIndex + 1) % 3]!;
+    const { storeNode, appNode } = await clusterStoreAway(servers);
     const r = await start(appNode.url, ['--publish-mode', 'ack', '--publish-window', '8']);
     await storeNode.freeze();
     await sleep(2000);
@@ -137,7 +110,7 @@ describe(`SIGTERM ends the live ingestor within --shutdown-timeout ${S} + 1 s`, 
   }, 180_000);
 
   it('(d) the vendor socket half-open (NATS healthy): exit 0, unconfirmed=0, the socket dropped', async () => {
-    server = await startNatsServer();
+    const server = (servers.server = await startNatsServer());
     const r = await start(server.url);
     if (feed) clearInterval(feed);
     expect(fv!.halfOpen('stocks')).toBe(1);

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, EXIT_CODES, peekLogFormat, runMain } from '@md/app-kit';
 import { REPLAY_STATUS_SUBJECT } from '@md/event-types';
-import { openAppBus, StdoutSink, type AppBus, type EventSink } from '@md/nats-bus';
+import { openAppBus, StdoutSink, StoredTracker, type AppBus, type EventSink } from '@md/nats-bus';
 import { ConfigError } from '@md/app-kit';
 import { ensureSampleSession, findResumePointFor, planReplay, REPLAY_DEFAULTS, sourceForRoots } from '@md/replay-engine';
+import { defaultDataRoot, replaySubjects } from '@md/replay-engine';
 import { isoNs, jsonWithBigints, progressBar, progressLine, statsForJson, statsTable } from '@md/replay-engine';
 import { Replayer, ReplayPlanError, type Position, type ReplayStats } from '@md/replay-engine';
 import { busOptions, HELP, parseConfig } from './config.js';
-import { ReplayMetrics, startTally } from './metrics.js';
-import { defaultDataRoot } from './roots.js';
+import { ReplayMetrics } from './metrics.js';
 
 /** the progress bar's current text: a log line first ends it */
 let bar = '';
@@ -117,7 +117,7 @@ void runMain(
       : new StdoutSink(process.stdout);
     const sink: EventSink = metrics ? metrics.wrap(rawSink as Parameters<ReplayMetrics['wrap']>[0]) : rawSink;
     // the stream's state for this replay's subjects before the first publish: the summary's "stored new / already in the stream"
-    const tally = bus ? await startTally(bus, plan, () => sink.stats, log) : null;
+    const tally = bus ? await StoredTracker.begin(bus, replaySubjects(plan), () => sink.stats, log) : null;
     if (bus) metrics?.bus(bus, tally);
 
     // ---- progress: a line every N events, or on a terminal a bar redrawn 5 times a second ----

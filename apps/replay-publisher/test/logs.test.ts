@@ -1,27 +1,12 @@
 /** --log-format json / MD_LOG_FORMAT: every line on stderr is one JSON object, configuration errors included; secrets redacted. */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines as jsonLinesOf } from '@md/test-support/app-probes';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { killAll, run, tempDir } from './helpers';
 
 afterEach(() => killAll());
 
-/** every stderr line parsed (a line that is not one JSON object fails the test, naming it) */
-function jsonLines(stderr: string): Record<string, unknown>[] {
-  return stderr
-    .trimEnd()
-    .split('\n')
-    .map((l) => {
-      let o: unknown;
-      try {
-        o = JSON.parse(l);
-      } catch {
-        throw new Error(`not a JSON line: ${JSON.stringify(l)}`);
-      }
-      expect(o, l).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: expect.any(String), name: 'replay-publisher' });
-      expect(typeof (o as { msg?: unknown }).msg).toBe('string');
-      return o as Record<string, unknown>;
-    });
-}
+const jsonLines = (stderr: string) => jsonLinesOf(stderr, 'replay-publisher');
 
 describe('replay-publisher --log-format json', () => {
   let root: string;

@@ -3,37 +3,14 @@
  * ready, while running and after the end; /metrics counters moving and, at the end (--metrics-linger), equal to
  * the summary's figures; the exact stored counts of a batch-mode rerun; a port in use.
  */
-import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { until } from '@md/test-support';
-import { group, killAll, run, startBus, tempDir, type Bus, type Proc } from './helpers';
+import { connectionTrap, metricsEndpoint as endpoint, probe, scrape, total, type ConnectionTrap } from '@md/test-support/app-probes';
+import { group, killAll, run, startBus, tempDir, type Bus } from './helpers';
 
 afterEach(() => killAll());
 
-/** the samples of a Prometheus text page: `name{labels}` -> value */
-async function scrape(base: string): Promise<Map<string, number>> {
-  const r = await fetch(`${base}/metrics`);
-  expect(r.status).toBe(200);
-  const out = new Map<string, number>();
-  for (const line of (await r.text()).split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) out.set(m[1] as string, Number(m[2]));
-  }
-  return out;
-}
-/** the sum of every sample of `name` (any labels) */
-const total = (m: Map<string, number>, name: string) =>
-  [...m].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((n, [, v]) => n + v, 0);
-const probe = async (base: string, path: string) => {
-  const r = await fetch(`${base}${path}`);
-  return { status: r.status, body: await r.text() };
-};
-/** the endpoint the app logged (`metrics: http://127.0.0.1:PORT/metrics, ...`) */
-async function endpoint(r: Proc): Promise<string> {
-  await until(() => /metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/.test(r.out.stderr), 30_000, 'the metrics line');
-  return group(/metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics/, r.out.stderr);
-}
 const num = (text: string) => Number(text.replace(/,/g, ''));
 
 describe('replay-publisher --metrics-port', () => {
@@ -159,33 +136,26 @@ describe('replay-publisher --metrics-port', () => {
 });
 
 describe('replay-publisher --metrics-port: configuration', () => {
-  let trap: Server;
-  let trapConnections = 0;
-  let trapUrl = '';
+  let trap: ConnectionTrap;
   beforeAll(async () => {
-    trap = createServer((s) => {
-      trapConnections++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => trap.listen(0, '127.0.0.1', () => r()));
-    trapUrl = `nats://127.0.0.1:${(trap.address() as { port: number }).port}`;
+    trap = await connectionTrap();
   });
   afterAll(() => trap?.close());
 
   it('a port in use: exit 2 naming --metrics-port and the address, nothing connects; --metrics-linger without a port: exit 2', async () => {
     const root = tempDir('replay-metrics-port-');
     await generateSampleSession({ root, seed: 6, trades: 50, mbp10: 50, options: 0 });
-    const taken = (trap.address() as { port: number }).port;
-    const r = run(['--data-root', root, '--metrics-port', String(taken)], { NATS_URL: trapUrl });
+    const taken = trap.port;
+    const r = run(['--data-root', root, '--metrics-port', String(taken)], { NATS_URL: trap.url });
     expect(await r.exit).toBe(2);
     expect(r.out.stderr).toContain(`replay-publisher: --metrics-port: 127.0.0.1:${taken} is already in use`);
-    expect(trapConnections).toBe(0);
-    const l = run(['--data-root', root, '--metrics-linger', '5'], { NATS_URL: trapUrl });
+    expect(trap.connections).toBe(0);
+    const l = run(['--data-root', root, '--metrics-linger', '5'], { NATS_URL: trap.url });
     expect(await l.exit).toBe(2);
     expect(l.out.stderr).toMatch(/--metrics-linger needs --metrics-port/);
-    const bad = run(['--data-root', root], { NATS_URL: trapUrl, MD_METRICS_PORT: '70000' });
+    const bad = run(['--data-root', root], { NATS_URL: trap.url, MD_METRICS_PORT: '70000' });
     expect(await bad.exit).toBe(2);
     expect(bad.out.stderr).toMatch(/--metrics-port \/ MD_METRICS_PORT must be/);
-    expect(trapConnections).toBe(0);
+    expect(trap.connections).toBe(0);
   });
 });

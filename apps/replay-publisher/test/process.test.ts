@@ -1,28 +1,21 @@
 /** The app as a process (tsx running src/main.ts against the built libraries): exit codes, messages, sinks, signals, resume. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mapDbnFile } from '@md/dbn-reader';
 import { generateSampleSession } from '@md/dbn-reader/sample';
 import { encode, type Publishable } from '@md/event-types';
 import { until } from '@md/test-support';
+import { connectionTrap, type ConnectionTrap } from '@md/test-support/app-probes';
 import { SAMPLE_SEED } from '@md/replay-engine';
 import { at, firstStepBack, fixtureDataRoot, group, haveDbnFixtures, killAll, readAll, run, startBus, tempDir, type Bus } from './helpers';
 
 afterEach(() => killAll());
 
 /** a TCP listener standing in for NATS: counts connections (config errors must not connect) */
-let trap: Server;
-let trapConnections = 0;
-let trapUrl = '';
+let trap: ConnectionTrap;
 beforeAll(async () => {
-  trap = createServer((s) => {
-    trapConnections++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => trap.listen(0, '127.0.0.1', () => r()));
-  trapUrl = `nats://127.0.0.1:${(trap.address() as { port: number }).port}`;
+  trap = await connectionTrap();
 });
 afterAll(() => trap?.close());
 
@@ -70,15 +63,15 @@ describe('replay-publisher process: configuration', () => {
       [['--data-root', root, '--mode', 'fire-and-forget'], /--mode must be one of batch, ack/],
     ];
     for (const [args, re] of cases) {
-      const r = run(args, { NATS_URL: trapUrl });
+      const r = run(args, { NATS_URL: trap.url });
       expect(await r.exit, args.join(' ')).toBe(2);
       expect(r.out.stderr, args.join(' ')).toMatch(re);
       expect(r.out.stdout).toBe('');
     }
-    const env = run(['--data-root', root], { NATS_URL: trapUrl, REPLAY_SPEED: '-1' });
+    const env = run(['--data-root', root], { NATS_URL: trap.url, REPLAY_SPEED: '-1' });
     expect(await env.exit).toBe(2);
     expect(env.out.stderr).toMatch(/REPLAY_SPEED must be a number >= 0/);
-    expect(trapConnections).toBe(0);
+    expect(trap.connections).toBe(0);
   });
 
   it('NATS unreachable at a configured URL: exit 1 naming the URL', async () => {
@@ -97,7 +90,7 @@ describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () 
       [join(root, 'trades', 'glbx-mdp3-20201228.trades.dbn.zst'), 'trades'],
       [join(root, 'MBP-10', 'glbx-mdp3-20201228.mbp-10.dbn.zst'), 'mbp10'],
     ]);
-    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trapUrl });
+    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trap.url });
     expect(await r.exit).toBe(0);
     const lines = r.out.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
@@ -110,7 +103,7 @@ describe.skipIf(!haveDbnFixtures)('replay-publisher process: --sink stdout', () 
     );
     expect(r.out.stderr).toMatch(/replay complete: 4 events/);
     expect(r.out.stderr).toMatch(/futures trades\s+2\n\s+option trades\s+0\n\s+MBP-10 books\s+2/);
-    expect(trapConnections).toBe(0);
+    expect(trap.connections).toBe(0);
   });
 });
 
@@ -118,7 +111,7 @@ describe('replay-publisher process: stdout reader goes away', () => {
   it('EPIPE (| head): stops reading, statistics on stderr, exit 0', async () => {
     const root = tempDir('replay-gen-');
     await generateSampleSession({ root, seed: 4, trades: 20_000, mbp10: 10_000, options: 0 });
-    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trapUrl });
+    const r = run(['--data-root', root, '--sink', 'stdout', '--speed', '0'], { NATS_URL: trap.url });
     await until(() => r.out.stdout.includes('\n'), 30_000, 'first line');
     r.p.stdout.destroy();
     expect(await r.exit).toBe(0);

@@ -15,29 +15,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleSession } from '@md/dbn-reader/sample';
-import { connectBus, ensureStream, type NatsConnection } from '@md/nats-bus';
-import { startNatsCluster, startNatsServer, type LocalNatsCluster, type LocalNatsServer } from '@md/nats-bus/testing';
+import { connectBus, type NatsConnection } from '@md/nats-bus';
+import { startNatsServer } from '@md/nats-bus/testing';
 import { until } from '@md/test-support';
+import { clusterStoreAway, reportShutdown, sigtermTimed, sleep, TestServers } from '@md/test-support/shutdown';
 import { group, killAll, readStream, run, type Proc } from './helpers';
 
 const S = 3; // --shutdown-timeout
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** the replayed window: a quarter of an hour of a dense session (~4.6 events/s of event time) */
 const WINDOW = ['--start', '14:30', '--end', '14:45'];
 
 let root = '';
 let expected = 0;
 const stores: string[] = [];
-let server: LocalNatsServer | null = null;
-let cluster: LocalNatsCluster | null = null;
+const servers = new TestServers();
 afterEach(async () => {
   killAll();
-  server?.kill('SIGCONT');
-  for (const s of cluster?.servers ?? []) s.kill('SIGCONT');
-  await server?.dispose();
-  await cluster?.dispose();
-  server = null;
-  cluster = null;
+  await servers.reset();
 });
 
 beforeAll(async () => {
@@ -55,18 +49,13 @@ afterAll(() => {
 
 /** SIGTERM now: the time to exit (ms), the exit code, the unconfirmed count of the last log line and of the table */
 async function sigterm(r: Proc): Promise<{ ms: number; code: number | null; count: number }> {
-  const t0 = performance.now();
-  r.p.kill('SIGTERM');
-  const code = await Promise.race([r.exit, sleep(60_000).then(() => 'hung' as const)]);
-  const ms = performance.now() - t0;
-  if (process.env.SHUTDOWN_DEBUG) console.log(r.out.stderr.split('\n').slice(-12).join('\n'));
-  expect(code, `still running 60 s after SIGTERM:\n${r.out.stderr.slice(-3000)}`).not.toBe('hung');
+  const { ms, code } = await sigtermTimed(r, 12);
   const lines = r.out.stderr.trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
   const count = Number(group(/SIGTERM: stopped with (\d+) unconfirmed event\(s\)/, last));
   const inTable = Number(group(/unconfirmed[^\n]*?\s([\d,]+)\n/, r.out.stdout).replace(/,/g, ''));
   expect(inTable, r.out.stdout).toBe(count);
-  return { ms, code: code as number | null, count };
+  return { ms, code, count };
 }
 
 /** `--resume` at speed 0 into `url`, then the stream: every event of the replay exactly once */
@@ -84,19 +73,14 @@ async function resumeAndCheck(url: string): Promise<string> {
   return group(/(resume: [^\n]*)/, r.out.stderr);
 }
 
-function report(kase: string, t: { ms: number; code: number | null; count: number }, extra = ''): void {
-  console.log(
-    `RELIABILITY: replay shutdown (${kase}), --shutdown-timeout ${S}: SIGTERM -> exit ${t.code} in ${t.ms.toFixed(0)} ms ` +
-      `(bound ${S * 1000 + 1000} ms), ${t.count} unconfirmed event(s); ${extra}`,
-  );
-}
+const report = (kase: string, t: { ms: number; code: number | null; count: number }, extra = '') =>
+  reportShutdown('replay', kase, S, t, `${t.count} unconfirmed event(s); ${extra}`);
 
 describe(`SIGTERM ends the replay within --shutdown-timeout ${S} + 1 s, exit 4 with the unconfirmed count`, () => {
   it('(a) nats-server SIGKILLed 2 s before, not restarted (speed 1); then --resume on the restarted server: every event once', async () => {
     const store = mkdtempSync(join(tmpdir(), 'replay-shutdown-store-'));
     stores.push(store);
-    server = await startNatsServer({ storeDir: store });
-    const srv = server;
+    const srv = (servers.server = await startNatsServer({ storeDir: store }));
     const r = run(['--data-root', root, ...WINDOW, '--speed', '1', '--shutdown-timeout', String(S), '--progress-every', '5'], {
       NATS_URL: srv.url,
     });
@@ -114,8 +98,7 @@ describe(`SIGTERM ends the replay within --shutdown-timeout ${S} + 1 s, exit 4 w
   }, 240_000);
 
   it('(b) nats-server frozen with SIGSTOP (speed 50); after SIGCONT, --resume: every event once', async () => {
-    server = await startNatsServer();
-    const srv = server;
+    const srv = (servers.server = await startNatsServer());
     const r = run(['--data-root', root, ...WINDOW, '--speed', '50', '--shutdown-timeout', String(S), '--progress-every', '50'], {
       NATS_URL: srv.url,
     });
@@ -133,20 +116,7 @@ describe(`SIGTERM ends the replay within --shutdown-timeout ${S} + 1 s, exit 4 w
   }, 240_000);
 
   it('(c) full publish window, connected: the R1 stream on another node of a cluster, that node frozen; --resume after SIGCONT: every event once', async () => {
-    cluster = await startNatsCluster({ size: 3 });
-    const cl = cluster;
-    const nc = await connectBus({ servers: cl.url });
-    let leaderIndex = -1;
-    try {
-      const { info } = await ensureStream(nc, { replicas: 1 });
-      const name = info.cluster?.leader ?? '';
-      leaderIndex = cl.servers.findIndex((_s, i) => name.endsWith(`-${i + 1}`));
-    } finally {
-      await nc.close();
-    }
-    expect(leaderIndex).toBeGreaterThanOrEqual(0);
-    const storeNode = cl.servers[leaderIndex]!;
-    const appNode = cl.servers[(leaderIndex + 1) % 3]!;
+    const { storeNode, appNode } = await clusterStoreAway(servers);
     const args = ['--publish-mode', 'ack', '--publish-window', '16', '--speed', '0', '--shutdown-timeout', String(S)];
     const r = run(['--data-root', root, ...WINDOW, ...args, '--progress-every', '100'], { NATS_URL: appNode.url });
     await until(() => /progress events=\d*[1-9]00 /.test(r.out.stderr), 60_000, '100 events published');

@@ -1,12 +1,11 @@
 /**
  * The metrics both apps have because both publish into JetStream: events handed to the publisher per subject and
  * source, the publisher's counters (read from its stats when scraped), the publish-to-ack latency, the stream's
- * own account of what was stored new / already held (StoredTracker), and the NATS readiness condition. Typed by
- * shape (no NATS dependency here): a JetStreamPublisher's stats, a NatsConnection's request / status.
+ * own account of what was stored new / already held (storedMetrics, read from @md/nats-bus's StoredTracker), and
+ * the NATS readiness condition. Typed by shape (no NATS dependency here): a JetStreamPublisher's stats, a NatsConnection's request / status.
  */
 import type { Readiness } from './http.js';
 import { FastHistogram, PairCounts, scraped, type Registry } from './metrics.js';
-import { readStreamTally, storedCounts, type RequestLike, type StoredCounts, type StreamTally } from './stored.js';
 
 /** what a sink counts (@md/nats-bus's SinkStats) */
 export interface SinkStatsLike {
@@ -82,87 +81,41 @@ export function publishMetrics(reg: Registry, stats: () => SinkStatsLike | null)
   };
 }
 
-/** what StoredTracker needs of a NATS connection (a NatsConnection satisfies it) */
-export type TallyConnection = RequestLike;
+/** the stored counts as the metrics read them (@md/nats-bus's StoredCounts has this shape) */
+export interface StoredCountsLike {
+  readonly new: number;
+  readonly duplicates: number;
+  readonly exact: boolean;
+}
+
+/** what storedMetrics reads (@md/nats-bus's StoredTracker): the final counts, or an estimate of now */
+export interface StoredSource {
+  current(): Promise<StoredCountsLike | null>;
+}
 
 /**
- * The stream's account of a run: its state for the run's subjects at the start (`start()`, before the first
- * publish) and at the end (`finish()`, after the last PubAck), see storedCounts. Between them, scrapes read the
- * stream again (one stream info request, at most once a second): md_events_stored_new_total,
+ * The stream's account of a run (@md/nats-bus's StoredTracker), read when scraped: md_events_stored_new_total,
  * md_events_already_stored_total, md_events_stored_exact.
  */
-export class StoredTracker {
-  private before: StreamTally | null = null;
-  private final: StoredCounts | null = null;
-  private last: StoredCounts | null = null;
-  private lastAt = -Infinity;
-  private reading: Promise<void> | null = null;
-
-  constructor(
-    private readonly nc: TallyConnection,
-    private readonly stream: string,
-    private readonly subjects: readonly string[],
-    private readonly stats: () => SinkStatsLike | null,
-    /** the wildcard covering the subjects (the subjects filter of the request) */
-    private readonly filter = 'market.>',
-  ) {}
-
-  /** read the stream's state before the run (throws what the request throws) */
-  async start(timeoutMs = 5000): Promise<void> {
-    this.before = await this.read(timeoutMs);
-  }
-
-  /** the counts after the run (every PubAck in): null when start() did not succeed or the stream cannot be read */
-  async finish(timeoutMs = 5000): Promise<StoredCounts | null> {
-    if (!this.before) return null;
-    const s = this.stats();
-    const after = await this.read(timeoutMs);
-    this.final = storedCounts(this.before, after, s?.acked ?? 0, (s?.failed ?? 0) + (s?.pending ?? 0));
-    return this.final;
-  }
-
-  /** the final counts, or an estimate of now (read at most once a second; in flight events count as possibly stored) */
-  async current(timeoutMs = 1000): Promise<StoredCounts | null> {
-    if (this.final || !this.before) return this.final;
-    if (performance.now() - this.lastAt >= 1000) {
-      this.reading ??= this.read(timeoutMs)
-        .then((now) => {
-          const s = this.stats();
-          this.last = storedCounts(this.before as StreamTally, now, s?.acked ?? 0, (s?.failed ?? 0) + (s?.pending ?? 0));
-          this.lastAt = performance.now();
-        })
-        .catch(() => undefined) // NATS away: the last figures stay
-        .finally(() => (this.reading = null));
-      await this.reading;
-    }
-    return this.final ?? this.last;
-  }
-
-  register(reg: Registry): this {
-    scraped(reg, {
-      name: 'md_events_stored_new_total',
-      help: 'events of this run the stream stored new (stream state delta; the lower bound unless md_events_stored_exact)',
-      type: 'counter',
-      value: async () => (await this.current())?.new ?? 0,
-    });
-    scraped(reg, {
-      name: 'md_events_already_stored_total',
-      help: 'confirmed events of this run the stream held already (confirmed minus stored new)',
-      type: 'counter',
-      value: async () => (await this.current())?.duplicates ?? 0,
-    });
-    scraped(reg, {
-      name: 'md_events_stored_exact',
-      help: '1 when the stored counts are exact (the stream moved only by this run on its subjects), else 0',
-      type: 'gauge',
-      value: async () => ((await this.current())?.exact ? 1 : 0),
-    });
-    return this;
-  }
-
-  private read(timeoutMs: number): Promise<StreamTally> {
-    return readStreamTally(this.nc, this.stream, this.subjects, { filter: this.filter, timeoutMs });
-  }
+export function storedMetrics(reg: Registry, tally: StoredSource): void {
+  scraped(reg, {
+    name: 'md_events_stored_new_total',
+    help: 'events of this run the stream stored new (stream state delta; the lower bound unless md_events_stored_exact)',
+    type: 'counter',
+    value: async () => (await tally.current())?.new ?? 0,
+  });
+  scraped(reg, {
+    name: 'md_events_already_stored_total',
+    help: 'confirmed events of this run the stream held already (confirmed minus stored new)',
+    type: 'counter',
+    value: async () => (await tally.current())?.duplicates ?? 0,
+  });
+  scraped(reg, {
+    name: 'md_events_stored_exact',
+    help: '1 when the stored counts are exact (the stream moved only by this run on its subjects), else 0',
+    type: 'gauge',
+    value: async () => ((await tally.current())?.exact ? 1 : 0),
+  });
 }
 
 /** what watchNats needs of a NATS connection */

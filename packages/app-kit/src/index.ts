@@ -2,7 +2,7 @@
  * @md/app-kit: what the apps and the `dbn` CLI share. One declarative option table (flags, environment
  * variables, defaults, types inferred) with its help text and README table; runMain (exit codes, signals,
  * EPIPE); one levelled logger that redacts secrets (text or JSON lines); Prometheus metrics and health probes
- * on one HTTP endpoint; the exact stored / already-stored counts of a run.
+ * on one HTTP endpoint, and the metrics every publishing app shares (AppMetrics).
  */
 export { ConfigError, OptionTableError, ReadmeOptionsError, isConfigError } from './errors.js';
 export {
@@ -82,14 +82,15 @@ export {
 } from './metrics.js';
 export { Readiness, startMetricsServer, type MetricsServer, type MetricsServerOptions } from './http.js';
 export { opsOptions, peekLogFormat } from './ops-options.js';
-export { describeStored, readStreamTally, storedCounts, type RequestLike, type StoredCounts, type StreamTally } from './stored.js';
 export {
   publishMetrics,
-  StoredTracker,
+  storedMetrics,
   watchNats,
   type CountedEvent,
   type PublishMetrics,
   type SinkStatsLike,
   type StatusConnection,
-  type TallyConnection,
+  type StoredCountsLike,
+  type StoredSource,
 } from './bus-metrics.js';
+export { AppMetrics, type AppMetricsConfig } from './app-metrics.js';

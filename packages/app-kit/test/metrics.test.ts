@@ -1,17 +1,14 @@
-/** The metrics endpoint (a real HTTP server on a free loopback port), the scraped metrics and FastHistogram, the stored counts. */
+/** The metrics endpoint (a real HTTP server on a free loopback port), the scraped metrics and FastHistogram. */
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createMetricsRegistry,
-  describeStored,
   FastHistogram,
   isConfigError,
   PairCounts,
   Readiness,
-  readStreamTally,
   scraped,
   startMetricsServer,
-  storedCounts,
   type MetricsServer,
 } from '../src/index.ts';
 
@@ -146,52 +143,5 @@ describe('metrics', () => {
     );
     expect(h.labels('massive_ws')).toBe(ws); // one series per label values
     expect(() => h.labels()).toThrow(/1 label value\(s\) expected/);
-  });
-});
-
-describe('storedCounts', () => {
-  const t = (lastSeq: number, perSubject: Record<string, number>) => ({ lastSeq, perSubject });
-  it('first run: all new; a rerun of the same data: all already in the stream, 0 new; exact', () => {
-    const first = storedCounts(t(0, {}), t(470_000, { a: 400_000, b: 70_000 }), 470_000);
-    expect(first).toMatchObject({
-      new: 470_000,
-      newMax: 470_000,
-      duplicates: 0,
-      exact: true,
-      note: null,
-      perSubject: { a: 400_000, b: 70_000 },
-    });
-    const rerun = storedCounts(t(470_000, { a: 400_000, b: 70_000 }), t(470_000, { a: 400_000, b: 70_000 }), 470_000);
-    expect(rerun).toMatchObject({ new: 0, duplicates: 470_000, exact: true });
-    expect(describeStored(rerun)).toBe('0 new / 470,000 already in the stream (exact)');
-  });
-  it('another subject written meanwhile (or limits removing messages): a range, not exact, saying why', () => {
-    const c = storedCounts(t(100, { a: 100 }), t(180, { a: 150 }), 60);
-    expect(c).toMatchObject({ new: 50, newMax: 60, duplicates: 10, duplicatesMin: 0, exact: false });
-    expect(describeStored(c)).toMatch(/^50\.\.60 new \/ 0\.\.10 already in the stream \(not exact: the stream stored 30 more message/);
-    const other = storedCounts(t(0, {}), t(90, { a: 90 }), 50);
-    expect(other.exact).toBe(false);
-    expect(other.note).toMatch(/another publisher wrote to them/);
-  });
-  it('unconfirmed events are named: they may be stored', () => {
-    const c = storedCounts(t(0, {}), t(10, { a: 10 }), 8, 2);
-    expect(c).toMatchObject({ new: 10, exact: true, duplicates: 0 });
-    expect(c.note).toMatch(/2 event\(s\) were not confirmed/);
-  });
-  it('readStreamTally: one stream info request with a subjects filter; API errors named', async () => {
-    const asked: [string, string][] = [];
-    const nc = {
-      request: async (subject: string, payload: string) => {
-        asked.push([subject, payload]);
-        return { string: () => JSON.stringify({ state: { last_seq: 12, subjects: { 'market.x': 7, 'market.y': 5 } } }) };
-      },
-    };
-    expect(await readStreamTally(nc, 'MARKET_DATA', ['market.x', 'market.z'], { filter: 'market.>' })).toEqual({
-      lastSeq: 12,
-      perSubject: { 'market.x': 7, 'market.z': 0 },
-    });
-    expect(asked).toEqual([['$JS.API.STREAM.INFO.MARKET_DATA', '{"subjects_filter":"market.>"}']]);
-    const bad = { request: async () => ({ string: () => '{"error":{"code":404,"description":"stream not found"}}' }) };
-    await expect(readStreamTally(bad, 'NOPE', [])).rejects.toThrow('stream info NOPE: stream not found (code 404)');
   });
 });

@@ -9,7 +9,7 @@ import {
   publishMetrics,
   Readiness,
   startMetricsServer,
-  StoredTracker,
+  storedMetrics,
   type SinkStatsLike,
 } from '../src/index.ts';
 
@@ -64,7 +64,7 @@ describe('linger and dynamic readiness', () => {
   });
 });
 
-describe('publishMetrics and StoredTracker', () => {
+describe('publishMetrics and storedMetrics', () => {
   it("the publisher's counters read when scraped; onConfirm observations; per subject and source", async () => {
     const reg = createMetricsRegistry({ processMetrics: false });
     const stats: SinkStatsLike = { published: 3, acked: 2, duplicates: 1, retried: 0, failed: 0, pending: 1 };
@@ -81,20 +81,16 @@ describe('publishMetrics and StoredTracker', () => {
     expect(text).toContain('md_pubacks_duplicate_events_total 1\n');
     expect(text).toContain('md_publish_ack_latency_seconds_sum 0.0125\nmd_publish_ack_latency_seconds_count 1');
   });
-  it('StoredTracker: before and after from the stream info; metrics between; null without a start', async () => {
-    let state = { last_seq: 100, subjects: { 'market.a': 100 } };
-    const nc = { request: async () => ({ string: () => JSON.stringify({ state }) }) };
-    const stats: SinkStatsLike = { published: 0, acked: 0, duplicates: 0, retried: 0, failed: 0, pending: 0 };
-    const t = new StoredTracker(nc, 'S', ['market.a'], () => stats);
-    expect(await t.finish()).toBeNull();
-    await t.start();
+  it('storedMetrics: the stored counts read from the tracker when scraped', async () => {
+    let counts: { new: number; duplicates: number; exact: boolean } | null = null;
     const reg = createMetricsRegistry({ processMetrics: false });
-    t.register(reg);
-    state = { last_seq: 150, subjects: { 'market.a': 150 } };
-    Object.assign(stats, { published: 80, acked: 80 });
-    expect(await reg.metrics()).toContain('md_events_stored_new_total 50\n');
-    const c = await t.finish();
-    expect(c).toMatchObject({ new: 50, duplicates: 30, exact: true });
-    expect(await reg.metrics()).toContain('md_events_already_stored_total 30\n');
+    storedMetrics(reg, { current: async () => counts });
+    expect(await reg.metrics()).toContain('md_events_stored_new_total 0\n');
+    expect(await reg.metrics()).toContain('md_events_stored_exact 0\n');
+    counts = { new: 50, duplicates: 30, exact: true };
+    const text = await reg.metrics();
+    expect(text).toContain('md_events_stored_new_total 50\n');
+    expect(text).toContain('md_events_already_stored_total 30\n');
+    expect(text).toContain('md_events_stored_exact 1\n');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Helpers of cluster-order.test.ts (not part of the public API): a seeded PRNG, the stream leader of a
+ * Helpers of cluster-order.test.ts (not part of the public API): the stream leader of a
  * local cluster (polled in the background so a kill can be sent synchronously, inside the publisher's
  * unconfirmed window), kills with a restart, and the order check of a stream read back.
  */
@@ -7,18 +7,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LocalNatsCluster } from './server.js';
 import { readStream, sleep } from './test-util.js';
-
-/** mulberry32: a small seeded PRNG, [0, 1) */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface KillPlan {
   /** the kill is armed at this event index (sent at the first index from here where the cluster is healthy) */

@@ -16,11 +16,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connectBus, ensureStream, JetStreamPublisher } from './index.js';
-import { startNatsCluster, type LocalNatsServer } from './testing.js';
+import { rng, startNatsCluster, type LocalNatsServer } from './testing.js';
 import { fakeBody, settle, sleep, streamCount } from './test-util.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkOrder, killPlan, LeaderWatch, prng, traceConnection, type KillPlan } from './cluster-order-util.js';
+import { checkOrder, killPlan, LeaderWatch, traceConnection, type KillPlan } from './cluster-order-util.js';
 
 const RUNS = Number(process.env.CLUSTER_ORDER_RUNS ?? 1);
 const KILLS = Number(process.env.CLUSTER_ORDER_KILLS ?? 3);
@@ -44,7 +44,7 @@ interface KillRecord extends KillPlan {
 }
 
 async function runOnce(feed: Feed, run: number): Promise<void> {
-  const rnd = prng(SEED + run * 7919 + (feed === 'live' ? 1 : 0));
+  const rnd = rng(SEED + run * 7919 + (feed === 'live' ? 1 : 0));
   const plan = killPlan(EVENTS, KILLS, rnd);
   const cl = await startNatsCluster({ size: 3 });
   const nc = await connectBus({ servers: cl.url });

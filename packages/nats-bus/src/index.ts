@@ -1,7 +1,7 @@
 /**
  * @md/nats-bus: NATS connection, MARKET_DATA stream provisioning, the JetStream publisher (ack and batch
- * modes), a stdout sink, a consumer helper, stored-message lookup and read-back, a leadership lease on a KV
- * bucket, and openAppBus (all of that for an app, with a local nats-server when none answers). The local
+ * modes), a stdout sink, a consumer helper, stored-message lookup and read-back, the stored counts of a run
+ * (StoredTracker), a leadership lease on a KV bucket, and openAppBus (all of that for an app, with a local nats-server when none answers). The local
  * server helpers for tests are on `@md/nats-bus/testing`.
  */
 export {
@@ -38,6 +38,16 @@ export type { OrderChainStats } from './publisher-chain.js';
 export { StdoutSink } from './stdout-sink.js';
 export { consumeEvents, subjectMatches, type ConsumedEvent, type ConsumeOptions, type EventConsumer } from './consumer.js';
 export { lastMessageOn, storedMessagesSince, type StoredMessage, type StoredSinceOptions } from './stored.js';
+export {
+  describeStored,
+  readStreamTally,
+  storedCounts,
+  StoredTracker,
+  type RequestLike,
+  type StoredCounts,
+  type StreamTally,
+  type TallyStats,
+} from './stored-counts.js';
 export {
   DEFAULT_LEASE_BUCKET,
   DEFAULT_LEASE_TTL_MS,

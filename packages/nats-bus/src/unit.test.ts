@@ -47,7 +47,7 @@ describe('JetStreamPublisher options', () => {
 });
 
 describe('entries', () => {
-  it('the local nats-server helpers are on the testing entry only, not the main one', async () => {
+  it("the local nats-server helpers (and the fault tests' seeded PRNG) are on the testing entry only, not the main one", async () => {
     const main: Record<string, unknown> = await import('./index.js');
     const testing: Record<string, unknown> = await import('./testing.js');
     expect(Object.keys(testing).sort()).toEqual([
@@ -55,6 +55,7 @@ describe('entries', () => {
       'NatsServerStartError',
       'findFreePort',
       'parseServerUrls',
+      'rng',
       'startNatsCluster',
       'startNatsServer',
       'waitForJetStream',

@@ -1,17 +1,11 @@
 /**
- * mulberry32: a small seeded PRNG, so that a failing random run can be repeated from its seed
- * (tests print the seed they used; FAULTS_SEED and the like set it).
+ * The seeded PRNG: mulberry32, so that a failing random run can be repeated from its seed (tests print the seed
+ * they used; FAULTS_SEED and the like set it). `rng` itself lives on @md/nats-bus/testing (its one copy: the
+ * bus's own fault tests use it and cannot import this package); `Rng` adds integers, bigints and picks.
  */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '@md/nats-bus/testing';
+
+export { rng };
 
 /** The same generator (same sequence for the same seed) with helpers for integers, bigints and picks. */
 export class Rng {

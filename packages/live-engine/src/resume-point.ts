@@ -9,7 +9,7 @@
  * while the resume point is read.
  */
 import { decode, STREAM_NAME, SUBJECTS, type MarketEvent } from '@md/event-types';
-import type { ResumePoint } from '@md/live-engine';
+import type { ResumePoint } from './config.js';
 import { lastMessageOn, storedMessagesSince, type NatsConnection } from '@md/nats-bus';
 
 /** how far before the last stored message the newest vendor time is looked for, ms */

@@ -119,3 +119,87 @@ export async function readStreamTally(
   for (const s of subjects) perSubject[s] = all[s] ?? 0;
   return { lastSeq: r.state?.last_seq ?? 0, perSubject };
 }
+
+/** what StoredTracker reads of a sink's counters (SinkStats) */
+export interface TallyStats {
+  readonly acked: number;
+  readonly failed: number;
+  readonly pending: number;
+}
+
+/**
+ * The stream's account of a run: its state for the run's subjects at the start (`start()`, before the first
+ * publish) and at the end (`finish()`, after the last PubAck), see storedCounts. Between them, `current()` reads
+ * the stream again (one stream info request, at most once a second): what @md/app-kit's storedMetrics serves.
+ */
+export class StoredTracker {
+  private before: StreamTally | null = null;
+  private final: StoredCounts | null = null;
+  private last: StoredCounts | null = null;
+  private lastAt = -Infinity;
+  private reading: Promise<void> | null = null;
+
+  constructor(
+    private readonly nc: RequestLike,
+    private readonly stream: string,
+    private readonly subjects: readonly string[],
+    private readonly stats: () => TallyStats | null,
+    /** the wildcard covering the subjects (the subjects filter of the request) */
+    private readonly filter = 'market.>',
+  ) {}
+
+  /**
+   * A tracker on `bus` (an AppBus: its connection and stream) started now, the stream's state for `subjects` read
+   * before the first publish; null, with a warning, when the stream's state cannot be read.
+   */
+  static async begin(
+    bus: { nc: RequestLike; stream: { info: { config: { name: string } } } },
+    subjects: readonly string[],
+    stats: () => TallyStats | null,
+    log: { warn(m: string): void },
+  ): Promise<StoredTracker | null> {
+    const t = new StoredTracker(bus.nc, bus.stream.info.config.name, subjects, stats);
+    try {
+      await t.start();
+      return t;
+    } catch (e) {
+      log.warn(`stored counts: the stream's state could not be read (${(e as Error)?.message ?? String(e)}): not reported`);
+      return null;
+    }
+  }
+
+  /** read the stream's state before the run (throws what the request throws) */
+  async start(timeoutMs = 5000): Promise<void> {
+    this.before = await this.read(timeoutMs);
+  }
+
+  /** the counts after the run (every PubAck in): null when start() did not succeed or the stream cannot be read */
+  async finish(timeoutMs = 5000): Promise<StoredCounts | null> {
+    if (!this.before) return null;
+    const s = this.stats();
+    const after = await this.read(timeoutMs);
+    this.final = storedCounts(this.before, after, s?.acked ?? 0, (s?.failed ?? 0) + (s?.pending ?? 0));
+    return this.final;
+  }
+
+  /** the final counts, or an estimate of now (read at most once a second; in flight events count as possibly stored) */
+  async current(timeoutMs = 1000): Promise<StoredCounts | null> {
+    if (this.final || !this.before) return this.final;
+    if (performance.now() - this.lastAt >= 1000) {
+      this.reading ??= this.read(timeoutMs)
+        .then((now) => {
+          const s = this.stats();
+          this.last = storedCounts(this.before as StreamTally, now, s?.acked ?? 0, (s?.failed ?? 0) + (s?.pending ?? 0));
+          this.lastAt = performance.now();
+        })
+        .catch(() => undefined) // NATS away: the last figures stay
+        .finally(() => (this.reading = null));
+      await this.reading;
+    }
+    return this.final ?? this.last;
+  }
+
+  private read(timeoutMs: number): Promise<StreamTally> {
+    return readStreamTally(this.nc, this.stream, this.subjects, { filter: this.filter, timeoutMs });
+  }
+}
