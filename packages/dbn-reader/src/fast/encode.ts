@@ -20,8 +20,10 @@
 import { EncodeError, EVENT_SOURCES, SCHEMA_IDS, SUBJECTS, type EventSource, type Subject } from '@md/event-types';
 import { DbnMappingError, exchangeFor, type DbnEventKind } from '../mapping.js';
 import { ascii, put, u64, uint, type OutBuffer } from './out.js';
+import { kTsEvent, kTsRecv } from './keys.js';
 import { LEVELS_MAX, LevelsWriter } from './levels.js';
 import { PRICE_MAX, price } from './price.js';
+import { PriceCache } from './price-cache.js';
 import { optionPart, type OptionPart } from './option.js';
 
 export { OutBuffer } from './out.js';
@@ -91,8 +93,6 @@ export class FastEncoder {
   reason: FastReason | null = null;
   private readonly res: FastEncoded = { subject: 0, bodyStart: 0, bodyEnd: 0, idStart: 0, idEnd: 0 };
   private readonly kind: DbnEventKind;
-  /** `subject:` of the kind's events */
-  private readonly idSubject: Uint8Array;
   /** `:fileBaseName:` */
   private readonly idFile: Uint8Array;
   /** `,"source":"<source>","symbol":` (`"underlying":` for options) */
@@ -100,6 +100,16 @@ export class FastEncoder {
   private readonly kUnderlying: Uint8Array;
   private readonly schemaId: string;
   private readonly symbols = new Map<string, Uint8Array>();
+  /** per symbol (trades, MBP-10): `,"source":..,"symbol":<name>` (+ `,"price":` for trades), one block */
+  private readonly heads = new Map<string, Uint8Array>();
+  /** per option part: `,"source":..,"underlying":<part>,"price":` */
+  private readonly optHeads = new Map<OptionPart, Uint8Array>();
+  /** trades: `,"aggressor":..,"exchange":..,"conditions":null,"seq":` by publisher_id * 3 + side (0 N, 1 B, 2 A) */
+  private readonly tails: Array<Uint8Array | undefined> = [];
+  /** `}` + `subject:` (the body's end and the id's start) */
+  private readonly kClose: Uint8Array;
+  /** trade price texts by raw value */
+  private readonly prices = new PriceCache();
   private readonly options = new Map<string, OptionPart>();
   private readonly exchanges: Array<Uint8Array | undefined> = [];
   private lastMessage: (() => string) | null = null;
@@ -114,7 +124,7 @@ export class FastEncoder {
     this.kind = k;
     const subject = k === 'trades' ? SUBJECTS.futuresTrades : k === 'mbp10' ? SUBJECTS.futuresMbp10 : SUBJECTS.optionTrades;
     this.res.subject = k === 'trades' ? FAST_SUBJECT.futuresTrades : k === 'mbp10' ? FAST_SUBJECT.futuresMbp10 : FAST_SUBJECT.optionTrades;
-    this.idSubject = te.encode(subject + ':');
+    this.kClose = te.encode('}' + subject + ':');
     this.idFile = te.encode(':' + ctx.fileBaseName + ':');
     const source = ctx.source ?? 'replay';
     if (!(EVENT_SOURCES as readonly string[]).includes(source)) {
@@ -155,6 +165,36 @@ export class FastEncoder {
       this.symbols.set(symbol, s);
     }
     return s;
+  }
+
+  private headBytes(symbol: string): Uint8Array {
+    let h = this.heads.get(symbol);
+    if (h === undefined) {
+      h = concat(this.kSymbol, this.symbolBytes(symbol), this.kind === 'trades' ? K.price : EMPTY);
+      if (this.heads.size > 100_000) this.heads.clear();
+      this.heads.set(symbol, h);
+    }
+    return h;
+  }
+
+  private optHeadBytes(opt: OptionPart): Uint8Array {
+    let h = this.optHeads.get(opt);
+    if (h === undefined) {
+      h = concat(this.kUnderlying, opt.bytes, K.price);
+      if (this.optHeads.size > 100_000) this.optHeads.clear();
+      this.optHeads.set(opt, h);
+    }
+    return h;
+  }
+
+  private tailBytes(publisherId: number, side: number): Uint8Array {
+    const i = publisherId * 3 + side;
+    let t = this.tails[i];
+    if (t === undefined) {
+      t = concat(K.aggressor[side] as Uint8Array, K.exchange, this.exchangeBytes(publisherId), K.condSeq);
+      this.tails[i] = t;
+    }
+    return t;
   }
 
   private exchangeBytes(publisherId: number): Uint8Array {
@@ -218,29 +258,29 @@ export class FastEncoder {
     if (rvHi >= 0x80000000) return this.refuse(recordIndex, 'ts_recv_ns', () => `${halves(rvHi, rvLo)} is outside the int64 range`);
     if (symbol.length === 0) return this.refuse(recordIndex, 'symbol', () => 'must not be empty');
 
-    const name = opt === undefined ? this.symbolBytes(symbol) : opt.bytes;
-    out.ensure(FIXED_MAX + name.length + this.idFile.length);
+    const head = opt === undefined ? this.headBytes(symbol) : this.optHeadBytes(opt);
+    out.ensure(FIXED_MAX + head.length + this.idFile.length);
     const b = out.bytes;
     const bodyStart = out.pos;
-    let p = put(b, bodyStart, K.tsEvent);
+    let p = kTsEvent(b, bodyStart);
     p = u64(b, p, evHi, evLo);
-    p = put(b, p, K.tsRecv);
+    p = kTsRecv(b, p);
+    const rvStart = p;
     p = u64(b, p, rvHi, rvLo);
-    p = put(b, p, opt === undefined ? this.kSymbol : this.kUnderlying);
-    p = put(b, p, name);
+    const rvEnd = p;
+    p = put(b, p, head);
     const side = u8[o + 29];
-    const aggr = side === SIDE_B ? K.aggressor[1] : side === SIDE_A ? K.aggressor[2] : K.aggressor[0];
     const seq = dv.getUint32(o + 44, true);
+    let seqStart: number;
     if (kind === 'trades') {
-      p = put(b, p, K.price);
-      p = price(b, p, dv, o + 16);
+      p = this.prices.write(b, p, dv, o + 16);
       p = put(b, p, K.size);
       p = uint(b, p, dv.getUint32(o + 24, true));
-      p = put(b, p, aggr as Uint8Array);
-      p = put(b, p, K.exchange);
-      p = put(b, p, this.exchangeBytes(dv.getUint16(o + 2, true)));
+      p = put(b, p, this.tailBytes(dv.getUint16(o + 2, true), side === SIDE_B ? 1 : side === SIDE_A ? 2 : 0));
+      seqStart = p;
+      p = uint(b, p, seq);
     } else if (kind === 'options') {
-      p = put(b, p, K.price);
+      const aggr = side === SIDE_B ? K.aggressor[1] : side === SIDE_A ? K.aggressor[2] : K.aggressor[0];
       p = price(b, p, dv, o + 16);
       p = put(b, p, K.size);
       p = uint(b, p, dv.getUint32(o + 24, true));
@@ -250,25 +290,23 @@ export class FastEncoder {
       p = put(b, p, K.optAsk);
       p = top ? this.nullablePrice(b, p, dv, o + 56) : put(b, p, K.nul);
       p = put(b, p, aggr as Uint8Array);
+      p = put(b, p, K.condSeq);
+      seqStart = p;
+      p = uint(b, p, seq);
     } else {
       p = this.levels.write(b, p, dv, o);
       p = put(b, p, K.snapshot[((u8[o + 30] as number) & SNAPSHOT) !== 0 ? 1 : 0] as Uint8Array);
+      seqStart = p;
       p = uint(b, p, seq);
-      b[p++] = 0x7d;
     }
-    if (kind !== 'mbp10') {
-      p = put(b, p, K.condSeq);
-      p = uint(b, p, seq);
-      b[p++] = 0x7d;
-    }
-    const bodyEnd = p;
+    const bodyEnd = p + 1;
     // the id: subject:instrument_id:ts_recv:sequence:fileBaseName:recordIndex
-    p = put(b, p, this.idSubject);
+    p = put(b, p, this.kClose);
     p = uint(b, p, dv.getUint32(o + 4, true));
     b[p++] = 0x3a;
-    p = u64(b, p, rvHi, rvLo);
+    for (let i = rvStart; i < rvEnd; i++) b[p++] = b[i] as number; // ts_recv's digits, as the body has them
     b[p++] = 0x3a;
-    p = uint(b, p, seq);
+    for (let i = seqStart; i < bodyEnd - 1; i++) b[p++] = b[i] as number; // the sequence's digits, as the body has them
     p = put(b, p, this.idFile);
     p = uint(b, p, recordIndex);
     out.pos = p;
@@ -285,6 +323,20 @@ export class FastEncoder {
     if (dv.getUint32(o, true) === U32_MAX && dv.getUint32(o + 4, true) === 0x7fffffff) return put(b, p, K.nul);
     return price(b, p, dv, o);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const x of parts) n += x.length;
+  const r = new Uint8Array(n);
+  n = 0;
+  for (const x of parts) {
+    r.set(x, n);
+    n += x.length;
+  }
+  return r;
 }
 
 /** the exact value of two u32 halves (for a refusal's message only: never on the wire) */

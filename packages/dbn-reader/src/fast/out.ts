@@ -57,7 +57,7 @@ export function ascii(s: string): Uint8Array {
 /** copies constant bytes k at p; returns the new position */
 export function put(b: Uint8Array, p: number, k: Uint8Array): number {
   const n = k.length;
-  if (n > 24) {
+  if (n > 8) {
     b.set(k, p);
     return p + n;
   }
@@ -74,28 +74,61 @@ for (let i = 0; i < 100; i++) {
 
 /** decimal digits of an integer 0 <= v < 2^53 at p; returns the new position */
 export function uint(b: Uint8Array, p: number, v: number): number {
-  if (v < 10) {
-    b[p] = 48 + v;
-    return p + 1;
-  }
-  if (v < 4294967296) {
-    const n = v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
-    // two digits per division (a division is the cost here)
-    let q = p + n;
-    let x = v;
-    while (x >= 100) {
-      const d = (x / 100) >>> 0;
-      const r = 2 * (x - d * 100);
-      b[--q] = PAIRS[r + 1] as number;
-      b[--q] = PAIRS[r] as number;
-      x = d;
+  if (v < 100) {
+    if (v < 10) {
+      b[p] = 48 + v;
+      return p + 1;
     }
-    if (x >= 10) {
-      b[--q] = PAIRS[2 * x + 1] as number;
-      b[--q] = PAIRS[2 * x] as number;
-    } else b[--q] = 48 + x;
-    return p + n;
+    const r = 2 * v;
+    b[p] = PAIRS[r] as number;
+    b[p + 1] = PAIRS[r + 1] as number;
+    return p + 2;
   }
+  if (v < 1000) {
+    const x = v | 0;
+    const d = (x / 100) | 0;
+    const r = (x - d * 100) << 1;
+    b[p] = 48 + d;
+    b[p + 1] = PAIRS[r] as number;
+    b[p + 2] = PAIRS[r + 1] as number;
+    return p + 3;
+  }
+  return v < 4294967296 ? u32(b, p, v) : wide(b, p, v);
+}
+
+/**
+ * decimal digits of an integer 100 <= v < 2^32 at p, two per step; in int32 arithmetic (`| 0`) below 2^31, where
+ * the division by a constant compiles to a multiplication
+ */
+function u32(b: Uint8Array, p: number, v: number): number {
+  const n = v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
+  let q = p + n;
+  let x: number;
+  if (v >= 2147483648) {
+    const d = Math.floor(v / 100); // exact: v < 2^32
+    const r = 2 * (v - d * 100);
+    b[q - 1] = PAIRS[r + 1] as number;
+    b[q - 2] = PAIRS[r] as number;
+    q -= 2;
+    x = d | 0;
+  } else x = v | 0;
+  while (x >= 100) {
+    const d = (x / 100) | 0;
+    const r = (x - d * 100) << 1;
+    b[q - 1] = PAIRS[r + 1] as number;
+    b[q - 2] = PAIRS[r] as number;
+    q -= 2;
+    x = d;
+  }
+  if (x >= 10) {
+    b[q - 1] = PAIRS[2 * x + 1] as number;
+    b[q - 2] = PAIRS[2 * x] as number;
+  } else b[q - 1] = 48 + x;
+  return p + n;
+}
+
+/** decimal digits of an integer 2^32 <= v < 2^53 at p */
+function wide(b: Uint8Array, p: number, v: number): number {
   let n = 1;
   for (let t = Math.floor(v / 10); t > 0; t = Math.floor(t / 10)) n++;
   let q = p + n;
@@ -107,17 +140,29 @@ export function uint(b: Uint8Array, p: number, v: number): number {
   return p + n;
 }
 
-/** exactly 9 digits of 0 <= v < 1e9 (leading zeros kept) at p */
+/** exactly 9 digits of 0 <= v < 1e9 (leading zeros kept) at p; int32 arithmetic (see u32) */
 export function nine(b: Uint8Array, p: number, v: number): number {
-  let x = v;
-  for (let q = p + 7; q > p; q -= 2) {
-    const d = (x / 100) >>> 0;
-    const r = 2 * (x - d * 100);
-    b[q + 1] = PAIRS[r + 1] as number;
-    b[q] = PAIRS[r] as number;
-    x = d;
-  }
-  b[p] = 48 + x;
+  let x = v | 0;
+  let d = (x / 100) | 0;
+  let r = (x - d * 100) << 1;
+  b[p + 8] = PAIRS[r + 1] as number;
+  b[p + 7] = PAIRS[r] as number;
+  x = d;
+  d = (x / 100) | 0;
+  r = (x - d * 100) << 1;
+  b[p + 6] = PAIRS[r + 1] as number;
+  b[p + 5] = PAIRS[r] as number;
+  x = d;
+  d = (x / 100) | 0;
+  r = (x - d * 100) << 1;
+  b[p + 4] = PAIRS[r + 1] as number;
+  b[p + 3] = PAIRS[r] as number;
+  x = d;
+  d = (x / 100) | 0;
+  r = (x - d * 100) << 1;
+  b[p + 2] = PAIRS[r + 1] as number;
+  b[p + 1] = PAIRS[r] as number;
+  b[p] = 48 + d;
   return p + 9;
 }
 
