@@ -33,8 +33,9 @@ export class ReplayMetrics extends AppMetrics {
   wrap(inner: Sink): Sink {
     this.sink = inner;
     const count = this.publish.count;
+    const published = this.publish.published;
     const readiness = this.readiness;
-    return {
+    const wrapped: Sink = {
       publish(p) {
         const r = inner.publish(p);
         count(p);
@@ -49,6 +50,22 @@ export class ReplayMetrics extends AppMetrics {
         return inner.stats;
       },
     };
+    // the fast lane's rows (EncodedBatch): counted the same way, so --metrics-port keeps the fast lane
+    const tryRow = inner.tryPublishRow?.bind(inner);
+    const row = inner.publishRow?.bind(inner);
+    if (tryRow && row) {
+      wrapped.tryPublishRow = (b, i) => {
+        if (!tryRow(b, i)) return false;
+        published.add(b.subjects[b.subject[i]!]!, b.source);
+        return true;
+      };
+      wrapped.publishRow = (b, i) => {
+        const r = row(b, i);
+        published.add(b.subjects[b.subject[i]!]!, b.source);
+        return r;
+      };
+    }
+    return wrapped;
   }
 
   /** the replay starts now (ready); a stop request (signal) makes it not ready */
