@@ -3,6 +3,7 @@
  * input its own order. One batch per input is held. With one input the batches pass through unchanged.
  */
 import type { Publishable } from '@md/event-types';
+import { CursorHeap } from './heap.js';
 
 interface Cursor {
   it: AsyncIterator<Publishable[]>;
@@ -14,50 +15,6 @@ interface Cursor {
 
 /** does a sort before b */
 const before = (a: Cursor, b: Cursor): boolean => a.key < b.key || (a.key === b.key && a.idx < b.idx);
-
-class Heap {
-  readonly h: Cursor[] = [];
-  get size(): number {
-    return this.h.length;
-  }
-  peek(): Cursor | undefined {
-    return this.h[0];
-  }
-  push(c: Cursor): void {
-    const h = this.h;
-    h.push(c);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const hp = h[p] as Cursor;
-      if (!before(c, hp)) break;
-      h[i] = hp;
-      i = p;
-    }
-    h[i] = c;
-  }
-  pop(): Cursor | undefined {
-    const h = this.h;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      let i = 0;
-      const n = h.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && before(h[r] as Cursor, h[l] as Cursor) ? r : l;
-        const hc = h[c] as Cursor;
-        if (!before(hc, last)) break;
-        h[i] = hc;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
-}
 
 async function advance(c: Cursor): Promise<boolean> {
   for (;;) {
@@ -82,7 +39,7 @@ export async function* mergeBatches(
     return;
   }
   const cursors: Cursor[] = inputs.map((x, idx) => ({ it: x[Symbol.asyncIterator](), batch: [], pos: 0, idx, key: 0n }));
-  const heap = new Heap();
+  const heap = new CursorHeap<Cursor>(before);
   try {
     for (const c of cursors) if (await advance(c)) heap.push(c);
     let out: Publishable[] = [];

@@ -4,6 +4,7 @@
  * batch per input is held; the rows taken are copied into new batches. One input passes through unchanged.
  */
 import type { EncodedBatch } from '@md/event-types';
+import { CursorHeap } from '../heap.js';
 import { type BatchBuilder } from './batch-builder.js';
 
 interface Cursor {
@@ -16,40 +17,6 @@ interface Cursor {
 }
 
 const before = (a: Cursor, b: Cursor): boolean => a.hi < b.hi || (a.hi === b.hi && (a.lo < b.lo || (a.lo === b.lo && a.idx < b.idx)));
-
-function siftUp(h: Cursor[], c: Cursor): void {
-  h.push(c);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const hp = h[p] as Cursor;
-    if (!before(c, hp)) break;
-    h[i] = hp;
-    i = p;
-  }
-  h[i] = c;
-}
-
-function popTop(h: Cursor[]): Cursor | undefined {
-  const top = h[0];
-  const last = h.pop();
-  if (h.length > 0 && last !== undefined) {
-    let i = 0;
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(h[r] as Cursor, h[l] as Cursor) ? r : l;
-      const hc = h[c] as Cursor;
-      if (!before(hc, last)) break;
-      h[i] = hc;
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
-}
 
 async function advance(c: Cursor): Promise<boolean> {
   for (;;) {
@@ -100,13 +67,13 @@ export async function* mergeEncoded(
     return;
   }
   const cursors: Cursor[] = inputs.map((x, idx) => ({ it: x[Symbol.asyncIterator](), batch: null, pos: 0, idx, hi: 0, lo: 0 }));
-  const heap: Cursor[] = [];
+  const heap = new CursorHeap<Cursor>(before);
   const out = newBuilder();
   try {
-    for (const c of cursors) if (await advance(c)) siftUp(heap, c);
-    while (heap.length > 0) {
-      const c = popTop(heap) as Cursor;
-      const next = heap[0];
+    for (const c of cursors) if (await advance(c)) heap.push(c);
+    while (heap.size > 0) {
+      const c = heap.pop() as Cursor;
+      const next = heap.peek();
       const b = c.batch as EncodedBatch;
       let p = c.pos;
       // take rows from c while they still sort before the next input's head
@@ -124,8 +91,8 @@ export async function* mergeEncoded(
       if (p < b.length) {
         c.hi = b.tsHi[p] as number;
         c.lo = b.tsLo[p] as number;
-        siftUp(heap, c);
-      } else if (await advance(c)) siftUp(heap, c);
+        heap.push(c);
+      } else if (await advance(c)) heap.push(c);
     }
     const last = out.take();
     if (last !== null) yield last;
