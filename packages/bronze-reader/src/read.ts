@@ -3,9 +3,10 @@
  */
 import { EVENT_SOURCES, type EventSource, type Publishable } from '@md/event-types';
 import { listBronzeFiles, type BronzeDateFiles } from './discovery.js';
-import { BronzeError } from './errors.js';
+import type { BronzeError } from './errors.js';
 import { newStats, readBronzeFile, type BronzeStats, type FileReadContext, type InvalidRow } from './file-reader.js';
 import { mergeBatches } from './merge.js';
+import { walkDay } from './day.js';
 import { tableSpec, type BronzeTable } from './tables.js';
 
 export interface BronzeReadOptions {
@@ -55,12 +56,7 @@ export interface BronzeStream extends AsyncIterable<Publishable[]> {
   files(): Promise<BronzeDateFiles>;
 }
 
-const HOUR_NS = 3_600_000_000_000n;
 const SOURCES = new Set<string>(EVENT_SOURCES);
-
-function dayStartNs(date: string): bigint {
-  return BigInt(Date.parse(`${date}T00:00:00Z`)) * 1_000_000n;
-}
 
 /** the checks of readBronze's options (a TypeError naming `fn`) */
 export function checkReadOptions(o: Omit<BronzeReadOptions, 'source'>, fn: string): void {
@@ -131,36 +127,19 @@ class BronzeRead implements BronzeStream {
       stats.emptyHours += listing.hours.length;
       return;
     }
-    const errors: BronzeError[] = [];
-    const onFileError = o.onFileError;
-    async function* safeFile(path: string): AsyncGenerator<Publishable[], void, undefined> {
-      try {
-        yield* readBronzeFile(path, ctx);
-      } catch (e) {
-        const err =
-          e instanceof BronzeError ? e : new BronzeError('corrupt', path, `cannot read the file: ${(e as Error).message}`, { cause: e });
-        stats.failedFiles++;
-        if (onFileError) onFileError(err);
-        else errors.push(err);
-      }
-    }
-    const day0 = dayStartNs(o.date);
-    async function* hours(): AsyncGenerator<Publishable[], void, undefined> {
-      for (const h of listing.hours) {
-        const h0 = day0 + BigInt(Number(h.hour)) * HOUR_NS;
-        if ((o.startNs !== undefined && h0 + HOUR_NS <= o.startNs) || (o.endNs !== undefined && h0 >= o.endNs)) continue;
-        stats.hours++;
-        if (h.files.length === 0) {
-          stats.emptyHours++;
-          warn?.(`Bronze ${o.table} ${where} hour=${h.hour} has no part files (${h.dir})`);
-          continue;
-        }
-        yield* mergeBatches(h.files.map(safeFile), batchSize);
-        if (errors.length > 0) return; // stop after the hour of the first broken file
-      }
-    }
-    const merged =
-      listing.dateLevelFiles.length === 0 ? hours() : mergeBatches([...listing.dateLevelFiles.map(safeFile), hours()], batchSize);
+    const { merged, errors } = walkDay<Publishable[]>({
+      listing,
+      table: o.table,
+      date: o.date,
+      where,
+      startNs: o.startNs,
+      endNs: o.endNs,
+      stats,
+      warn,
+      onFileError: o.onFileError,
+      readFile: (path) => readBronzeFile(path, ctx),
+      merge: (inputs) => mergeBatches(inputs, batchSize),
+    });
 
     // exact duplicates (at-least-once writes) share an id and a ts_event_ns: count them (and drop, if asked).
     // Only rows tied on ts_event_ns are compared: a set is built for a run of equal timestamps only.

@@ -6,7 +6,8 @@
  */
 import type { EncodedBatch, EventSource } from '@md/event-types';
 import { listBronzeFiles, type BronzeDateFiles } from '../discovery.js';
-import { BronzeError } from '../errors.js';
+import { walkDay } from '../day.js';
+import type { BronzeError } from '../errors.js';
 import { newStats, type BronzeStats, type FileReadContext } from '../file-reader.js';
 import { checkReadOptions, type BronzeReadOptions } from '../read.js';
 import { tableSpec, type BronzeTable } from '../tables.js';
@@ -32,8 +33,6 @@ export interface BronzeEncodedStream extends AsyncIterable<EncodedBatch> {
   files(): Promise<BronzeDateFiles>;
 }
 
-const HOUR_NS = 3_600_000_000_000n;
-const dayStartNs = (date: string): bigint => BigInt(Date.parse(`${date}T00:00:00Z`)) * 1_000_000n;
 const td = new TextDecoder();
 const idOf = (b: EncodedBatch, i: number): string => td.decode(b.bytes.subarray(b.idStart[i], b.idEnd[i]));
 
@@ -120,36 +119,19 @@ class BronzeEncodedRead implements BronzeEncodedStream {
       stats.emptyHours += listing.hours.length;
       return;
     }
-    const errors: BronzeError[] = [];
-    const onFileError = o.onFileError;
-    async function* safeFile(path: string): AsyncGenerator<EncodedBatch, void, undefined> {
-      try {
-        yield* readBronzeFileEncoded(path, ctx, ectx);
-      } catch (e) {
-        const err =
-          e instanceof BronzeError ? e : new BronzeError('corrupt', path, `cannot read the file: ${(e as Error).message}`, { cause: e });
-        stats.failedFiles++;
-        if (onFileError) onFileError(err);
-        else errors.push(err);
-      }
-    }
-    const day0 = dayStartNs(o.date);
-    async function* hours(): AsyncGenerator<EncodedBatch, void, undefined> {
-      for (const h of listing.hours) {
-        const h0 = day0 + BigInt(Number(h.hour)) * HOUR_NS;
-        if ((o.startNs !== undefined && h0 + HOUR_NS <= o.startNs) || (o.endNs !== undefined && h0 >= o.endNs)) continue;
-        stats.hours++;
-        if (h.files.length === 0) {
-          stats.emptyHours++;
-          warn?.(`Bronze ${o.table} ${where} hour=${h.hour} has no part files (${h.dir})`);
-          continue;
-        }
-        yield* mergeEncoded(h.files.map(safeFile), newBuilder);
-        if (errors.length > 0) return; // stop after the hour of the first broken file
-      }
-    }
-    const merged =
-      listing.dateLevelFiles.length === 0 ? hours() : mergeEncoded([...listing.dateLevelFiles.map(safeFile), hours()], newBuilder);
+    const { merged, errors } = walkDay<EncodedBatch>({
+      listing,
+      table: o.table,
+      date: o.date,
+      where,
+      startNs: o.startNs,
+      endNs: o.endNs,
+      stats,
+      warn,
+      onFileError: o.onFileError,
+      readFile: (path) => readBronzeFileEncoded(path, ctx, ectx),
+      merge: (inputs) => mergeEncoded(inputs, newBuilder),
+    });
 
     // exact duplicates share an id and a ts_event_ns (readBronze's rule): ids compared within a run of equal timestamps only
     const drop = o.dropDuplicates === true;
