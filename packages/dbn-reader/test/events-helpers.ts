@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BidAskPair, Mbp10Msg, SymbolMappingMsg, TradeMsg } from '../src/index.js';
+import type { DbnMetadataInput } from '../src/metadata.js';
 
 export const PKG = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 export const FIXTURES = process.env.DBN_FIXTURES_DIR ?? resolve(PKG, '../../../shared/fixtures/dbn');
@@ -77,3 +78,19 @@ export function symbolMapping(id: number, symbol: string, start: bigint, end: bi
     end_ts: end,
   };
 }
+
+/** 2025-01-02T00:00Z and one hour, in ns: the generated GLBX trades day of the fast-path tests */
+export const DAY0_NS = 1_735_776_000_000_000_000n;
+export const HOUR_NS = 3_600_000_000_000n;
+
+/** metadata of a GLBX.MDP3 trades file of that day: ESH5 mapped to instrument 42 */
+export const GLBX_TRADES_META: DbnMetadataInput = {
+  dataset: 'GLBX.MDP3',
+  schema: 'trades',
+  start: DAY0_NS,
+  end: DAY0_NS + 24n * HOUR_NS,
+  stypeIn: 'raw_symbol',
+  stypeOut: 'instrument_id',
+  symbols: ['ESH5'],
+  mappings: [{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: '42' }] }],
+};

@@ -16,7 +16,7 @@ import type { DbnMetadataInput } from '../src/metadata.js';
 import type { DbnRecord } from '../src/records.js';
 import { generateSampleSession } from '../src/sample.js';
 import { SymbolMap } from '../src/symbology.js';
-import { FIXTURES, fx, HAVE_FIXTURES, mbp10, symbolMapping, tempDir, trade } from './events-helpers.js';
+import { DAY0_NS, FIXTURES, fx, GLBX_TRADES_META, HAVE_FIXTURES, HOUR_NS, mbp10, symbolMapping, tempDir, trade } from './events-helpers.js';
 
 interface Row {
   subject: string;
@@ -126,22 +126,13 @@ async function same(input: string | Uint8Array, o: FastBatchOptions): Promise<nu
   return got.rows.length;
 }
 
-const D0 = 1_735_776_000_000_000_000n; // 2025-01-02T00:00Z
-const H = 3_600_000_000_000n;
+const D0 = DAY0_NS; // 2025-01-02T00:00Z
+const H = HOUR_NS;
 const T = D0 + H;
 const I64_MAX = 2n ** 63n - 1n;
 
 describe('fastEncodedBatches = object path on a generated file (windows, ties, symbology, unmapped, invalid, refused)', () => {
-  const meta: DbnMetadataInput = {
-    dataset: 'GLBX.MDP3',
-    schema: 'trades',
-    start: D0,
-    end: D0 + 24n * H,
-    stypeIn: 'raw_symbol',
-    stypeOut: 'instrument_id',
-    symbols: ['ESH5'],
-    mappings: [{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: '42' }] }],
-  };
+  const meta: DbnMetadataInput = GLBX_TRADES_META;
   const t = (id: number, ts: bigint, recv: bigint, sequence: number, more: Partial<DbnRecord> = {}): DbnRecord =>
     ({ ...trade({ id, ts, sequence, ts_recv: recv }), ...more }) as DbnRecord;
   const recs: DbnRecord[] = [

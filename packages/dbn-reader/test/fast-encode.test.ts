@@ -21,7 +21,7 @@ import { SymbolMap } from '../src/symbology.js';
 import { UNDEF_TIMESTAMP } from '../src/constants.js';
 import { DbnEncoder, encodeRecordInto } from '../src/encoder.js';
 import type { DbnMetadataInput } from '../src/metadata.js';
-import { FIXTURES, fx, HAVE_FIXTURES, mbp10, symbolMapping, tempDir, trade } from './events-helpers.js';
+import { DAY0_NS, FIXTURES, fx, GLBX_TRADES_META, HAVE_FIXTURES, HOUR_NS, mbp10, symbolMapping, tempDir, trade } from './events-helpers.js';
 
 const SEED = Number(process.env.FAST_ENCODE_SEED ?? Date.now() % 2 ** 31);
 console.log(`[fast-encode] seed ${SEED} (FAST_ENCODE_SEED=${SEED} repeats this run)`);
@@ -309,18 +309,9 @@ async function compareFile(path: string, kind: DbnEventKind, symbols?: SymbolMap
 describe('fast path = object path on a generated file: symbology in the stream, fallback, unmapped, invalid', () => {
   let dir: { dir: string; cleanup: () => Promise<void> };
   let file: string;
-  const D0 = 1_735_776_000_000_000_000n; // 2025-01-02T00:00Z
-  const H = 3_600_000_000_000n;
-  const meta: DbnMetadataInput = {
-    dataset: 'GLBX.MDP3',
-    schema: 'trades',
-    start: D0,
-    end: D0 + 24n * H,
-    stypeIn: 'raw_symbol',
-    stypeOut: 'instrument_id',
-    symbols: ['ESH5'],
-    mappings: [{ rawSymbol: 'ESH5', intervals: [{ startDate: '2025-01-02', endDate: '2025-01-03', symbol: '42' }] }],
-  };
+  const D0 = DAY0_NS; // 2025-01-02T00:00Z
+  const H = HOUR_NS;
+  const meta: DbnMetadataInput = GLBX_TRADES_META;
   const recs: DbnRecord[] = [
     trade({ id: 42, ts: D0 + H, sequence: 1 }),
     trade({ id: 7, ts: D0 + H + 1000n, sequence: 2 }), // unmapped until the mapping below
