@@ -18,6 +18,7 @@
  * Build first: npx nx run-many -t build
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     frame: { type: 'string', default: '100' },
     mode: { type: 'string', default: 'ack' },
     window: { type: 'string' },
+    dump: { type: 'string' },
     'batch-size': { type: 'string', default: '100' },
     'batch-ms': { type: 'string', default: '2' },
   },
@@ -159,6 +161,12 @@ async function runOnce(kind: 'jetstream' | 'null', rate: number): Promise<Result
   const stored = nc ? Number((await ensureStream(nc)).info.state.messages) : sink.stats.acked;
   const lat = new Float64Array(framesAcked);
   for (let i = 0; i < framesAcked; i++) lat[i] = at(ackAt, i, 'ack time') - at(done.sendTimes, i, 'send time');
+  if (values.dump) {
+    const rows = ['send_ms_from_start,latency_ms'];
+    for (let i = 0; i < framesAcked; i++)
+      rows.push(`${(at(done.sendTimes, i, 'send time') - t0).toFixed(3)},${(lat[i] as number).toFixed(3)}`);
+    writeFileSync(`${values.dump}-${kind}-${rate}.csv`, `${rows.join('\n')}\n`);
+  }
   lat.sort();
   child.send({ type: 'stop' });
   if (nc) await nc.close();
