@@ -1,8 +1,10 @@
 /**
  * StdoutSink: one line per event, `${subject}\t${exact JSON body}\n` (the codec's bytes, untouched), for
  * running without NATS. Lines are coalesced into chunks of up to 64 KiB; when the stream asks to wait
- * (write() returned false), publish() waits for 'drain'.
+ * (write() returned false), publish() waits for 'drain'. A chunk is handed to the stream as a view of the
+ * coalescing buffer, which is reused only when the stream is known to be done with it (see writesThrough).
  */
+import { Socket } from 'node:net';
 import { lookup, type EncodedBatch, type Publishable, type RegistryEntry } from '@md/event-types';
 import type { EventSink, SinkStats } from './publisher.js';
 import { RowReader } from './publisher-rows.js';
@@ -26,7 +28,14 @@ export class StdoutSink implements EventSink {
   private unwritten = 0;
   private readonly rowReader = new RowReader();
 
+  /**
+   * whether the stream has copied a chunk out (to the kernel) when write() returns and nothing is pending: stdout
+   * to a file (fs.writeSync) or a socket / pipe / TTY whose write completed at once
+   */
+  private readonly writesThrough: boolean;
+
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
+    this.writesThrough = out instanceof Socket || out.constructor?.name === 'SyncWriteStream';
     out.on('drain', () => this.onDrain());
     out.on('error', (e: Error) => {
       this.error = e;
@@ -131,13 +140,16 @@ export class StdoutSink implements EventSink {
 
   private writeOut(): void {
     if (this.len === 0) return;
-    const chunk = this.buf.slice(0, this.len);
+    const chunk = this.buf.subarray(0, this.len);
     this.len = 0;
     const n = this.unwritten;
     this.unwritten = 0;
     this.counters.acked += n;
     const ok = this.out.write(chunk);
     if (!ok) this.needDrain = true;
+    // the stream may keep the chunk (queued, or a Writable that holds on to it): the next lines go to a new buffer,
+    // unless the stream is one that is done with the bytes once write() returns with nothing pending
+    if (!(this.writesThrough && (this.out as { writableLength?: number }).writableLength === 0)) this.buf = new Uint8Array(CHUNK);
   }
 
   private onDrain(): void {
