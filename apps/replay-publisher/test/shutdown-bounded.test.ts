@@ -18,7 +18,7 @@ import { generateSampleSession } from '@md/dbn-reader/sample';
 import { connectBus, type NatsConnection } from '@md/nats-bus';
 import { startNatsServer } from '@md/nats-bus/testing';
 import { until } from '@md/test-support';
-import { clusterStoreAway, reportShutdown, sigtermTimed, sleep, TestServers } from '@md/test-support/shutdown';
+import { clusterStoreAway, reportShutdown, sigtermTimed, sleep, streamAnswers, TestServers } from '@md/test-support/shutdown';
 import { group, killAll, readStream, run, type Proc } from './helpers';
 
 const S = 3; // --shutdown-timeout
@@ -131,6 +131,7 @@ describe(`SIGTERM ends the replay within --shutdown-timeout ${S} + 1 s, exit 4 w
     expect(r.out.stderr).not.toMatch(/nats: disconnected/); // the app's own server answered throughout
     storeNode.kill('SIGCONT');
     await sleep(2000);
+    await streamAnswers(appNode.url);
     const resumed = await resumeAndCheck(appNode.url);
     report(
       'c: full window, PubAcks withheld while connected',

@@ -49,6 +49,8 @@ export abstract class PublisherBase {
   protected fatal: Error | null = null;
   /** the newest event sent without a reply subject and not followed by a marker yet */
   protected unmarkedTail: Entry | null = null;
+  /** when the latest send was made (batch mode: the tail is confirmed after an idle batchMs) */
+  protected lastSendAt = 0;
   protected probe: { seq: number; attempt: number; done: (o: ProbeOutcome) => void } | null = null;
   private failedSinceFlush = 0;
   private firstFailure: { subject: string; msgId: string; why: string } | null = null;

@@ -5,10 +5,11 @@
  * as a probe (same message id) until it is acknowledged (bounded retries with exponential backoff; time spent
  * disconnected does not count), then every other unconfirmed event is re-sent in order, each with its own
  * reply subject. JetStream's duplicate window drops whatever had already been stored.
+ * Also the sweeper (onTick: the ack timeout of the oldest unconfirmed event, batch mode's idle tail).
  */
 import type { ProbeOutcome } from './publisher-acks.js';
 import { PublisherBase } from './publisher-base.js';
-import { EventHeaders } from './publisher-headers.js';
+import { headerBytes } from './publisher-headers.js';
 import type { Entry } from './publisher-types.js';
 
 /** unref'd: a retry backoff never keeps a stopping process alive (the connection holds the loop while it matters) */
@@ -38,6 +39,30 @@ export abstract class PublisherRecovery extends PublisherBase {
       this.onConfirm!(count, performance.now() - sentAt, duplicate);
     } catch (err) {
       this.log?.(`publisher: onConfirm threw: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  /** batch mode: make sure the newest unconfirmed event is followed by a marker */
+  protected override confirmTail(): void {
+    const t = this.unmarkedTail;
+    if (!t || this.recovering || !this.connected) return;
+    if (!this.pending.has(t.seq)) {
+      this.unmarkedTail = null;
+      return;
+    }
+    this.send(t, true);
+    t.syncAttempt = t.attempt;
+    this.flushOutbox();
+  }
+
+  protected override onTick(): void {
+    if (this.closing || this.fatal) return;
+    const now = performance.now();
+    if (this.mode === 'batch' && this.unmarkedTail && now - this.lastSendAt >= this.batchMs) this.confirmTail();
+    if (this.recovering || this.pending.size === 0) return;
+    const oldest = this.pending.values().next().value as Entry;
+    if (now - oldest.sentAt > this.ackTimeoutMs) {
+      this.startRecovery(`no PubAck within ${this.ackTimeoutMs} ms for ${oldest.subject} msg id ${oldest.msgId}`);
     }
   }
 
@@ -106,10 +131,10 @@ export abstract class PublisherRecovery extends PublisherBase {
    */
   private onChainMismatch(first: Entry, last: string): void {
     if (this.chain.onMismatch(performance.now()) === 'anchor') {
-      first.hdrs = new EventHeaders(first.msgId, first.schemaId, last || null);
+      first.setHeader(headerBytes(first.msgId, first.schemaId, last || null));
       return;
     }
-    for (const e of this.pending.values()) e.hdrs = new EventHeaders(e.msgId, e.schemaId);
+    for (const e of this.pending.values()) e.setHeader(headerBytes(e.msgId, e.schemaId));
     this.log?.(
       `publisher: the stream's last message (${last ? `msg id ${last}` : 'no msg id'}) keeps differing from this publisher's last event: ` +
         `another writer on the stream; publishing without the order chain for ${this.chain.pauseMsOption} ms (exactly once still holds; ` +

@@ -3,8 +3,8 @@
  * JetStreamPublisher) and its window defaults; and the internal records of an event in flight (Entry) and of
  * a publish() call waiting for room (Waiter), which the package does not export.
  */
-import type { MsgHdrs } from '@nats-io/transport-node';
 import type { EncodedBatch, Publishable } from '@md/event-types';
+import { msgIdOfHeader } from './publisher-headers.js';
 
 export interface SinkStats {
   /** events accepted by publish() */
@@ -93,24 +93,45 @@ export const DEFAULT_ACK_WINDOW = 1024;
 export const DEFAULT_BATCH_WINDOW = 16384;
 
 /** an accepted event until it is confirmed or failed (internal) */
-export interface Entry {
-  seq: number;
-  subject: string;
-  body: Uint8Array;
-  hdrs: MsgHdrs;
-  msgId: string;
-  /** the event's source (for onConfirmEvent) */
-  source: string;
-  schemaId: string;
+export class Entry {
   /** generation of the latest send */
-  gen: number;
+  gen = 0;
   /** number of sends so far (the reply subject carries it) */
-  attempt: number;
+  attempt = 0;
   /** attempt number of a tail-confirmation re-send (its "duplicate" is expected, not counted) */
-  syncAttempt: number;
-  sentAt: number;
+  syncAttempt = -1;
+  sentAt = 0;
   /** re-sends counted against maxRetries */
-  tries: number;
+  tries = 0;
+
+  constructor(
+    readonly seq: number,
+    readonly subject: string,
+    /** the body: `src[bodyAt..bodyEnd)` (a row's: the batch's bytes; no view kept per event) */
+    readonly src: Uint8Array,
+    readonly bodyAt: number,
+    readonly bodyEnd: number,
+    /** the header block as published: `hdrBuf[hdrAt..hdrEnd)` (publisher-headers.ts; replaced when a recovery re-anchors the chain) */
+    public hdrBuf: Uint8Array,
+    public hdrAt: number,
+    public hdrEnd: number,
+    /** the message id, or null: read from the header block when asked for (rows: the bytes were copied, no string made) */
+    private id: string | null,
+    readonly schemaId: string,
+    /** the event's source (for onConfirmEvent) */
+    readonly source: string,
+  ) {}
+
+  get msgId(): string {
+    return (this.id ??= msgIdOfHeader(this.hdrBuf, this.hdrAt, this.hdrEnd));
+  }
+
+  /** replace the header block (a recovery re-anchoring or pausing the order chain) */
+  setHeader(hdr: Uint8Array): void {
+    this.hdrBuf = hdr;
+    this.hdrAt = 0;
+    this.hdrEnd = hdr.length;
+  }
 }
 
 /** a publish() call waiting for room in the window (internal) */

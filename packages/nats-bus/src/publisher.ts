@@ -26,17 +26,23 @@
  * (a stream leader change on a cluster) then cannot be overtaken: its successors are refused (10070) and
  * re-sent behind it by the same recovery, so the stream keeps the publish order.
  *
- * The code: publisher-types.ts (options, stats, the sink interface), publisher-base.ts (state, flush/close,
- * connection status), publisher-recovery.ts (probe and re-send), publisher-acks.ts, publisher-headers.ts,
- * publisher-chain.ts (the order chain), publisher-rows.ts (EncodedBatch rows); here: the hot path.
+ * Per event nothing is kept but one Entry: its header block is written into shared chunks (publisher-headers.ts;
+ * a row's message id copied byte for byte, no string), its body stays a range of the caller's bytes, and the views
+ * nats.js needs are made at publish time (publisher-send.ts).
+ *
+ * The code: publisher-types.ts (options, stats, the sink interface, Entry), publisher-base.ts (state, flush/close,
+ * connection status), publisher-recovery.ts (the sweeper, the batch tail, probe and re-send), publisher-acks.ts,
+ * publisher-headers.ts (the header bytes), publisher-send.ts, publisher-chain.ts (the order chain),
+ * publisher-rows.ts (EncodedBatch rows); here: the hot path.
  */
 import type { Msg } from '@nats-io/transport-node';
 import { lookup, type EncodedBatch, type Publishable, type RegistryEntry } from '@md/event-types';
-import { parseAck } from './publisher-acks.js';
-import { badHeaderValue, EventHeaders } from './publisher-headers.js';
+import { digitsAt, parseAck } from './publisher-acks.js';
+import { badHeaderValue, HeaderWriter } from './publisher-headers.js';
+import { EntrySender } from './publisher-send.js';
 import { PublisherRecovery } from './publisher-recovery.js';
 import { RowReader } from './publisher-rows.js';
-import type { Entry, EventSink } from './publisher-types.js';
+import { Entry, type EventSink } from './publisher-types.js';
 
 export {
   DEFAULT_ACK_WINDOW,
@@ -57,8 +63,9 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
   private nextSeq = 1;
   private sinceMarker = 0;
   private lastMarkerAt = 0;
-  private lastSendAt = 0;
   private readonly rowReader = new RowReader();
+  private readonly headers = new HeaderWriter();
+  private readonly sender = new EntrySender(this.nc);
 
   /** Encode `p.event` with the codec of `p.subject` and publish it with its message id and schema headers. */
   publish(p: Publishable): Promise<void> {
@@ -85,7 +92,7 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
       return Promise.reject(new TypeError(`publish to ${subject}: message id / schema id must not contain CR or LF`));
     }
     if (this.queue.length === 0 && this.canAdmit()) {
-      this.admit(subject, body, msgId, schemaId, source);
+      this.admit(subject, body, 0, body.length, -1, msgId, schemaId, source);
       return RESOLVED;
     }
     return new Promise<void>((resolve, reject) => {
@@ -97,9 +104,18 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
   tryPublishRow(b: EncodedBatch, row: number): boolean {
     if (this.queue.length !== 0 || this.closing || !this.canAdmit()) return false;
     const schemaId = this.rowReader.schemaIdOf(b, row);
-    const msgId = this.rowReader.msgIdOf(b, row);
-    if (schemaId === '' || msgId === '' || badHeaderValue(msgId)) return false; // publishRow says why
-    this.admit(this.rowReader.subjectOf(b, row), b.bytes.subarray(b.bodyStart[row], b.bodyEnd[row]), msgId, schemaId, b.source);
+    const s = b.idStart[row] as number;
+    const end = b.idEnd[row] as number;
+    if (schemaId === '' || s >= end) return false; // publishRow says why
+    // the id's bytes copied straight into the header block (no string); the chain needs the id as text
+    const hdrAt = this.chain.enabled ? -1 : this.headers.fromBytes(b.bytes, s, end, this.headers.schemaSuffix(schemaId), null);
+    let msgId: string | null = null;
+    if (hdrAt < 0) {
+      msgId = this.rowReader.msgIdOf(b, row);
+      if (badHeaderValue(msgId)) return false;
+    }
+    const subject = b.subjects[b.subject[row] as number] as string;
+    this.admit(subject, b.bytes, b.bodyStart[row] as number, b.bodyEnd[row] as number, hdrAt, msgId, schemaId, b.source);
     return true;
   }
 
@@ -124,23 +140,27 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
     return !this.recovering && this.connected && this.pending.size < this.window && !this.fatal;
   }
 
-  private admit(subject: string, body: Uint8Array, msgId: string, schemaId: string, source: string): void {
+  /**
+   * accept an event (body `src[bodyAt..bodyEnd)`): its header block just written at `hdrAt` of the writer's chunk
+   * (a row's, no chain), or (-1) written here for `msgId`
+   */
+  private admit(
+    subject: string,
+    src: Uint8Array,
+    bodyAt: number,
+    bodyEnd: number,
+    hdrAt: number,
+    msgId: string | null,
+    schemaId: string,
+    source: string,
+  ): void {
     const now = performance.now();
-    const hdrs = new EventHeaders(msgId, schemaId, this.chain.enabled ? this.chain.next(msgId, now) : null);
-    const e: Entry = {
-      seq: this.nextSeq++,
-      subject,
-      body,
-      hdrs,
-      msgId,
-      schemaId,
-      source,
-      gen: 0,
-      attempt: 0,
-      syncAttempt: -1,
-      sentAt: 0,
-      tries: 0,
-    };
+    const h = this.headers;
+    if (hdrAt < 0) {
+      const id = msgId as string;
+      hdrAt = h.fromString(id, h.schemaSuffix(schemaId), this.chain.enabled ? this.chain.next(id, now) : null);
+    }
+    const e = new Entry(this.nextSeq++, subject, src, bodyAt, bodyEnd, h.chunk, hdrAt, h.end, msgId, schemaId, source);
     this.pending.set(e.seq, e);
     this.counters.published++;
     if (this.mode === 'ack') {
@@ -192,11 +212,9 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
     let failed = false;
     for (let i = 0; i < box.length; i += 2) {
       const e = box[i] as Entry;
-      const reply = box[i + 1] as string | null;
       if (!this.pending.has(e.seq)) continue;
       try {
-        if (reply) this.nc.publish(e.subject, e.body, { headers: e.hdrs, reply });
-        else this.nc.publish(e.subject, e.body, { headers: e.hdrs });
+        this.sender.publish(e, box[i + 1] as string | null);
       } catch (err) {
         // closed connection, or a payload above the server's max_payload: not retryable
         this.fail(e, (err as Error).message);
@@ -211,35 +229,12 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
     if (failed) this.progress();
   }
 
-  /** batch mode: make sure the newest unconfirmed event is followed by a marker */
-  protected override confirmTail(): void {
-    const t = this.unmarkedTail;
-    if (!t || this.recovering || !this.connected) return;
-    if (!this.pending.has(t.seq)) {
-      this.unmarkedTail = null;
-      return;
-    }
-    this.send(t, true);
-    t.syncAttempt = t.attempt;
-    this.flushOutbox();
-  }
-
-  protected override onTick(): void {
-    if (this.closing || this.fatal) return;
-    const now = performance.now();
-    if (this.mode === 'batch' && this.unmarkedTail && now - this.lastSendAt >= this.batchMs) this.confirmTail();
-    if (this.recovering || this.pending.size === 0) return;
-    const oldest = this.pending.values().next().value as Entry;
-    if (now - oldest.sentAt > this.ackTimeoutMs) {
-      this.startRecovery(`no PubAck within ${this.ackTimeoutMs} ms for ${oldest.subject} msg id ${oldest.msgId}`);
-    }
-  }
-
   protected override onReply(msg: Msg, prefixLen: number): void {
-    const rest = msg.subject.slice(prefixLen);
-    const dot = rest.indexOf('.');
-    const seq = Number(rest.slice(0, dot));
-    const attempt = Number(rest.slice(dot + 1));
+    // <inbox>.<seq>.<attempt>; anything else reads as -1 (matches no event)
+    const subj = msg.subject;
+    const dot = subj.indexOf('.', prefixLen);
+    const seq = dot < 0 ? -1 : digitsAt(subj, prefixLen, dot);
+    const attempt = dot < 0 ? -1 : digitsAt(subj, dot + 1, subj.length);
     const e = this.pending.get(seq);
     const outcome = parseAck(msg, this.chain.enabled);
     if (this.probe && this.probe.seq === seq && this.probe.attempt === attempt) {
@@ -287,7 +282,7 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
   protected override progress(): void {
     while (this.queue.length > 0 && this.canAdmit()) {
       const w = this.queue.shift()!;
-      this.admit(w.subject, w.body, w.msgId, w.schemaId, w.source);
+      this.admit(w.subject, w.body, 0, w.body.length, -1, w.msgId, w.schemaId, w.source);
       w.resolve();
     }
     if ((this.pending.size === 0 && this.queue.length === 0) || this.fatal) {

@@ -44,6 +44,31 @@ export async function clusterStoreAway(
 }
 
 /**
+ * After thawing a frozen node: wait (up to `timeoutMs`) until MARKET_DATA's info is answered through `url`, the
+ * cluster having re-formed around the node (a fixed sleep was sometimes too short: a resume then met "JetStream is
+ * not available"). Throws naming the last error when it never answers.
+ */
+export async function streamAnswers(url: string, timeoutMs = 30_000): Promise<void> {
+  const t0 = performance.now();
+  let last = '';
+  for (;;) {
+    try {
+      const nc = await connectBus({ servers: url });
+      try {
+        await ensureStream(nc, { replicas: 1 });
+        return;
+      } finally {
+        await nc.close();
+      }
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`MARKET_DATA not answered through ${url} within ${timeoutMs} ms: ${last}`);
+    await sleep(250);
+  }
+}
+
+/**
  * SIGTERM to `r` now: the time to exit (ms) and the exit code; fails when it still runs 60 s later.
  * SHUTDOWN_DEBUG=1 prints the child's last `debugLines` log lines.
  */
