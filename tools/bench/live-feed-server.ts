@@ -1,9 +1,10 @@
 /**
  * Child process of tools/bench/live-ingest.ts: the fake vendor server (@md/test-support/fake-vendor)
- * pushing synthetic SPY trades and quotes at a fixed rate, in frames of N events, recording each frame's send
+ * pushing synthetic SPY trades and quotes (live-feed-frames.ts) at a fixed rate, in frames of N events, recording each frame's send
  * time (performance.timeOrigin + performance.now(), comparable across processes). Driven over IPC.
  */
 import { FakeVendor } from '@md/test-support/fake-vendor';
+import { feedFrame } from './live-feed-frames.ts';
 
 const send = (m: unknown) => process.send!(m);
 const now = () => performance.timeOrigin + performance.now();
@@ -13,22 +14,11 @@ send({ type: 'port', url: fv.url('stocks') });
 fv.waitFor(() => fv.subscriptions('stocks').size === 2, 60_000, 'subscription').then(() => send({ type: 'ready' }));
 
 let q = 1;
-function frame(n: number, base: number): string {
-  const t = Math.floor(now());
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = q++;
-    if (k % 2 === 0) {
-      parts.push(
-        `{"ev":"T","sym":"SPY","i":"${k}","x":12,"p":${(base + (k % 7) * 0.01).toFixed(2)},"s":${100 + (k % 5)},"c":[14],"t":${t},"q":${k},"z":2}`,
-      );
-    } else {
-      parts.push(
-        `{"ev":"Q","sym":"SPY","bx":11,"ax":12,"bp":${base.toFixed(2)},"ap":${(base + 0.01).toFixed(2)},"bs":200,"as":320,"t":${t},"q":${k},"z":2}`,
-      );
-    }
-  }
-  return `[${parts.join(',')}]`;
+/** the next frame of n events, stamped now */
+function frame(n: number): string {
+  const text = feedFrame(n, q, Math.floor(now()));
+  q += n;
+  return text;
 }
 
 process.on('message', async (m: { type: string; rate: number; frameSize: number; seconds: number }) => {
@@ -50,7 +40,7 @@ process.on('message', async (m: { type: string; rate: number; frameSize: number;
       const due = Math.min(framesTotal, Math.floor((now() - start) / interval) + 1);
       if (due - f > behindMax) behindMax = due - f;
       while (f < due) {
-        const text = frame(m.frameSize, 676.4);
+        const text = frame(m.frameSize);
         sendTimes[f] = now();
         conn.send(text);
         f++;
