@@ -1,12 +1,12 @@
 /**
- * fastEncodedBatches' default read size (FAST_CHUNK_SIZE): a plain file comes out as many small batches, each
- * holding at most one chunk's records, so the replay's working set does not depend on the file's size; every
- * record still comes out once, in file order.
+ * fastEncodedBatches' batch size (FAST_BATCH_BYTES of records, whatever the read size): a plain file comes out as
+ * many small batches, so the replay's working set does not depend on the file's size; every record still comes
+ * out once, in file order, for reads larger than the file, of the default 1 MiB, and smaller than one batch.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { halvesToBigInt } from '@md/event-types';
-import { FAST_CHUNK_SIZE } from '../src/fast/batches.js';
+import { FAST_BATCH_BYTES } from '../src/fast/batches.js';
 import { fastEncodedBatches } from '../src/index.js';
 import { generateSampleSession } from '../src/sample.js';
 import { tempDir } from './events-helpers.js';
@@ -31,19 +31,25 @@ describe('fastEncodedBatches: the default chunk size', () => {
   afterAll(() => dir.cleanup());
 
   it('is small (a few hundred trades per batch)', () => {
-    expect(FAST_CHUNK_SIZE).toBeGreaterThanOrEqual(4096);
-    expect(FAST_CHUNK_SIZE).toBeLessThanOrEqual(64 * 1024);
+    expect(FAST_BATCH_BYTES).toBeGreaterThanOrEqual(4096);
+    expect(FAST_BATCH_BYTES).toBeLessThanOrEqual(64 * 1024);
+    expect(FAST_BATCH_BYTES).toBeLessThan(1 << 20); // the default read size: a read makes many batches
   });
 
-  for (const kind of ['trades', 'mbp10'] as const) {
-    it(`${kind}: every row once, in file order, in batches of at most one chunk's records`, async () => {
+  for (const [kind, chunkSize] of [
+    ['trades', undefined],
+    ['mbp10', undefined],
+    ['trades', 4 << 20],
+    ['mbp10', 1000],
+  ] as const) {
+    it(`${kind}, reads of ${chunkSize ?? 'the default'} bytes: every row once, in file order, in batches of at most FAST_BATCH_BYTES of records`, async () => {
       let rows = 0;
       let batches = 0;
       let most = 0;
       let bytes = 0;
       const ids = new Set<string>();
       let prevRecord = -1;
-      for await (const b of fastEncodedBatches(plain[kind] as string, { kind, order: 'ts_recv' })) {
+      for await (const b of fastEncodedBatches(plain[kind] as string, { kind, order: 'ts_recv', chunkSize })) {
         batches++;
         rows += b.length;
         most = Math.max(most, b.length);
@@ -61,9 +67,9 @@ describe('fastEncodedBatches: the default chunk size', () => {
       }
       expect(rows).toBe(plain.counts[kind]);
       expect(ids.size).toBe(rows);
-      // a chunk holds at most FAST_CHUNK_SIZE / record size records (+1: one straddling the previous edge)
-      expect(most).toBeLessThanOrEqual(Math.ceil(FAST_CHUNK_SIZE / RECORD[kind]) + 1);
-      expect(batches).toBeGreaterThanOrEqual(Math.floor((rows * RECORD[kind]) / FAST_CHUNK_SIZE));
+      // a batch: records up to FAST_BATCH_BYTES and the one crossing it (+1: one completed from the previous read)
+      expect(most).toBeLessThanOrEqual(Math.ceil(FAST_BATCH_BYTES / RECORD[kind]) + 1);
+      expect(batches).toBeGreaterThanOrEqual(Math.floor((rows * RECORD[kind]) / FAST_BATCH_BYTES));
       expect(bytes).toBeLessThan(512 * 1024);
     });
   }

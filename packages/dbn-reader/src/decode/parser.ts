@@ -76,6 +76,8 @@ export class Parser {
   compressed?: ZstdPosition;
   /** set when the raw callback asked to stop */
   stopped = false;
+  /** raw callback only: a drain() call stops after about this many bytes of records (a tick's worth, drive()) */
+  rawBudget = Infinity;
 
   private metaBuf: Uint8Array | null = null;
   private metaLen = 0;
@@ -202,8 +204,9 @@ export class Parser {
   }
 
   /**
-   * Decodes up to `max` whole records of the current chunk into `out`. Returns true when the
-   * chunk is used up (a trailing partial record is kept in the carry buffer).
+   * Decodes up to `max` whole records of the current chunk into `out` (with the raw callback: hands them to it,
+   * stopping after `rawBudget` bytes). Returns true when the chunk is used up (a trailing partial record is kept
+   * in the carry buffer).
    */
   drain(out: AnyDbnRecord[], max: number): boolean {
     const u8 = this.cur;
@@ -228,6 +231,7 @@ export class Parser {
           this.one(u8, dv, pos, size, this.offset + (pos - startPos), out);
           pos += size;
           if (this.stopped) return true;
+          if (pos - startPos >= this.rawBudget) break;
           continue;
         }
         const rtype = byteAt(u8, pos + 1);

@@ -58,11 +58,12 @@ export interface Drive {
 }
 
 /**
- * source -> (zstd) -> parser, as a generator of record batches (empty with a raw callback). With `tick` (raw
- * callback only), an empty batch is yielded after each chunk: a pull-based consumer of the callback's work
- * (fast/batches.ts) takes what the chunk produced at each step.
+ * source -> (zstd) -> parser, as a generator of record batches (empty with a raw callback). With `tickBytes`
+ * (raw callback only), an empty batch is yielded after about every `tickBytes` bytes of records and after each
+ * chunk: a pull-based consumer of the callback's work (fast/batches.ts) takes what that produced at each step,
+ * so its batches stay small while the file is read in large chunks.
  */
-export function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => void | boolean, tick = false): Drive {
+export function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecord) => void | boolean, tickBytes?: number): Drive {
   const file = opts.fileName ?? (typeof input === 'string' ? input : undefined);
   const parser = new Parser(
     file,
@@ -72,6 +73,8 @@ export function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecor
     opts.maxMetadataBytes ?? DEFAULT_MAX_META,
     onRaw,
   );
+  const tick = onRaw !== undefined && tickBytes !== undefined;
+  if (tick) parser.rawBudget = Math.max(1, tickBytes);
   if (opts.version !== undefined && ![1, 2, 3].includes(opts.version)) {
     throw new RangeError(`decodeDbn: version must be 1, 2 or 3, got ${opts.version}`);
   }
@@ -123,6 +126,8 @@ export function drive(input: DbnInput, opts: DecodeOptions, onRaw?: (r: RawRecor
           if (out.length >= batchSize || (out.length > 0 && (done || failure !== undefined))) {
             yield out;
             out = [];
+          } else if (tick && !done && failure === undefined) {
+            yield out; // a tick's worth of records went to the callback
           }
         }
         // every record before a fault is delivered before the error is thrown

@@ -1,7 +1,7 @@
 /**
- * A DBN file -> EncodedBatch (@md/event-types), one batch per decoded chunk of the input: the fast replay
- * lane's producer (issue 12). Pull-based: a chunk is read and encoded when the consumer asks for the next
- * batch; nothing holds more than one chunk and the batch made from it; breaking out of the loop closes the file.
+ * A DBN file -> EncodedBatch (@md/event-types), one batch per FAST_BATCH_BYTES of records: the fast replay
+ * lane's producer (issue 12). Pull-based: records are encoded when the consumer asks for the next batch; nothing
+ * holds more than one read chunk and the batch made from it; breaking out of the loop closes the file.
  *
  * Exactly what the object path publishes for the same file and options (mapping.ts's mapDbnFile with
  * `kind`, `start`/`end`/`filterOn`/`endSlackNs`, `unmapped`, `symbols`, then @md/event-types `encode` of each
@@ -52,8 +52,10 @@ export interface FastBatchOptions {
   onWarning?: (w: MapWarning) => void;
   /** a record the codec refuses: its message id and the EncodeError's message */
   onRefused?: (msgId: string, message: string) => void;
-  /** read size for file paths (default FAST_CHUNK_SIZE, 16 KiB): one batch per chunk */
+  /** read size for file paths (default FAST_READ_SIZE, 64 KiB) */
   chunkSize?: number;
+  /** a batch ends after about this many bytes of records (default FAST_BATCH_BYTES, 16 KiB) */
+  batchBytes?: number;
 }
 
 /** MapStats of the file so far, plus the records the codec refused (not in any batch) */
@@ -67,14 +69,20 @@ export interface FastEncodedBatches extends AsyncIterable<EncodedBatch> {
 }
 
 /**
- * The default read size of a plain file, so the size of one batch (~340 trades or ~44 MBP-10 books, ~100 KB of
- * bodies and ids). Small batches die young: the scavenger frees them, the malloc arena reuses their memory, and
- * they stay in the CPU caches. With 1 MiB batches (~5.5 MB of bytes for trades) each one outlived the young
- * generation and waited in old space for a full collection (V8 lets ~64 MB of dead ArrayBuffers pile up before
- * one), and the freed blocks fragmented the arena: a 10M-event replay to stdout peaked at ~212 MB RSS, at 16 KiB
- * it peaks at ~100 MB and runs at least as fast.
+ * How many bytes of DBN records make one batch by default (~340 trades or ~44 MBP-10 books, ~100 KB of bodies and
+ * ids), whatever the read size. Small batches die young: the scavenger frees them, the malloc arena reuses their
+ * memory, and they stay in the CPU caches. With one batch per 1 MiB read (~5.5 MB of bytes for trades) each one
+ * outlived the young generation and waited in old space for a full collection (V8 lets ~64 MB of dead
+ * ArrayBuffers pile up before one), and the freed blocks fragmented the arena: a 10M-event replay to stdout
+ * peaked at ~212 MB RSS; with 16 KiB batches ~95 MB.
  */
-export const FAST_CHUNK_SIZE = 16 * 1024;
+export const FAST_BATCH_BYTES = 16 * 1024;
+/**
+ * The fast lane's read size: a read is one thread-pool round trip (16 KiB reads: ~7% of a replay's samples, 1.6 s
+ * of system time for 10M events; 64 KiB: 0.9 s). Larger reads (1 MiB) were no faster and left the peak RSS of a
+ * 10M-event replay at ~165 MB instead of ~96 MB (measured, not understood: the read buffers are reused).
+ */
+export const FAST_READ_SIZE = 64 * 1024;
 
 /** records with a layout (the object path numbers these); rtypes outside it are unknown and not counted */
 const KNOWN: boolean[] = layoutTable(3).map((l) => l !== undefined);
@@ -197,7 +205,12 @@ async function* run(input: DbnInput, o: FastBatchOptions, stats: FastBatchStats)
     return true;
   };
 
-  const d = drive(input, { fileName, chunkSize: o.chunkSize ?? FAST_CHUNK_SIZE, upgradePolicy: 'as-is' }, onRaw, true);
+  const d = drive(
+    input,
+    { fileName, chunkSize: o.chunkSize ?? FAST_READ_SIZE, upgradePolicy: 'as-is' },
+    onRaw,
+    o.batchBytes ?? FAST_BATCH_BYTES,
+  );
   const take = (): EncodedBatch | null => {
     stats.records = index;
     const b = builder.finish();
