@@ -32,6 +32,19 @@ import { CEILING_BURSTS, coreCeiling, encodeSession, freshStream, streamInfo } f
 import { ceilingCheck, header, line, Rows, show } from './pipeline-report.ts';
 import { APP, appNodeFlags, arg, FlagRefused, fmt, intArg, load, load1, procKb, runApp, session, type AppRun } from './pipeline-util.ts';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`pipeline: issue 12's replay figures in one run (medians of --runs), rows 1-7 as documented at the top of this file
+  --runs N          runs of every row (default 3)
+  --trades N        futures trades in the generated session (default 1000000)
+  --mbp10 N         MBP-10 records in it (default 200000)
+  --rss-events N    events of the peak-RSS replay (row 6; default 10000000, 0 skips it)
+  --seed N          the generator's seed (default 12); sessions are cached in the OS temp dir
+  --skip LIST       comma-separated parts to leave out: ${['jetstream', 'ack', 'object-path', 'rss', 'profile'].join(', ')}
+  --help
+Build first: npx nx run-many -t build
+`);
+  process.exit(0);
+}
 const RUNS = intArg('runs', 3, 1);
 const TRADES = intArg('trades', 1_000_000, 1);
 const MBP10 = intArg('mbp10', 200_000, 1);
