@@ -57,4 +57,5 @@ export { parseOptionTicker, formatOptionTicker } from './ticker.js';
 export type { OptionTicker } from './ticker.js';
 export { jsonSchemaFor, jsonSchemaText, JSON_SCHEMA_BASE_URI } from './json-schema.js';
 export { halvesToBigInt, bigIntToHalves, compareHalves } from './encoded-batch.js';
+export { nine, put, u64, uint } from './digits.js';
 export type { EncodedBatch } from './encoded-batch.js';

@@ -1,10 +1,11 @@
 /**
- * Byte writers of the encoded path: ASCII digits straight into a byte array, the same text as the contract's
- * codec (@md/event-types: integers in decimal, floats as Python's repr, nanoseconds from their exact value).
- * 64-bit values come as two uint32 halves, never as a bigint: below 2^53 they are one exact double, above a long
- * division in 16-bit limbs keeps every step below 2^53 (exact). The caller makes room (`Bytes.ensure`) first.
+ * Byte writers of the encoded path: the integer and nanosecond writers of @md/event-types (digits.ts, shared with
+ * dbn-reader's fast lane), and here floats as Python's repr (the contract codec's text) and signed integers.
+ * The caller makes room (`Bytes.ensure`) first.
  */
-import { formatFloat } from '@md/event-types';
+import { formatFloat, uint } from '@md/event-types';
+
+export { put, u64, uint } from '@md/event-types';
 
 /** a growable byte array with a write cursor; offsets stay valid across growth */
 export class Bytes {
@@ -25,77 +26,6 @@ export class Bytes {
 const te = new TextEncoder();
 /** UTF-8 bytes of a constant */
 export const utf8 = (s: string): Uint8Array => te.encode(s);
-
-export function put(b: Uint8Array, p: number, k: Uint8Array): number {
-  const n = k.length;
-  if (n > 32) {
-    b.set(k, p);
-    return p + n;
-  }
-  for (let i = 0; i < n; i++) b[p + i] = k[i] as number;
-  return p + n;
-}
-
-/** decimal digits of an integer 0 <= v < 2^53 */
-export function uint(b: Uint8Array, p: number, v: number): number {
-  if (v < 10) {
-    b[p] = 48 + v;
-    return p + 1;
-  }
-  let n = 1;
-  for (let t = Math.floor(v / 10); t > 0; t = Math.floor(t / 10)) n++;
-  let q = p + n;
-  for (let x = v; x > 0;) {
-    const d = Math.floor(x / 10);
-    b[--q] = 48 + (x - d * 10);
-    x = d;
-  }
-  return p + n;
-}
-
-/** exactly 9 digits of 0 <= v < 1e9 */
-function nine(b: Uint8Array, p: number, v: number): number {
-  let x = v;
-  for (let q = p + 8; q >= p; q--) {
-    const d = (x / 10) >>> 0;
-    b[q] = 48 + (x - d * 10);
-    x = d;
-  }
-  return p + 9;
-}
-
-const TWO32 = 4294967296;
-/** the last whole second written by long division: its digits and its start as halves */
-const last = { hi: -1, lo: 0, n: 0, digits: new Uint8Array(16) };
-
-/** the unsigned value hi * 2^32 + lo (< 2^64) in decimal */
-export function u64(b: Uint8Array, p: number, hi: number, lo: number): number {
-  if (hi < 0x200000) return uint(b, p, hi * TWO32 + lo);
-  // in-order timestamps mostly share their second with the last one written: reuse its digits
-  if (hi === last.hi || hi === last.hi + 1) {
-    const diff = (hi - last.hi) * TWO32 + (lo - last.lo);
-    if (diff >= 0 && diff < 1e9) {
-      const d = last.digits;
-      for (let i = 0; i < last.n; i++) b[p + i] = d[i] as number;
-      return nine(b, p + last.n, diff);
-    }
-  }
-  let cur = hi >>> 16;
-  cur = cur * 65536 + (hi & 0xffff);
-  const q2 = Math.floor(cur / 1e9);
-  cur = (cur - q2 * 1e9) * 65536 + (lo >>> 16);
-  const q1 = Math.floor(cur / 1e9);
-  cur = (cur - q1 * 1e9) * 65536 + (lo & 0xffff);
-  const q0 = Math.floor(cur / 1e9);
-  const r = cur - q0 * 1e9;
-  const end = uint(b, p, q2 * TWO32 + q1 * 65536 + q0);
-  last.n = end - p;
-  for (let i = 0; i < last.n; i++) last.digits[i] = b[p + i] as number;
-  const startLo = lo - r;
-  last.lo = startLo < 0 ? startLo + TWO32 : startLo;
-  last.hi = startLo < 0 ? hi - 1 : hi;
-  return nine(b, end, r);
-}
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
 
