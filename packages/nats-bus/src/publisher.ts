@@ -114,8 +114,16 @@ export class JetStreamPublisher extends PublisherRecovery implements EventSink {
       msgId = this.rowReader.msgIdOf(b, row);
       if (badHeaderValue(msgId)) return false;
     }
-    const subject = b.subjects[b.subject[row] as number] as string;
-    this.admit(subject, b.bytes, b.bodyStart[row] as number, b.bodyEnd[row] as number, hdrAt, msgId, schemaId, b.source);
+    this.admit(
+      this.rowReader.subjectOf(b, row),
+      b.bytes,
+      b.bodyStart[row] as number,
+      b.bodyEnd[row] as number,
+      hdrAt,
+      msgId,
+      schemaId,
+      b.source,
+    );
     return true;
   }
 
