@@ -4,9 +4,11 @@
  * server answers its PINGs, the PubAcks never come), SIGTERM with the time to exit, and the RELIABILITY line.
  */
 import { expect } from 'vitest';
-import { connectBus, ensureStream } from '@md/nats-bus';
+import { STREAM_NAME } from '@md/event-types';
+import { connectBus, ensureStream, lastMessageOn } from '@md/nats-bus';
 import { startNatsCluster, type LocalNatsCluster, type LocalNatsServer } from '@md/nats-bus/testing';
 import type { Proc } from './process.js';
+import { until } from './wait.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -44,27 +46,30 @@ export async function clusterStoreAway(
 }
 
 /**
- * After thawing a frozen node: wait (up to `timeoutMs`) until MARKET_DATA's info is answered through `url`, the
- * cluster having re-formed around the node (a fixed sleep was sometimes too short: a resume then met "JetStream is
- * not available"). Throws naming the last error when it never answers.
+ * After thawing a frozen node: wait (up to `timeoutMs`) until MARKET_DATA answers a read through `url` (its last
+ * message, as a resume asks first), the cluster having re-formed around the node (a fixed sleep was sometimes too
+ * short: a resume then met "JetStream is not available"). Read-only: a stream that is gone is not recreated.
  */
 export async function streamAnswers(url: string, timeoutMs = 30_000): Promise<void> {
-  const t0 = performance.now();
   let last = '';
-  for (;;) {
+  const answers = async (): Promise<boolean> => {
     try {
       const nc = await connectBus({ servers: url });
       try {
-        await ensureStream(nc, { replicas: 1 });
-        return;
+        await lastMessageOn(nc, STREAM_NAME, 'market.>');
+        return true;
       } finally {
         await nc.close();
       }
     } catch (e) {
       last = (e as Error).message;
+      return false;
     }
-    if (performance.now() - t0 > timeoutMs) throw new Error(`MARKET_DATA not answered through ${url} within ${timeoutMs} ms: ${last}`);
-    await sleep(250);
+  };
+  try {
+    await until(answers, timeoutMs, `${STREAM_NAME} to answer through ${url}`);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${last}`);
   }
 }
 
