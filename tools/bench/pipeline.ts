@@ -32,6 +32,7 @@ import { CEILING_BURSTS, coreCeiling, encodeSession, freshStream, streamInfo } f
 import { ceilingCheck, header, line, Rows, show } from './pipeline-report.ts';
 import { APP, appNodeFlags, arg, FlagRefused, fmt, intArg, load, load1, procKb, runApp, session, type AppRun } from './pipeline-util.ts';
 
+const PARTS = ['jetstream', 'ack', 'object-path', 'rss', 'profile'];
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`pipeline: issue 12's replay figures in one run (medians of --runs), rows 1-7 as documented at the top of this file
   --runs N          runs of every row (default 3)
@@ -39,7 +40,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   --mbp10 N         MBP-10 records in it (default 200000)
   --rss-events N    events of the peak-RSS replay (row 6; default 10000000, 0 skips it)
   --seed N          the generator's seed (default 12); sessions are cached in the OS temp dir
-  --skip LIST       comma-separated parts to leave out: ${['jetstream', 'ack', 'object-path', 'rss', 'profile'].join(', ')}
+  --skip LIST       comma-separated parts to leave out: ${PARTS.join(', ')}
   --help
 Build first: npx nx run-many -t build
 `);
@@ -50,7 +51,6 @@ const TRADES = intArg('trades', 1_000_000, 1);
 const MBP10 = intArg('mbp10', 200_000, 1);
 const RSS_EVENTS = intArg('rss-events', 10_000_000, 0);
 const SEED = intArg('seed', 12);
-const PARTS = ['jetstream', 'ack', 'object-path', 'rss', 'profile'];
 const SKIP = new Set(arg('skip', '').split(',').filter(Boolean));
 for (const s of SKIP) if (!PARTS.includes(s)) throw new RangeError(`--skip: unknown part ${JSON.stringify(s)} (${PARTS.join(', ')})`);
 
